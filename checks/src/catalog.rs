@@ -1,0 +1,180 @@
+//! Check metadata, the shape of a check, and running the registry over a tenant.
+
+use crate::report::{Finding, FindingStatus, Outcome, Severity};
+use crate::settings::Settings;
+use crate::snapshot::Resource;
+use crate::tenant::{NotEvaluated, Tenant};
+
+/// What a check is, beside its logic. The prose (what it checks, why enrollment fails, the fix)
+/// is the check file's `//!` doc comment, read at run time by [`Check::doc`].
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Kebab-case, stable forever: reports, waivers and SARIF rule ids use it.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// Canonical codes (`0x801C0003`) or names (`OOBEIDPS`).
+    pub error_codes: &'static [&'static str],
+    /// Anchors of the vendor article's sections (see `codes::SECTIONS`).
+    pub article_sections: &'static [&'static str],
+    /// Graph resources read; their least-privileged permissions are the check's permissions.
+    pub resources: &'static [Resource],
+    /// `false` for checks from the "also worth checking" list: not in the article, the same
+    /// failures in practice.
+    pub in_article: bool,
+}
+
+pub type Evaluate = fn(&Tenant, &Settings) -> Result<Outcome, NotEvaluated>;
+
+/// A registered check: metadata, logic and its own source (for the doc comment).
+pub struct Check {
+    pub meta: &'static CheckMeta,
+    pub evaluate: Evaluate,
+    pub source: &'static str,
+}
+
+impl Check {
+    pub fn id(&self) -> &'static str {
+        self.meta.id
+    }
+
+    /// The module doc comment (`//!` lines) as Markdown.
+    pub fn doc(&self) -> String {
+        module_doc(self.source)
+    }
+
+    /// The body of one `## Heading` of the doc comment.
+    pub fn doc_section(&self, heading: &str) -> String {
+        doc_section(&self.doc(), heading)
+    }
+
+    /// The numbered or bulleted steps under `## Remediation`.
+    pub fn remediation(&self) -> Vec<String> {
+        list_items(&self.doc_section("Remediation"))
+    }
+
+    pub fn permissions(&self) -> Vec<&'static str> {
+        let mut p: Vec<&'static str> = self.meta.resources.iter().map(|r| r.permission()).collect();
+        p.sort_unstable();
+        p.dedup();
+        p
+    }
+
+    /// Runs the check; a panic-free `Err` becomes a `not_evaluated` finding.
+    pub fn run(&self, tenant: &Tenant, settings: &Settings) -> Finding {
+        let meta = self.meta;
+        let mut finding = Finding {
+            check: meta.id.into(),
+            status: FindingStatus::NotEvaluated,
+            severity: meta.severity,
+            error_codes: meta.error_codes.iter().map(|c| c.to_string()).collect(),
+            article_sections: meta.article_sections.iter().map(|c| c.to_string()).collect(),
+            title: meta.title.into(),
+            summary: String::new(),
+            affected: Vec::new(),
+            affected_total: 0,
+            evidence: serde_json::Value::Object(Default::default()),
+            remediation: self.remediation(),
+            reason: None,
+            permissions: Vec::new(),
+        };
+        match (self.evaluate)(tenant, settings) {
+            Ok(outcome) => {
+                finding.severity = match (outcome.severity, outcome.status) {
+                    (Some(s), _) => s,
+                    (None, FindingStatus::Warn) => meta.severity.lower(),
+                    (None, _) => meta.severity,
+                };
+                finding.status = outcome.status;
+                finding.summary = outcome.summary;
+                finding.affected_total = outcome.affected.len();
+                finding.affected = outcome.affected;
+                finding.evidence = outcome.evidence;
+            }
+            Err(missing) => {
+                finding.summary = format!("Not evaluated: {}", missing.reason);
+                finding.reason = Some(missing.reason);
+                finding.permissions = missing.permissions;
+            }
+        }
+        finding
+    }
+}
+
+/// Extracts the `//!` lines of a source file.
+pub fn module_doc(source: &str) -> String {
+    source
+        .lines()
+        .map(str::trim_start)
+        .take_while(|l| l.starts_with("//!") || l.is_empty())
+        .filter_map(|l| l.strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// The text under `## heading` up to the next `## `.
+pub fn doc_section(doc: &str, heading: &str) -> String {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in doc.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            inside = h.trim().eq_ignore_ascii_case(heading);
+            continue;
+        }
+        if inside {
+            out.push(line);
+        }
+    }
+    out.join("\n").trim().to_string()
+}
+
+/// Items of a Markdown list (`1.` or `-`), continuation lines joined.
+pub fn list_items(text: &str) -> Vec<String> {
+    let mut items: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        let body = t
+            .strip_prefix("- ")
+            .or_else(|| t.split_once(". ").filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty()).map(|(_, b)| b));
+        match (body, items.last_mut()) {
+            (Some(b), _) => items.push(b.to_string()),
+            (None, Some(last)) if !t.is_empty() => {
+                last.push(' ');
+                last.push_str(t);
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
+/// Runs every registered check, in registry order.
+pub fn run_all(tenant: &Tenant, settings: &Settings) -> Vec<Finding> {
+    crate::checks::REGISTRY
+        .iter()
+        .filter(|c| settings.is_enabled(c.id()))
+        .map(|c| c.run(tenant, settings))
+        .collect()
+}
+
+pub fn find(id: &str) -> Option<&'static Check> {
+    crate::checks::REGISTRY.iter().find(|c| c.id() == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_sections_and_steps_are_extracted() {
+        let src = "//! Title line.\n//!\n//! ## What it checks\n//! A thing.\n//!\n//! ## Remediation\n//! 1. Open the portal.\n//!    Go on.\n//! 2. Save.\n\nuse x;\n//! not doc\n";
+        let doc = module_doc(src);
+        assert!(doc.starts_with("Title line."));
+        assert!(!doc.contains("not doc"));
+        assert_eq!(doc_section(&doc, "What it checks"), "A thing.");
+        assert_eq!(list_items(&doc_section(&doc, "Remediation")), vec!["Open the portal. Go on.", "Save."]);
+    }
+}

@@ -1,0 +1,42 @@
+//! intune-audit-checks: the tenant model, Intune's targeting logic and one module per check.
+//!
+//! Pure and synchronous: no network, no filesystem, no clock (time comes from the snapshot).
+//! The binary crate does the I/O; this crate turns a [`snapshot::Snapshot`] into findings.
+
+pub mod catalog;
+pub mod checks;
+pub mod codes;
+pub mod device_side;
+pub mod model;
+pub mod population;
+pub mod report;
+pub mod settings;
+pub mod snapshot;
+pub mod targeting;
+pub mod tenant;
+pub mod time;
+
+#[cfg(test)]
+#[allow(dead_code)]
+pub(crate) mod testkit;
+
+pub use catalog::{find, run_all, Check, CheckMeta};
+pub use report::{Affected, AffectedKind, Finding, FindingStatus, Outcome, Report, Severity};
+pub use settings::Settings;
+pub use snapshot::{Resource, Snapshot, SnapshotError};
+pub use tenant::{NotEvaluated, Tenant};
+
+/// Loads a snapshot, types it, runs every enabled check and builds the report.
+pub fn audit(snapshot: &Snapshot, settings: &Settings, tool_version: &str) -> Result<Report, SnapshotError> {
+    let tenant = Tenant::from_snapshot(snapshot)?;
+    let findings = run_all(&tenant, settings);
+    Ok(Report::new(
+        report::TenantRef {
+            id: snapshot.tenant.id.clone(),
+            name: snapshot.tenant.name.clone(),
+        },
+        snapshot.collected_at.clone(),
+        tool_version.to_string(),
+        findings,
+    ))
+}

@@ -1,0 +1,683 @@
+//! Typed views of the Graph resources the checks read. Property names are Graph's own
+//! (see `shared/graph-reference.md`); every field a check does not need to exist is optional,
+//! and polymorphic objects keep their `@odata.type` with an "unknown" fallback.
+
+use serde::{Deserialize, Deserializer};
+
+/// `null` and a missing array both mean "empty" in Graph's JSON.
+fn nullable_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A directory object as `transitiveMembers` / `registeredOwners` return it with `$select=id`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DirectoryObjectRef {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    pub id: String,
+}
+
+impl DirectoryObjectRef {
+    pub fn is_user(&self) -> bool {
+        self.odata_type.as_deref() == Some("#microsoft.graph.user")
+    }
+    pub fn is_device(&self) -> bool {
+        self.odata_type.as_deref() == Some("#microsoft.graph.device")
+    }
+    pub fn is_group(&self) -> bool {
+        self.odata_type.as_deref() == Some("#microsoft.graph.group")
+    }
+}
+
+// ---------------------------------------------------------------- directory
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedDomain {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `unknown | intune | sccm | office365`; returned only on `$select`.
+    #[serde(default)]
+    pub mobile_device_management_authority: Option<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub verified_domains: Vec<VerifiedDomain>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Domain {
+    /// The domain name.
+    pub id: String,
+    #[serde(default)]
+    pub is_verified: bool,
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default)]
+    pub is_initial: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignedPlan {
+    #[serde(default)]
+    pub service_plan_id: Option<String>,
+    /// `Enabled`, `Warning`, `Suspended`, `LockedOut`, `Deleted`.
+    #[serde(default)]
+    pub capability_status: Option<String>,
+    #[serde(default)]
+    pub service: Option<String>,
+}
+
+impl AssignedPlan {
+    /// `Warning` is the grace period after a subscription lapses: the plan still works.
+    pub fn is_active(&self) -> bool {
+        matches!(self.capability_status.as_deref(), Some("Enabled" | "Warning"))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub user_principal_name: Option<String>,
+    #[serde(default)]
+    pub account_enabled: Option<bool>,
+    /// `Member` or `Guest`.
+    #[serde(default)]
+    pub user_type: Option<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub assigned_plans: Vec<AssignedPlan>,
+    #[serde(default)]
+    pub on_premises_sync_enabled: Option<bool>,
+}
+
+impl User {
+    pub fn upn(&self) -> &str {
+        self.user_principal_name.as_deref().unwrap_or("")
+    }
+    pub fn name(&self) -> &str {
+        self.user_principal_name
+            .as_deref()
+            .or(self.display_name.as_deref())
+            .unwrap_or(&self.id)
+    }
+    pub fn is_enabled(&self) -> bool {
+        self.account_enabled != Some(false)
+    }
+    pub fn is_guest(&self) -> bool {
+        self.user_type.as_deref() == Some("Guest")
+    }
+    /// Whether one of `plan_ids` is assigned and active (Enabled or Warning).
+    pub fn has_active_plan(&self, plan_ids: &[&str]) -> bool {
+        self.assigned_plans.iter().any(|p| {
+            p.is_active()
+                && p.service_plan_id
+                    .as_deref()
+                    .is_some_and(|id| plan_ids.iter().any(|w| w.eq_ignore_ascii_case(id)))
+        })
+    }
+    /// The account Windows Configuration Designer and Set up School PCs create for a
+    /// provisioning package: `package_<GUID>@domain`.
+    pub fn is_provisioning_package_account(&self) -> bool {
+        let upn = self.upn().to_ascii_lowercase();
+        let local = upn.split('@').next().unwrap_or("");
+        local
+            .strip_prefix("package_")
+            .is_some_and(|rest| rest.len() >= 32 && rest.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePlanInfo {
+    #[serde(default)]
+    pub service_plan_id: Option<String>,
+    #[serde(default)]
+    pub service_plan_name: Option<String>,
+    #[serde(default)]
+    pub provisioning_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrepaidUnits {
+    #[serde(default)]
+    pub enabled: i64,
+    #[serde(default)]
+    pub suspended: i64,
+    #[serde(default)]
+    pub warning: i64,
+    #[serde(default)]
+    pub locked_out: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribedSku {
+    pub id: String,
+    #[serde(default)]
+    pub sku_id: Option<String>,
+    #[serde(default)]
+    pub sku_part_number: Option<String>,
+    #[serde(default)]
+    pub capability_status: Option<String>,
+    #[serde(default)]
+    pub consumed_units: i64,
+    #[serde(default)]
+    pub prepaid_units: PrepaidUnits,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub service_plans: Vec<ServicePlanInfo>,
+}
+
+impl SubscribedSku {
+    pub fn name(&self) -> &str {
+        self.sku_part_number.as_deref().unwrap_or(&self.id)
+    }
+    pub fn includes_plan(&self, plan_ids: &[&str]) -> bool {
+        self.service_plans.iter().any(|p| {
+            p.service_plan_id
+                .as_deref()
+                .is_some_and(|id| plan_ids.iter().any(|w| w.eq_ignore_ascii_case(id)))
+        })
+    }
+}
+
+/// One item of the `groupMembers` resource: a targeted group and its transitive members.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupMembers {
+    /// The group's object id.
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub members: Vec<DirectoryObjectRef>,
+}
+
+/// An Entra device object.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Device {
+    /// The object id (what group membership lists).
+    pub id: String,
+    /// The device id (what Intune and Autopilot call `azureADDeviceId`).
+    #[serde(default)]
+    pub device_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub operating_system: Option<String>,
+    /// `AzureAd` (joined), `ServerAd` (hybrid joined), `Workplace` (registered).
+    #[serde(default)]
+    pub trust_type: Option<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub registered_owners: Vec<DirectoryObjectRef>,
+}
+
+// ---------------------------------------------------------------- Intune devices
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedDevice {
+    pub id: String,
+    #[serde(default)]
+    pub device_name: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub user_principal_name: Option<String>,
+    #[serde(default)]
+    pub operating_system: Option<String>,
+    #[serde(default)]
+    pub os_version: Option<String>,
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub manufacturer: Option<String>,
+    /// `mdm`, `intuneClient` (legacy PC agent), `configurationManagerClient`, …
+    #[serde(default)]
+    pub management_agent: Option<String>,
+    /// `company`, `personal`, `unknown`.
+    #[serde(default)]
+    pub managed_device_owner_type: Option<String>,
+    #[serde(default)]
+    pub device_enrollment_type: Option<String>,
+    #[serde(rename = "azureADDeviceId", default)]
+    pub azure_ad_device_id: Option<String>,
+    #[serde(default)]
+    pub enrolled_date_time: Option<String>,
+}
+
+impl ManagedDevice {
+    pub fn name(&self) -> &str {
+        self.device_name.as_deref().unwrap_or(&self.id)
+    }
+    pub fn is_windows(&self) -> bool {
+        self.operating_system
+            .as_deref()
+            .is_some_and(|os| os.to_ascii_lowercase().starts_with("windows"))
+    }
+    pub fn agent(&self) -> &str {
+        self.management_agent.as_deref().unwrap_or("")
+    }
+}
+
+// ---------------------------------------------------------------- assignments
+
+/// `deviceAndAppManagementAssignmentTarget` and its derived types.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentTarget {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    #[serde(default)]
+    pub group_id: Option<String>,
+    #[serde(default)]
+    pub collection_id: Option<String>,
+    #[serde(default)]
+    pub device_and_app_management_assignment_filter_id: Option<String>,
+    /// `none | include | exclude` (beta only).
+    #[serde(default)]
+    pub device_and_app_management_assignment_filter_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assignment {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub target: AssignmentTarget,
+}
+
+// ---------------------------------------------------------------- enrollment configurations
+
+/// `deviceEnrollmentPlatformRestriction`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformRestriction {
+    #[serde(default)]
+    pub platform_blocked: bool,
+    #[serde(default)]
+    pub personal_device_enrollment_blocked: bool,
+    #[serde(default)]
+    pub os_minimum_version: Option<String>,
+    #[serde(default)]
+    pub os_maximum_version: Option<String>,
+}
+
+/// Any item of `deviceEnrollmentConfigurations`. The collection mixes many types; the fields a
+/// type does not have stay `None`. Classify with [`EnrollmentConfiguration::kind`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnrollmentConfiguration {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub priority: i64,
+    #[serde(default)]
+    pub created_date_time: Option<String>,
+    /// Limit configurations: devices per user.
+    #[serde(default)]
+    pub limit: Option<i64>,
+    /// The plural (default or old-style) platform restrictions type.
+    #[serde(default)]
+    pub windows_restriction: Option<PlatformRestriction>,
+    /// The singular per-platform type (beta).
+    #[serde(default)]
+    pub platform_type: Option<String>,
+    #[serde(default)]
+    pub platform_restriction: Option<PlatformRestriction>,
+    /// `None` when the collector did not expand assignments.
+    #[serde(default)]
+    pub assignments: Option<Vec<Assignment>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigKind {
+    Limit,
+    /// Restrictions for several platforms (the default, and old-style custom policies).
+    PlatformRestrictions,
+    /// A per-platform restriction (`platformType`).
+    SinglePlatformRestriction,
+    Other,
+}
+
+impl EnrollmentConfiguration {
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.id)
+    }
+
+    /// Dispatches on `@odata.type`: the `deviceEnrollmentConfigurationType` string is unreliable.
+    pub fn kind(&self) -> ConfigKind {
+        match self.odata_type.as_deref() {
+            Some("#microsoft.graph.deviceEnrollmentLimitConfiguration") => ConfigKind::Limit,
+            Some("#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration") => {
+                ConfigKind::PlatformRestrictions
+            }
+            Some("#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration") => {
+                ConfigKind::SinglePlatformRestriction
+            }
+            _ => ConfigKind::Other,
+        }
+    }
+
+    /// The default configurations have ids `{tenantId}_Default…` and priority 0; the
+    /// suffix is checked first because it does not depend on the priority field.
+    pub fn is_default(&self) -> bool {
+        let suffix_default = self
+            .id
+            .rsplit_once('_')
+            .is_some_and(|(_, s)| s.starts_with("Default"));
+        suffix_default || self.priority == 0
+    }
+
+    /// The Windows (MDM) restriction this configuration sets, if it sets one.
+    pub fn windows_restriction(&self) -> Option<&PlatformRestriction> {
+        match self.kind() {
+            ConfigKind::PlatformRestrictions => self.windows_restriction.as_ref(),
+            ConfigKind::SinglePlatformRestriction
+                if self.platform_type.as_deref() == Some("windows") =>
+            {
+                self.platform_restriction.as_ref()
+            }
+            _ => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- MDM / MAM scope
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRef {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// `mobileDeviceManagementPolicy` / `mobileAppManagementPolicy` (beta, delegated only).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MobilityPolicy {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `none | all | selected` ("Some" in the portal).
+    #[serde(default)]
+    pub applies_to: Option<String>,
+    /// `None` when the collector did not expand `includedGroups`.
+    #[serde(default)]
+    pub included_groups: Option<Vec<GroupRef>>,
+    #[serde(default)]
+    pub terms_of_use_url: Option<String>,
+    #[serde(default)]
+    pub discovery_url: Option<String>,
+    #[serde(default)]
+    pub compliance_url: Option<String>,
+    #[serde(default)]
+    pub is_valid: Option<bool>,
+}
+
+/// The Microsoft Intune application id, which addresses Intune's MDM and MAM policy.
+pub const INTUNE_APP_ID: &str = "0000000a-0000-0000-c000-000000000000";
+
+impl MobilityPolicy {
+    pub fn is_intune(&self) -> bool {
+        self.id.eq_ignore_ascii_case(INTUNE_APP_ID)
+    }
+}
+
+// ---------------------------------------------------------------- Entra device settings
+
+/// `deviceRegistrationMembership`: all, none, or enumerated users and groups.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationMembership {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub users: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipKind {
+    All,
+    None,
+    Enumerated,
+    Unknown,
+}
+
+impl RegistrationMembership {
+    pub fn kind(&self) -> MembershipKind {
+        match self.odata_type.as_deref() {
+            Some("#microsoft.graph.allDeviceRegistrationMembership") => MembershipKind::All,
+            Some("#microsoft.graph.noDeviceRegistrationMembership") => MembershipKind::None,
+            Some("#microsoft.graph.enumeratedDeviceRegistrationMembership") => {
+                MembershipKind::Enumerated
+            }
+            _ => MembershipKind::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzureAdJoinPolicy {
+    #[serde(default)]
+    pub is_admin_configurable: Option<bool>,
+    pub allowed_to_join: RegistrationMembership,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceRegistrationPolicy {
+    pub id: String,
+    #[serde(default)]
+    pub user_device_quota: Option<i64>,
+    #[serde(rename = "azureADJoin", default)]
+    pub azure_ad_join: Option<AzureAdJoinPolicy>,
+}
+
+// ---------------------------------------------------------------- Autopilot
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OobeSetting {
+    /// `singleUser` (user-driven) or `shared` (self-deploying).
+    #[serde(default)]
+    pub device_usage_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutopilotProfile {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub created_date_time: Option<String>,
+    #[serde(default)]
+    pub device_name_template: Option<String>,
+    #[serde(default)]
+    pub device_type: Option<String>,
+    #[serde(default)]
+    pub preprovisioning_allowed: Option<bool>,
+    /// Deprecated name of `preprovisioningAllowed`, still returned.
+    #[serde(default)]
+    pub enable_white_glove: Option<bool>,
+    #[serde(default)]
+    pub out_of_box_experience_setting: Option<OobeSetting>,
+    /// Deprecated name of `outOfBoxExperienceSetting`, still returned.
+    #[serde(default)]
+    pub out_of_box_experience_settings: Option<OobeSetting>,
+    #[serde(default)]
+    pub assignments: Option<Vec<Assignment>>,
+}
+
+impl AutopilotProfile {
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.id)
+    }
+    /// Hybrid Entra join (`activeDirectoryWindowsAutopilotDeploymentProfile`).
+    pub fn is_hybrid(&self) -> bool {
+        self.odata_type.as_deref()
+            == Some("#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile")
+    }
+    pub fn device_usage_type(&self) -> Option<&str> {
+        self.out_of_box_experience_setting
+            .as_ref()
+            .and_then(|o| o.device_usage_type.as_deref())
+            .or_else(|| {
+                self.out_of_box_experience_settings
+                    .as_ref()
+                    .and_then(|o| o.device_usage_type.as_deref())
+            })
+    }
+    /// Self-deploying mode is `deviceUsageType == "shared"`.
+    pub fn is_self_deploying(&self) -> bool {
+        self.device_usage_type() == Some("shared")
+    }
+    pub fn allows_preprovisioning(&self) -> bool {
+        self.preprovisioning_allowed
+            .or(self.enable_white_glove)
+            .unwrap_or(false)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutopilotDevice {
+    pub id: String,
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub manufacturer: Option<String>,
+    #[serde(default)]
+    pub group_tag: Option<String>,
+    #[serde(default)]
+    pub user_principal_name: Option<String>,
+    /// The Entra *device id* (not object id).
+    #[serde(default)]
+    pub azure_active_directory_device_id: Option<String>,
+    /// Beta's new name for the same id.
+    #[serde(default)]
+    pub azure_ad_device_id: Option<String>,
+    #[serde(default)]
+    pub managed_device_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub enrollment_state: Option<String>,
+    #[serde(default)]
+    pub deployment_profile_assignment_status: Option<String>,
+}
+
+/// Graph writes an all-zero GUID where an id is not set.
+fn real_id(id: Option<&str>) -> Option<&str> {
+    id.filter(|s| !s.is_empty() && *s != "00000000-0000-0000-0000-000000000000")
+}
+
+impl AutopilotDevice {
+    pub fn name(&self) -> &str {
+        self.serial_number
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&self.id)
+    }
+    pub fn entra_device_id(&self) -> Option<&str> {
+        real_id(self.azure_ad_device_id.as_deref())
+            .or_else(|| real_id(self.azure_active_directory_device_id.as_deref()))
+    }
+    pub fn managed_device(&self) -> Option<&str> {
+        real_id(self.managed_device_id.as_deref())
+    }
+    pub fn assigned_user(&self) -> Option<&str> {
+        self.user_principal_name.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainJoinConnector {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub last_connection_date_time: Option<String>,
+    /// `active | error | inactive`.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn provisioning_package_accounts_are_recognised() {
+        let mut u: User = serde_json::from_value(json!({
+            "id": "1", "userPrincipalName": "package_3f0b2a1c-94d1-4b7a-9a55-1e2d3c4b5a69@contoso.com"
+        }))
+        .unwrap();
+        assert!(u.is_provisioning_package_account());
+        u.user_principal_name = Some("package_manager@contoso.com".into());
+        assert!(!u.is_provisioning_package_account());
+    }
+
+    #[test]
+    fn defaults_are_found_by_id_suffix_or_priority() {
+        let c: EnrollmentConfiguration = serde_json::from_value(json!({
+            "@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+            "id": "b1e9_DefaultLimit", "priority": 0, "limit": 5
+        }))
+        .unwrap();
+        assert!(c.is_default());
+        assert_eq!(c.kind(), ConfigKind::Limit);
+        let c: EnrollmentConfiguration = serde_json::from_value(json!({
+            "@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+            "id": "b1e9_Limit2", "priority": 2, "limit": 5
+        }))
+        .unwrap();
+        assert!(!c.is_default());
+    }
+
+    #[test]
+    fn autopilot_device_ignores_zero_guid() {
+        let d: AutopilotDevice = serde_json::from_value(json!({
+            "id": "a", "azureActiveDirectoryDeviceId": "00000000-0000-0000-0000-000000000000",
+            "managedDeviceId": "00000000-0000-0000-0000-000000000000"
+        }))
+        .unwrap();
+        assert_eq!(d.entra_device_id(), None);
+        assert_eq!(d.managed_device(), None);
+    }
+}

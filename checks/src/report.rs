@@ -1,0 +1,236 @@
+//! Findings and the report: the JSON contract other tools read (extend, don't rename).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const REPORT_SCHEMA: &str = "intune-audit/report";
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+    /// One step down: the severity a `warn` carries by default.
+    pub fn lower(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    Fail,
+    Warn,
+    NotEvaluated,
+    Pass,
+    NotApplicable,
+}
+
+impl FindingStatus {
+    pub const ALL: [FindingStatus; 5] = [
+        FindingStatus::Fail,
+        FindingStatus::Warn,
+        FindingStatus::NotEvaluated,
+        FindingStatus::Pass,
+        FindingStatus::NotApplicable,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingStatus::Pass => "pass",
+            FindingStatus::Fail => "fail",
+            FindingStatus::Warn => "warn",
+            FindingStatus::NotEvaluated => "not_evaluated",
+            FindingStatus::NotApplicable => "not_applicable",
+        }
+    }
+    /// Fail and warn are the statuses an admin must act on.
+    pub fn is_problem(self) -> bool {
+        matches!(self, FindingStatus::Fail | FindingStatus::Warn)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AffectedKind {
+    User,
+    Group,
+    Device,
+    AutopilotDevice,
+    Profile,
+    Configuration,
+    Setting,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affected {
+    pub kind: AffectedKind,
+    pub id: String,
+    pub name: String,
+}
+
+impl Affected {
+    pub fn new(kind: AffectedKind, id: impl Into<String>, name: impl Into<String>) -> Self {
+        Affected {
+            kind,
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+}
+
+/// What a check returns when it could evaluate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: FindingStatus,
+    pub summary: String,
+    pub affected: Vec<Affected>,
+    pub evidence: serde_json::Value,
+    /// Overrides the catalog severity (a warn defaults to one step lower).
+    pub severity: Option<Severity>,
+}
+
+impl Outcome {
+    fn new(status: FindingStatus, summary: impl Into<String>) -> Self {
+        Outcome {
+            status,
+            summary: summary.into(),
+            affected: Vec::new(),
+            evidence: serde_json::Value::Object(Default::default()),
+            severity: None,
+        }
+    }
+    pub fn pass(summary: impl Into<String>) -> Self {
+        Outcome::new(FindingStatus::Pass, summary)
+    }
+    pub fn fail(summary: impl Into<String>) -> Self {
+        Outcome::new(FindingStatus::Fail, summary)
+    }
+    pub fn warn(summary: impl Into<String>) -> Self {
+        Outcome::new(FindingStatus::Warn, summary)
+    }
+    pub fn not_applicable(summary: impl Into<String>) -> Self {
+        Outcome::new(FindingStatus::NotApplicable, summary)
+    }
+    pub fn with_affected(mut self, affected: Vec<Affected>) -> Self {
+        self.affected = affected;
+        self
+    }
+    pub fn with_evidence(mut self, evidence: serde_json::Value) -> Self {
+        self.evidence = evidence;
+        self
+    }
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
+    }
+}
+
+/// One check's result in a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub check: String,
+    pub status: FindingStatus,
+    pub severity: Severity,
+    pub error_codes: Vec<String>,
+    pub article_sections: Vec<String>,
+    pub title: String,
+    pub summary: String,
+    pub affected: Vec<Affected>,
+    pub affected_total: usize,
+    pub evidence: serde_json::Value,
+    pub remediation: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For not_evaluated: the permissions to grant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub by_status: BTreeMap<String, usize>,
+    /// Counts of failing and warning findings per severity.
+    pub by_severity: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub version: u32,
+    pub tenant: TenantRef,
+    pub collected_at: String,
+    pub tool_version: String,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn new(tenant: TenantRef, collected_at: String, tool_version: String, findings: Vec<Finding>) -> Report {
+        let mut summary = Summary::default();
+        for s in FindingStatus::ALL {
+            summary.by_status.insert(s.as_str().into(), 0);
+        }
+        for s in Severity::ALL {
+            summary.by_severity.insert(s.as_str().into(), 0);
+        }
+        for f in &findings {
+            *summary.by_status.entry(f.status.as_str().into()).or_default() += 1;
+            if f.status.is_problem() {
+                *summary.by_severity.entry(f.severity.as_str().into()).or_default() += 1;
+            }
+        }
+        Report {
+            schema: REPORT_SCHEMA.into(),
+            version: REPORT_VERSION,
+            tenant,
+            collected_at,
+            tool_version,
+            summary,
+            findings,
+        }
+    }
+
+    /// Whether any failing or warning finding is at or above `threshold` (drives exit code 1).
+    pub fn has_problem_at_or_above(&self, threshold: Severity) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.status.is_problem() && f.severity >= threshold)
+    }
+}

@@ -1,0 +1,40 @@
+//! Knobs a configuration file can set for the checks. Defaults are the documented product
+//! behaviour; the binary fills this from `intune-audit.toml`.
+
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Warn when a user is within this many devices of the Intune enrollment limit.
+    pub device_limit_margin: i64,
+    /// Warn when a user is within this many devices of the Entra per-user device quota.
+    pub device_quota_margin: i64,
+    /// A domain join connector that has not connected for this many days is not healthy.
+    pub connector_stale_days: i64,
+    /// Checks switched off by configuration.
+    pub disabled: BTreeSet<String>,
+    /// When set, the Intune MDM user scope must be exactly these group ids (or `all`).
+    pub expected_mdm_scope_groups: Option<BTreeSet<String>>,
+    /// When set, Autopilot device name templates must match this pattern: a literal prefix
+    /// that every template must start with.
+    pub naming_prefix: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            device_limit_margin: 1,
+            device_quota_margin: 1,
+            connector_stale_days: 30,
+            disabled: BTreeSet::new(),
+            expected_mdm_scope_groups: None,
+            naming_prefix: None,
+        }
+    }
+}
+
+impl Settings {
+    pub fn is_enabled(&self, check_id: &str) -> bool {
+        !self.disabled.contains(check_id)
+    }
+}

@@ -1,0 +1,243 @@
+//! The snapshot: one versioned JSON document holding every Graph resource the checks read, in
+//! Graph's own shape, each with the status of its collection.
+//!
+//! A resource that is absent from a snapshot was *not collected*: checks that need it report
+//! `not_evaluated`, never "the tenant has none".
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The schema id written into every snapshot.
+pub const SNAPSHOT_SCHEMA: &str = "intune-audit/snapshot";
+/// The snapshot format version this build reads and writes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Every Graph resource the collectors read, by its stable key in the snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Resource {
+    Organization,
+    Domains,
+    SubscribedSkus,
+    Users,
+    /// Transitive members of the groups that enrollment configurations, Autopilot profiles and
+    /// the MDM/MAM scopes target (one item per group).
+    GroupMembers,
+    /// Entra device objects (with their registered owners).
+    Devices,
+    ManagedDevices,
+    DeviceEnrollmentConfigurations,
+    MobileDeviceManagementPolicies,
+    MobileAppManagementPolicies,
+    DeviceRegistrationPolicy,
+    WindowsAutopilotDeploymentProfiles,
+    WindowsAutopilotDeviceIdentities,
+    DomainJoinConnectors,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 14] = [
+        Resource::Organization,
+        Resource::Domains,
+        Resource::SubscribedSkus,
+        Resource::Users,
+        Resource::GroupMembers,
+        Resource::Devices,
+        Resource::ManagedDevices,
+        Resource::DeviceEnrollmentConfigurations,
+        Resource::MobileDeviceManagementPolicies,
+        Resource::MobileAppManagementPolicies,
+        Resource::DeviceRegistrationPolicy,
+        Resource::WindowsAutopilotDeploymentProfiles,
+        Resource::WindowsAutopilotDeviceIdentities,
+        Resource::DomainJoinConnectors,
+    ];
+
+    /// The key used in the snapshot's `resources` object.
+    pub fn key(self) -> &'static str {
+        match self {
+            Resource::Organization => "organization",
+            Resource::Domains => "domains",
+            Resource::SubscribedSkus => "subscribedSkus",
+            Resource::Users => "users",
+            Resource::GroupMembers => "groupMembers",
+            Resource::Devices => "devices",
+            Resource::ManagedDevices => "managedDevices",
+            Resource::DeviceEnrollmentConfigurations => "deviceEnrollmentConfigurations",
+            Resource::MobileDeviceManagementPolicies => "mobileDeviceManagementPolicies",
+            Resource::MobileAppManagementPolicies => "mobileAppManagementPolicies",
+            Resource::DeviceRegistrationPolicy => "deviceRegistrationPolicy",
+            Resource::WindowsAutopilotDeploymentProfiles => "windowsAutopilotDeploymentProfiles",
+            Resource::WindowsAutopilotDeviceIdentities => "windowsAutopilotDeviceIdentities",
+            Resource::DomainJoinConnectors => "domainJoinConnectors",
+        }
+    }
+
+    /// The least-privileged permission that lets Graph serve this resource.
+    pub fn permission(self) -> &'static str {
+        match self {
+            Resource::Organization => "Organization.Read.All",
+            Resource::Domains => "Domain.Read.All",
+            Resource::SubscribedSkus => "LicenseAssignment.Read.All",
+            Resource::Users => "User.Read.All",
+            Resource::GroupMembers => "GroupMember.Read.All",
+            Resource::Devices => "Device.Read.All",
+            Resource::ManagedDevices => "DeviceManagementManagedDevices.Read.All",
+            Resource::DeviceEnrollmentConfigurations => "DeviceManagementServiceConfig.Read.All",
+            Resource::MobileDeviceManagementPolicies | Resource::MobileAppManagementPolicies => {
+                "Policy.Read.All (delegated only)"
+            }
+            Resource::DeviceRegistrationPolicy => "Policy.Read.DeviceConfiguration",
+            Resource::WindowsAutopilotDeploymentProfiles
+            | Resource::WindowsAutopilotDeviceIdentities => "DeviceManagementServiceConfig.Read.All",
+            Resource::DomainJoinConnectors => "DeviceManagementConfiguration.Read.All",
+        }
+    }
+
+    /// Whether Graph serves this resource only to delegated (signed-in user) tokens.
+    pub fn delegated_only(self) -> bool {
+        matches!(
+            self,
+            Resource::MobileDeviceManagementPolicies | Resource::MobileAppManagementPolicies
+        )
+    }
+
+    pub fn from_key(key: &str) -> Option<Resource> {
+        Resource::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// How the collection of one resource ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    /// 401/403: the token lacks `permission`.
+    Forbidden,
+    /// 404: the endpoint or object does not exist (e.g. a beta-only resource in another cloud).
+    NotFound,
+    /// Any other failure; `message` says what.
+    Error,
+}
+
+/// One collected resource: the request, how it ended, and the items as Graph returned them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceEntry {
+    /// The request path, e.g. `/beta/deviceManagement/deviceEnrollmentConfigurations?$expand=assignments`.
+    pub path: String,
+    pub status: Status,
+    /// For `forbidden`: the permission that would grant access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// For `error`, `forbidden`, `not_found`: what Graph or the client said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The items exactly as Graph returned them (camelCase, `@odata.type` kept).
+    #[serde(default)]
+    pub items: Vec<serde_json::Value>,
+}
+
+impl ResourceEntry {
+    pub fn ok(path: impl Into<String>, items: Vec<serde_json::Value>) -> Self {
+        ResourceEntry {
+            path: path.into(),
+            status: Status::Ok,
+            permission: None,
+            message: None,
+            items,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// The whole snapshot document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schema: String,
+    pub version: u32,
+    pub tenant: TenantInfo,
+    #[serde(default = "default_cloud")]
+    pub cloud: String,
+    /// RFC 3339; the clock checks use ("now" is when the data was read).
+    pub collected_at: String,
+    #[serde(default)]
+    pub tool_version: String,
+    /// Keyed by [`Resource::key`]. Unknown keys are kept (a newer collector) but not read.
+    pub resources: BTreeMap<String, ResourceEntry>,
+}
+
+fn default_cloud() -> String {
+    "global".into()
+}
+
+/// Why a snapshot could not be read. Each variant names the problem precisely.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("the snapshot is not valid JSON: {0}")]
+    NotJson(String),
+    #[error("not an intune-audit snapshot: schema is {found:?}, expected {SNAPSHOT_SCHEMA:?}")]
+    WrongSchema { found: String },
+    #[error("unsupported snapshot version {found} (this build reads version {SNAPSHOT_VERSION})")]
+    UnsupportedVersion { found: u64 },
+    #[error("the snapshot envelope is malformed at {path}: {message}")]
+    Envelope { path: String, message: String },
+    #[error("collected_at {0:?} is not an RFC 3339 date-time")]
+    BadDate(String),
+    #[error("resource {resource}: item {index} does not have the expected shape at {field}: {message}")]
+    Shape {
+        resource: String,
+        index: usize,
+        field: String,
+        message: String,
+    },
+}
+
+impl Snapshot {
+    /// Parses a snapshot from JSON text, checking schema and version before the envelope so
+    /// that a file from another tool or a newer format is named as such.
+    pub fn from_json(text: &str) -> Result<Snapshot, SnapshotError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| SnapshotError::NotJson(e.to_string()))?;
+        let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
+        if schema != SNAPSHOT_SCHEMA {
+            return Err(SnapshotError::WrongSchema {
+                found: schema.to_string(),
+            });
+        }
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version != u64::from(SNAPSHOT_VERSION) {
+            return Err(SnapshotError::UnsupportedVersion { found: version });
+        }
+        let snapshot: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| {
+            SnapshotError::Envelope {
+                path: e.path().to_string(),
+                message: e.inner().to_string(),
+            }
+        })?;
+        crate::time::parse_rfc3339(&snapshot.collected_at)
+            .ok_or_else(|| SnapshotError::BadDate(snapshot.collected_at.clone()))?;
+        Ok(snapshot)
+    }
+
+    pub fn entry(&self, resource: Resource) -> Option<&ResourceEntry> {
+        self.resources.get(resource.key())
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        // Serializing plain data (strings, numbers, maps) cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
