@@ -104,6 +104,10 @@ pub struct User {
     pub assigned_plans: Vec<AssignedPlan>,
     #[serde(default)]
     pub on_premises_sync_enabled: Option<bool>,
+    /// The UPN in on-premises AD (synced users): where a `.local` suffix shows, since Entra
+    /// replaces an unverified suffix with the `onmicrosoft.com` domain in `userPrincipalName`.
+    #[serde(default)]
+    pub on_premises_user_principal_name: Option<String>,
 }
 
 impl User {
