@@ -1,1 +1,3 @@
-fn main(){}
+fn main() {
+    std::process::exit(intune_audit::run(std::env::args_os()));
+}

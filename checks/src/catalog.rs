@@ -33,6 +33,12 @@ pub struct Check {
     pub source: &'static str,
 }
 
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check").field("id", &self.meta.id).finish()
+    }
+}
+
 impl Check {
     pub fn id(&self) -> &'static str {
         self.meta.id
@@ -68,7 +74,11 @@ impl Check {
             status: FindingStatus::NotEvaluated,
             severity: meta.severity,
             error_codes: meta.error_codes.iter().map(|c| c.to_string()).collect(),
-            article_sections: meta.article_sections.iter().map(|c| c.to_string()).collect(),
+            article_sections: meta
+                .article_sections
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
             title: meta.title.into(),
             summary: String::new(),
             affected: Vec::new(),
@@ -136,9 +146,11 @@ pub fn list_items(text: &str) -> Vec<String> {
     let mut items: Vec<String> = Vec::new();
     for line in text.lines() {
         let t = line.trim();
-        let body = t
-            .strip_prefix("- ")
-            .or_else(|| t.split_once(". ").filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty()).map(|(_, b)| b));
+        let body = t.strip_prefix("- ").or_else(|| {
+            t.split_once(". ")
+                .filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
+                .map(|(_, b)| b)
+        });
         match (body, items.last_mut()) {
             (Some(b), _) => items.push(b.to_string()),
             (None, Some(last)) if !t.is_empty() => {
@@ -175,6 +187,9 @@ mod tests {
         assert!(doc.starts_with("Title line."));
         assert!(!doc.contains("not doc"));
         assert_eq!(doc_section(&doc, "What it checks"), "A thing.");
-        assert_eq!(list_items(&doc_section(&doc, "Remediation")), vec!["Open the portal. Go on.", "Save."]);
+        assert_eq!(
+            list_items(&doc_section(&doc, "Remediation")),
+            vec!["Open the portal. Go on.", "Save."]
+        );
     }
 }

@@ -127,7 +127,9 @@ const MISPRINTS: &[(&str, &str)] = &[("801c003", "0x801C0003"), ("80180002b", "0
 /// `0x801c003` (the article's misprint) → `0x801C0003`; `oobeidps` → `OOBEIDPS`.
 /// Returns `None` for text that is not shaped like a code.
 pub fn normalize(input: &str) -> Option<String> {
-    let t = input.trim().trim_matches(|c: char| c == '(' || c == ')' || c == '"' || c == '\'' || c == ',' || c == '.');
+    let t = input.trim().trim_matches(|c: char| {
+        c == '(' || c == ')' || c == '"' || c == '\'' || c == ',' || c == '.'
+    });
     let lower = t.to_ascii_lowercase();
     if lower == "oobeidps" {
         return Some("OOBEIDPS".into());
@@ -146,7 +148,10 @@ pub fn normalize(input: &str) -> Option<String> {
 
 /// Sections that document `code` (canonical form).
 pub fn sections_for_code(code: &str) -> Vec<&'static Section> {
-    SECTIONS.iter().filter(|s| s.codes.contains(&code)).collect()
+    SECTIONS
+        .iter()
+        .filter(|s| s.codes.contains(&code))
+        .collect()
 }
 
 pub fn section(anchor: &str) -> Option<&'static Section> {
@@ -155,7 +160,10 @@ pub fn section(anchor: &str) -> Option<&'static Section> {
 
 /// Every canonical code the index knows.
 pub fn known_codes() -> Vec<&'static str> {
-    let mut codes: Vec<&'static str> = SECTIONS.iter().flat_map(|s| s.codes.iter().copied()).collect();
+    let mut codes: Vec<&'static str> = SECTIONS
+        .iter()
+        .flat_map(|s| s.codes.iter().copied())
+        .collect();
     codes.sort_unstable();
     codes.dedup();
     codes
@@ -194,7 +202,11 @@ pub fn sections_for_message(fragment: &str) -> Vec<&'static Section> {
     }
     SECTIONS
         .iter()
-        .filter(|s| fold(s.message).contains(&needle) || fold(s.message_nl).contains(&needle) || fold(&s.anchor.replace('-', " ")).contains(&needle))
+        .filter(|s| {
+            fold(s.message).contains(&needle)
+                || fold(s.message_nl).contains(&needle)
+                || fold(&s.anchor.replace('-', " ")).contains(&needle)
+        })
         .collect()
 }
 
@@ -204,7 +216,13 @@ mod tests {
 
     #[test]
     fn every_spelling_normalises_to_one_code() {
-        for s in ["0x801c0003", "801C0003", "0X801C0003", "0x801c003", " (0x801c0003) "] {
+        for s in [
+            "0x801c0003",
+            "801C0003",
+            "0X801C0003",
+            "0x801c003",
+            " (0x801c0003) ",
+        ] {
             assert_eq!(normalize(s).as_deref(), Some("0x801C0003"), "{s}");
         }
         assert_eq!(normalize("80180003").as_deref(), Some("0x80180003"));
@@ -217,17 +235,35 @@ mod tests {
 
     #[test]
     fn one_code_can_have_several_sections() {
-        let anchors: Vec<_> = sections_for_code("0x801C0003").iter().map(|s| s.anchor).collect();
-        assert_eq!(anchors, ["this-user-is-not-authorized-to-enroll", "this-user-is-not-allowed-to-enroll"]);
+        let anchors: Vec<_> = sections_for_code("0x801C0003")
+            .iter()
+            .map(|s| s.anchor)
+            .collect();
+        assert_eq!(
+            anchors,
+            [
+                "this-user-is-not-authorized-to-enroll",
+                "this-user-is-not-allowed-to-enroll"
+            ]
+        );
     }
 
     #[test]
     fn messages_match_in_english_and_dutch() {
-        let en: Vec<_> = sections_for_message("not allowed on this phone").iter().map(|s| s.anchor).collect();
+        let en: Vec<_> = sections_for_message("not allowed on this phone")
+            .iter()
+            .map(|s| s.anchor)
+            .collect();
         assert_eq!(en, ["this-account-is-not-allowed-on-this-phone"]);
-        let nl: Vec<_> = sections_for_message("niet toegestaan op deze telefoon").iter().map(|s| s.anchor).collect();
+        let nl: Vec<_> = sections_for_message("niet toegestaan op deze telefoon")
+            .iter()
+            .map(|s| s.anchor)
+            .collect();
         assert_eq!(nl, ["this-account-is-not-allowed-on-this-phone"]);
-        let accented: Vec<_> = sections_for_message("kan niet worden geinstalleerd").iter().map(|s| s.anchor).collect();
+        let accented: Vec<_> = sections_for_message("kan niet worden geinstalleerd")
+            .iter()
+            .map(|s| s.anchor)
+            .collect();
         assert_eq!(accented, ["the-software-cannot-be-installed"]);
     }
 }

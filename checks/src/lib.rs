@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod checks;
 pub mod codes;
 pub mod device_side;
+pub mod explain;
 pub mod model;
 pub mod population;
 pub mod report;
@@ -27,7 +28,11 @@ pub use snapshot::{Resource, Snapshot, SnapshotError};
 pub use tenant::{NotEvaluated, Tenant};
 
 /// Loads a snapshot, types it, runs every enabled check and builds the report.
-pub fn audit(snapshot: &Snapshot, settings: &Settings, tool_version: &str) -> Result<Report, SnapshotError> {
+pub fn audit(
+    snapshot: &Snapshot,
+    settings: &Settings,
+    tool_version: &str,
+) -> Result<Report, SnapshotError> {
     let tenant = Tenant::from_snapshot(snapshot)?;
     let findings = run_all(&tenant, settings);
     Ok(Report::new(

@@ -83,7 +83,10 @@ pub struct AssignedPlan {
 impl AssignedPlan {
     /// `Warning` is the grace period after a subscription lapses: the plan still works.
     pub fn is_active(&self) -> bool {
-        matches!(self.capability_status.as_deref(), Some("Enabled" | "Warning"))
+        matches!(
+            self.capability_status.as_deref(),
+            Some("Enabled" | "Warning")
+        )
     }
 }
 
@@ -140,9 +143,9 @@ impl User {
     pub fn is_provisioning_package_account(&self) -> bool {
         let upn = self.upn().to_ascii_lowercase();
         let local = upn.split('@').next().unwrap_or("");
-        local
-            .strip_prefix("package_")
-            .is_some_and(|rest| rest.len() >= 32 && rest.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
+        local.strip_prefix("package_").is_some_and(|rest| {
+            rest.len() >= 32 && rest.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        })
     }
 }
 
@@ -622,7 +625,9 @@ impl AutopilotDevice {
         real_id(self.managed_device_id.as_deref())
     }
     pub fn assigned_user(&self) -> Option<&str> {
-        self.user_principal_name.as_deref().filter(|s| !s.is_empty())
+        self.user_principal_name
+            .as_deref()
+            .filter(|s| !s.is_empty())
     }
 }
 

@@ -202,7 +202,12 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(tenant: TenantRef, collected_at: String, tool_version: String, findings: Vec<Finding>) -> Report {
+    pub fn new(
+        tenant: TenantRef,
+        collected_at: String,
+        tool_version: String,
+        findings: Vec<Finding>,
+    ) -> Report {
         let mut summary = Summary::default();
         for s in FindingStatus::ALL {
             summary.by_status.insert(s.as_str().into(), 0);
@@ -211,9 +216,15 @@ impl Report {
             summary.by_severity.insert(s.as_str().into(), 0);
         }
         for f in &findings {
-            *summary.by_status.entry(f.status.as_str().into()).or_default() += 1;
+            *summary
+                .by_status
+                .entry(f.status.as_str().into())
+                .or_default() += 1;
             if f.status.is_problem() {
-                *summary.by_severity.entry(f.severity.as_str().into()).or_default() += 1;
+                *summary
+                    .by_severity
+                    .entry(f.severity.as_str().into())
+                    .or_default() += 1;
             }
         }
         Report {

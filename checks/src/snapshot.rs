@@ -90,7 +90,9 @@ impl Resource {
             }
             Resource::DeviceRegistrationPolicy => "Policy.Read.DeviceConfiguration",
             Resource::WindowsAutopilotDeploymentProfiles
-            | Resource::WindowsAutopilotDeviceIdentities => "DeviceManagementServiceConfig.Read.All",
+            | Resource::WindowsAutopilotDeviceIdentities => {
+                "DeviceManagementServiceConfig.Read.All"
+            }
             Resource::DomainJoinConnectors => "DeviceManagementConfiguration.Read.All",
         }
     }
@@ -196,7 +198,9 @@ pub enum SnapshotError {
     Envelope { path: String, message: String },
     #[error("collected_at {0:?} is not an RFC 3339 date-time")]
     BadDate(String),
-    #[error("resource {resource}: item {index} does not have the expected shape at {field}: {message}")]
+    #[error(
+        "resource {resource}: item {index} does not have the expected shape at {field}: {message}"
+    )]
     Shape {
         resource: String,
         index: usize,
@@ -221,12 +225,11 @@ impl Snapshot {
         if version != u64::from(SNAPSHOT_VERSION) {
             return Err(SnapshotError::UnsupportedVersion { found: version });
         }
-        let snapshot: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| {
-            SnapshotError::Envelope {
+        let snapshot: Snapshot =
+            serde_path_to_error::deserialize(value).map_err(|e| SnapshotError::Envelope {
                 path: e.path().to_string(),
                 message: e.inner().to_string(),
-            }
-        })?;
+            })?;
         crate::time::parse_rfc3339(&snapshot.collected_at)
             .ok_or_else(|| SnapshotError::BadDate(snapshot.collected_at.clone()))?;
         Ok(snapshot)

@@ -13,7 +13,10 @@
 //!   device. A device in several targeted groups gets the oldest-created profile; a profile
 //!   assigned to all devices is the fallback used when no group assignment reaches the device.
 
-use crate::model::{Assignment, AssignmentTarget, AutopilotDevice, AutopilotProfile, EnrollmentConfiguration, PlatformRestriction};
+use crate::model::{
+    Assignment, AssignmentTarget, AutopilotDevice, AutopilotProfile, EnrollmentConfiguration,
+    PlatformRestriction,
+};
 use crate::tenant::Directory;
 use serde::Serialize;
 
@@ -57,8 +60,12 @@ pub fn classify(target: &AssignmentTarget) -> (Target, Option<Filter>) {
         other => Target::Unknown(other.unwrap_or("(no @odata.type)").to_string()),
     };
     let filter = match (
-        target.device_and_app_management_assignment_filter_id.as_deref(),
-        target.device_and_app_management_assignment_filter_type.as_deref(),
+        target
+            .device_and_app_management_assignment_filter_id
+            .as_deref(),
+        target
+            .device_and_app_management_assignment_filter_type
+            .as_deref(),
     ) {
         (Some(id), Some(mode @ ("include" | "exclude"))) if !id.is_empty() => Some(Filter {
             id: id.to_string(),
@@ -82,11 +89,18 @@ pub enum Via {
 /// Whether a set of assignments reaches one principal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reach {
-    Included { via: Via, filter: Option<Filter> },
-    Excluded { group: String },
+    Included {
+        via: Via,
+        filter: Option<Filter>,
+    },
+    Excluded {
+        group: String,
+    },
     NotTargeted,
     /// The answer depends on data that was not collected.
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
 }
 
 /// Who is being targeted: users for enrollment configurations, devices for Autopilot.
@@ -97,7 +111,12 @@ pub enum Principal {
 }
 
 /// Evaluates assignments against one principal (user or Entra device object id).
-pub fn reach(assignments: Option<&[Assignment]>, principal: Principal, object_id: Option<&str>, dir: &Directory) -> Reach {
+pub fn reach(
+    assignments: Option<&[Assignment]>,
+    principal: Principal,
+    object_id: Option<&str>,
+    dir: &Directory,
+) -> Reach {
     let Some(assignments) = assignments else {
         return Reach::Unknown {
             reason: "the assignments were not collected".into(),
@@ -115,22 +134,37 @@ pub fn reach(assignments: Option<&[Assignment]>, principal: Principal, object_id
             Target::Exclusion(g) => match member(&g) {
                 Some(true) => return Reach::Excluded { group: g },
                 Some(false) => {}
-                None => unknown = Some(format!("the members of excluded group {} were not collected", dir.group_name(&g))),
+                None => {
+                    unknown = Some(format!(
+                        "the members of excluded group {} were not collected",
+                        dir.group_name(&g)
+                    ))
+                }
             },
             Target::Group(g) => match member(&g) {
                 Some(true) => prefer(&mut included, Via::Group { id: g }, filter),
                 Some(false) => {}
                 None if object_id.is_none() => {
-                    unknown = Some("the object has no directory identity to match groups against".into())
+                    unknown =
+                        Some("the object has no directory identity to match groups against".into())
                 }
-                None => unknown = Some(format!("the members of group {} were not collected", dir.group_name(&g))),
+                None => {
+                    unknown = Some(format!(
+                        "the members of group {} were not collected",
+                        dir.group_name(&g)
+                    ))
+                }
             },
             // Enrollment restrictions are evaluated for the enrolling user; the default ones
             // carry "all devices", which reaches every user too.
-            Target::AllUsers if principal == Principal::User => prefer(&mut included, Via::AllUsers, filter),
+            Target::AllUsers if principal == Principal::User => {
+                prefer(&mut included, Via::AllUsers, filter)
+            }
             Target::AllDevices => prefer(&mut included, Via::AllDevices, filter),
             Target::AllUsers | Target::ConfigMgrCollection(_) => {}
-            Target::Unknown(t) => unknown = Some(format!("assignment target {t} is not understood")),
+            Target::Unknown(t) => {
+                unknown = Some(format!("assignment target {t} is not understood"))
+            }
         }
     }
     match (included, unknown) {
@@ -187,7 +221,10 @@ pub struct Ranked<'a> {
 
 impl<'a> Ranked<'a> {
     /// Ranks the configurations `wanted` selects.
-    pub fn new(configs: &'a [EnrollmentConfiguration], wanted: impl Fn(&EnrollmentConfiguration) -> bool) -> Self {
+    pub fn new(
+        configs: &'a [EnrollmentConfiguration],
+        wanted: impl Fn(&EnrollmentConfiguration) -> bool,
+    ) -> Self {
         let mut default = None;
         let mut assigned = Vec::new();
         for c in configs.iter().filter(|c| wanted(c)) {
@@ -222,11 +259,22 @@ impl<'a> Ranked<'a> {
                 priority: c.priority,
                 why,
             };
-            match reach(c.assignments.as_deref(), Principal::User, Some(user_id), dir) {
+            match reach(
+                c.assignments.as_deref(),
+                Principal::User,
+                Some(user_id),
+                dir,
+            ) {
                 Reach::Included { via, filter: None } => {
-                    return Some(Resolution { config: c, via, undetermined })
+                    return Some(Resolution {
+                        config: c,
+                        via,
+                        undetermined,
+                    })
                 }
-                Reach::Included { filter: Some(f), .. } => undetermined.push(note(format!(
+                Reach::Included {
+                    filter: Some(f), ..
+                } => undetermined.push(note(format!(
                     "assignment filter {} ({}) decides per device at enrollment",
                     f.id, f.mode
                 ))),
@@ -275,22 +323,41 @@ impl ProfileResolution<'_> {
 
 /// Resolves Autopilot profiles for a device whose Entra object id is `entra_object_id`
 /// (`None` when the device has no Entra object in the snapshot).
-pub fn resolve_profiles<'a>(profiles: &'a [AutopilotProfile], entra_object_id: Option<&str>, dir: &Directory) -> ProfileResolution<'a> {
+pub fn resolve_profiles<'a>(
+    profiles: &'a [AutopilotProfile],
+    entra_object_id: Option<&str>,
+    dir: &Directory,
+) -> ProfileResolution<'a> {
     let mut by_group = Vec::new();
     let mut by_all = Vec::new();
     let mut undetermined = Vec::new();
     for p in profiles {
-        match reach(p.assignments.as_deref(), Principal::Device, entra_object_id, dir) {
-            Reach::Included { via: Via::Group { .. }, filter: None } => by_group.push(p),
+        match reach(
+            p.assignments.as_deref(),
+            Principal::Device,
+            entra_object_id,
+            dir,
+        ) {
+            Reach::Included {
+                via: Via::Group { .. },
+                filter: None,
+            } => by_group.push(p),
             Reach::Included { filter: None, .. } => by_all.push(p),
-            Reach::Included { filter: Some(f), .. } => {
-                undetermined.push((p, format!("assignment filter {} ({}) decides", f.id, f.mode)))
-            }
+            Reach::Included {
+                filter: Some(f), ..
+            } => undetermined.push((
+                p,
+                format!("assignment filter {} ({}) decides", f.id, f.mode),
+            )),
             Reach::Unknown { reason } => undetermined.push((p, reason)),
             Reach::Excluded { .. } | Reach::NotTargeted => {}
         }
     }
-    let candidates = if by_group.is_empty() { by_all } else { by_group };
+    let candidates = if by_group.is_empty() {
+        by_all
+    } else {
+        by_group
+    };
     let winner = oldest(&candidates);
     ProfileResolution {
         candidates,
@@ -316,7 +383,10 @@ fn oldest<'a>(profiles: &[&'a AutopilotProfile]) -> Option<&'a AutopilotProfile>
 }
 
 /// Maps Autopilot devices to their Entra object ids (group membership is by object id).
-pub fn entra_object_id<'a>(device: &AutopilotDevice, by_device_id: &'a std::collections::HashMap<String, String>) -> Option<&'a str> {
+pub fn entra_object_id<'a>(
+    device: &AutopilotDevice,
+    by_device_id: &'a std::collections::HashMap<String, String>,
+) -> Option<&'a str> {
     device
         .entra_device_id()
         .and_then(|id| by_device_id.get(&id.to_ascii_lowercase()))
@@ -324,9 +394,15 @@ pub fn entra_object_id<'a>(device: &AutopilotDevice, by_device_id: &'a std::coll
 }
 
 /// An index from Entra device id (lower case) to Entra object id.
-pub fn device_id_index(devices: &[crate::model::Device]) -> std::collections::HashMap<String, String> {
+pub fn device_id_index(
+    devices: &[crate::model::Device],
+) -> std::collections::HashMap<String, String> {
     devices
         .iter()
-        .filter_map(|d| d.device_id.as_ref().map(|id| (id.to_ascii_lowercase(), d.id.clone())))
+        .filter_map(|d| {
+            d.device_id
+                .as_ref()
+                .map(|id| (id.to_ascii_lowercase(), d.id.clone()))
+        })
         .collect()
 }

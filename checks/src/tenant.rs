@@ -49,7 +49,10 @@ impl<T> Collected<T> {
     }
 }
 
-fn missing_reason(resource: Resource, entry: Option<&crate::snapshot::ResourceEntry>) -> NotEvaluated {
+fn missing_reason(
+    resource: Resource,
+    entry: Option<&crate::snapshot::ResourceEntry>,
+) -> NotEvaluated {
     let permission = entry
         .and_then(|e| e.permission.clone())
         .unwrap_or_else(|| resource.permission().to_string());
@@ -91,9 +94,16 @@ impl Directory {
     fn build(items: &[GroupMembers]) -> Directory {
         let mut dir = Directory::default();
         for g in items {
-            let members: HashSet<String> = g.members.iter().map(|m| m.id.to_ascii_lowercase()).collect();
+            let members: HashSet<String> = g
+                .members
+                .iter()
+                .map(|m| m.id.to_ascii_lowercase())
+                .collect();
             for m in &members {
-                dir.groups_of.entry(m.clone()).or_default().push(g.id.to_ascii_lowercase());
+                dir.groups_of
+                    .entry(m.clone())
+                    .or_default()
+                    .push(g.id.to_ascii_lowercase());
             }
             dir.groups.insert(
                 g.id.to_ascii_lowercase(),
@@ -133,7 +143,9 @@ impl Directory {
     }
 
     pub fn member_count(&self, group_id: &str) -> Option<usize> {
-        self.groups.get(&group_id.to_ascii_lowercase()).map(|g| g.members.len())
+        self.groups
+            .get(&group_id.to_ascii_lowercase())
+            .map(|g| g.members.len())
     }
 }
 
@@ -159,7 +171,10 @@ pub struct Tenant {
     pub domain_join_connectors: Collected<Vec<DomainJoinConnector>>,
 }
 
-fn typed<T: DeserializeOwned>(snapshot: &Snapshot, resource: Resource) -> Result<Collected<Vec<T>>, SnapshotError> {
+fn typed<T: DeserializeOwned>(
+    snapshot: &Snapshot,
+    resource: Resource,
+) -> Result<Collected<Vec<T>>, SnapshotError> {
     let entry = match snapshot.entry(resource) {
         Some(e) if e.status == Status::Ok => e,
         other => {
@@ -171,12 +186,13 @@ fn typed<T: DeserializeOwned>(snapshot: &Snapshot, resource: Resource) -> Result
     };
     let mut items = Vec::with_capacity(entry.items.len());
     for (index, item) in entry.items.iter().enumerate() {
-        let parsed: T = serde_path_to_error::deserialize(item).map_err(|e| SnapshotError::Shape {
-            resource: resource.key().to_string(),
-            index,
-            field: e.path().to_string(),
-            message: e.inner().to_string(),
-        })?;
+        let parsed: T =
+            serde_path_to_error::deserialize(item).map_err(|e| SnapshotError::Shape {
+                resource: resource.key().to_string(),
+                index,
+                field: e.path().to_string(),
+                message: e.inner().to_string(),
+            })?;
         items.push(parsed);
     }
     Ok(Collected {

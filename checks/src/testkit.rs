@@ -5,7 +5,9 @@
 
 use crate::report::Finding;
 use crate::settings::Settings;
-use crate::snapshot::{Resource, ResourceEntry, Snapshot, Status, TenantInfo, SNAPSHOT_SCHEMA, SNAPSHOT_VERSION};
+use crate::snapshot::{
+    Resource, ResourceEntry, Snapshot, Status, TenantInfo, SNAPSHOT_SCHEMA, SNAPSHOT_VERSION,
+};
 use crate::tenant::Tenant;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -42,9 +44,10 @@ impl Fixture {
 
     /// Sets a collected resource.
     pub fn with(mut self, resource: Resource, items: Vec<Value>) -> Fixture {
-        self.snapshot
-            .resources
-            .insert(resource.key().into(), ResourceEntry::ok(format!("/test/{resource}"), items));
+        self.snapshot.resources.insert(
+            resource.key().into(),
+            ResourceEntry::ok(format!("/test/{resource}"), items),
+        );
         self
     }
 
@@ -112,7 +115,10 @@ pub fn domain(name: &str, verified: bool) -> Value {
 }
 
 pub fn entra_device(object_id: &str, device_id: &str, trust: &str, owners: &[&str]) -> Value {
-    let owners: Vec<Value> = owners.iter().map(|o| json!({"@odata.type": "#microsoft.graph.user", "id": o})).collect();
+    let owners: Vec<Value> = owners
+        .iter()
+        .map(|o| json!({"@odata.type": "#microsoft.graph.user", "id": o}))
+        .collect();
     json!({"id": object_id, "deviceId": device_id, "displayName": format!("DEV-{object_id}"),
            "operatingSystem": "Windows", "trustType": trust, "registeredOwners": owners})
 }
@@ -180,7 +186,12 @@ pub fn default_restrictions(windows: Value) -> Value {
 }
 
 /// A custom per-platform (singular) Windows restriction.
-pub fn windows_restriction(id: &str, priority: i64, windows: Value, assignments: Vec<Value>) -> Value {
+pub fn windows_restriction(
+    id: &str,
+    priority: i64,
+    windows: Value,
+    assignments: Vec<Value>,
+) -> Value {
     json!({"@odata.type": "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration",
            "id": id, "displayName": format!("Windows {id}"), "priority": priority,
            "deviceEnrollmentConfigurationType": "singlePlatformRestriction", "platformType": "windows",
@@ -191,7 +202,10 @@ pub fn windows_restriction(id: &str, priority: i64, windows: Value, assignments:
 // ---------------------------------------------------------------- MDM / MAM scope
 
 pub fn mdm_policy(applies_to: &str, groups: &[&str], terms_of_use_url: &str) -> Value {
-    let groups: Vec<Value> = groups.iter().map(|g| json!({"id": g, "displayName": format!("Group {g}")})).collect();
+    let groups: Vec<Value> = groups
+        .iter()
+        .map(|g| json!({"id": g, "displayName": format!("Group {g}")}))
+        .collect();
     json!({"@odata.type": "#microsoft.graph.mobileDeviceManagementPolicy",
            "id": crate::model::INTUNE_APP_ID, "displayName": "Microsoft Intune", "appliesTo": applies_to,
            "includedGroups": groups, "isValid": true,
@@ -201,7 +215,10 @@ pub fn mdm_policy(applies_to: &str, groups: &[&str], terms_of_use_url: &str) -> 
 }
 
 pub fn mam_policy(applies_to: &str, groups: &[&str]) -> Value {
-    let groups: Vec<Value> = groups.iter().map(|g| json!({"id": g, "displayName": format!("Group {g}")})).collect();
+    let groups: Vec<Value> = groups
+        .iter()
+        .map(|g| json!({"id": g, "displayName": format!("Group {g}")}))
+        .collect();
     json!({"@odata.type": "#microsoft.graph.mobileAppManagementPolicy",
            "id": crate::model::INTUNE_APP_ID, "displayName": "Microsoft Intune", "appliesTo": applies_to,
            "includedGroups": groups, "isValid": true,
@@ -235,7 +252,13 @@ pub fn join_selected(users: &[&str], groups: &[&str]) -> Value {
 
 // ---------------------------------------------------------------- Intune and Autopilot devices
 
-pub fn managed_device(id: &str, user_id: &str, os: &str, agent: &str, enrollment_type: &str) -> Value {
+pub fn managed_device(
+    id: &str,
+    user_id: &str,
+    os: &str,
+    agent: &str,
+    enrollment_type: &str,
+) -> Value {
     json!({"id": id, "deviceName": format!("PC-{id}"), "userId": user_id,
            "userPrincipalName": format!("{user_id}@contoso.com"), "operatingSystem": os,
            "osVersion": "10.0.22631.4460", "serialNumber": format!("SN{id}"), "model": "Latitude 7440",
@@ -244,13 +267,24 @@ pub fn managed_device(id: &str, user_id: &str, os: &str, agent: &str, enrollment
            "enrolledDateTime": "2026-01-10T10:00:00Z"})
 }
 
-pub fn autopilot_profile(id: &str, hybrid: bool, self_deploying: bool, created: &str, template: Option<&str>, assignments: Vec<Value>) -> Value {
+pub fn autopilot_profile(
+    id: &str,
+    hybrid: bool,
+    self_deploying: bool,
+    created: &str,
+    template: Option<&str>,
+    assignments: Vec<Value>,
+) -> Value {
     let odata = if hybrid {
         "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile"
     } else {
         "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile"
     };
-    let usage = if self_deploying { "shared" } else { "singleUser" };
+    let usage = if self_deploying {
+        "shared"
+    } else {
+        "singleUser"
+    };
     json!({"@odata.type": odata, "id": id, "displayName": format!("Profile {id}"), "description": "",
            "createdDateTime": created, "lastModifiedDateTime": created,
            "deviceNameTemplate": template, "deviceType": "windowsPc", "locale": "os-default",
@@ -263,7 +297,13 @@ pub fn autopilot_profile(id: &str, hybrid: bool, self_deploying: bool, created: 
            "assignments": assignments})
 }
 
-pub fn autopilot_device(id: &str, serial: &str, entra_device_id: &str, upn: &str, model: &str) -> Value {
+pub fn autopilot_device(
+    id: &str,
+    serial: &str,
+    entra_device_id: &str,
+    upn: &str,
+    model: &str,
+) -> Value {
     json!({"id": id, "serialNumber": serial, "model": model, "manufacturer": "Contoso Hardware",
            "groupTag": "", "purchaseOrderIdentifier": "", "productKey": "",
            "userPrincipalName": upn, "addressableUserName": "", "displayName": "",

@@ -1,0 +1,150 @@
+//! The lookup behind `explain` (and `diagnose --error`): from whatever the user pasted to the
+//! documented causes, the checks that cover them and the device-side steps.
+
+use crate::catalog::Check;
+use crate::checks::REGISTRY;
+use crate::codes::{self, Section};
+use crate::device_side::{DeviceCause, DEVICE_CAUSES};
+
+/// What the query was understood as.
+#[derive(Debug)]
+pub enum Explanation {
+    /// An error code: every section documenting it.
+    Code { code: String, sections: Vec<Cause> },
+    /// Words from the message on the screen.
+    Message { sections: Vec<Cause> },
+    /// A tenant-side check id.
+    Check(&'static Check),
+    /// A device-side cause id.
+    DeviceCause(&'static DeviceCause),
+}
+
+/// One documented error (article section) and what can cause it.
+#[derive(Debug)]
+pub struct Cause {
+    pub section: &'static Section,
+    pub checks: Vec<&'static Check>,
+    pub device_causes: Vec<&'static DeviceCause>,
+}
+
+impl Cause {
+    fn of(section: &'static Section) -> Cause {
+        Cause {
+            section,
+            checks: REGISTRY
+                .iter()
+                .filter(|c| c.meta.article_sections.contains(&section.anchor))
+                .collect(),
+            device_causes: DEVICE_CAUSES
+                .iter()
+                .filter(|d| d.article_sections.contains(&section.anchor))
+                .collect(),
+        }
+    }
+}
+
+/// Nothing matched; the nearest known codes and ids, best first.
+#[derive(Debug)]
+pub struct NoMatch {
+    pub suggestions: Vec<String>,
+}
+
+pub fn explain(query: &str) -> Result<Explanation, NoMatch> {
+    let q = query.trim();
+    if let Some(check) = REGISTRY.iter().find(|c| c.id().eq_ignore_ascii_case(q)) {
+        return Ok(Explanation::Check(check));
+    }
+    if let Some(cause) = DEVICE_CAUSES.iter().find(|d| d.id.eq_ignore_ascii_case(q)) {
+        return Ok(Explanation::DeviceCause(cause));
+    }
+    if let Some(code) = codes::normalize(q) {
+        let sections = codes::sections_for_code(&code);
+        if !sections.is_empty() {
+            return Ok(Explanation::Code {
+                code,
+                sections: sections.into_iter().map(Cause::of).collect(),
+            });
+        }
+    }
+    if let Some(section) = codes::section(q) {
+        return Ok(Explanation::Message {
+            sections: vec![Cause::of(section)],
+        });
+    }
+    let sections = codes::sections_for_message(q);
+    if !sections.is_empty() {
+        return Ok(Explanation::Message {
+            sections: sections.into_iter().map(Cause::of).collect(),
+        });
+    }
+    Err(NoMatch {
+        suggestions: nearest(q),
+    })
+}
+
+/// The three known codes or ids nearest to the query.
+fn nearest(query: &str) -> Vec<String> {
+    let q = codes::normalize(query).unwrap_or_else(|| query.to_ascii_lowercase());
+    let mut candidates: Vec<String> = codes::known_codes().into_iter().map(String::from).collect();
+    candidates.extend(REGISTRY.iter().map(|c| c.id().to_string()));
+    candidates.extend(DEVICE_CAUSES.iter().map(|d| d.id.to_string()));
+    let mut scored: Vec<(f64, String)> = candidates
+        .into_iter()
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&q.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                c,
+            )
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_in_any_spelling_find_their_sections() {
+        for q in ["0x801c0003", "801C0003", "0x801c003"] {
+            match explain(q) {
+                Ok(Explanation::Code { code, sections }) => {
+                    assert_eq!(code, "0x801C0003");
+                    assert_eq!(sections.len(), 2, "{q}");
+                }
+                other => panic!("{q}: {other:?}"),
+            }
+        }
+        assert!(matches!(explain("oobeidps"), Ok(Explanation::Code { .. })));
+    }
+
+    #[test]
+    fn check_ids_and_messages_are_understood() {
+        assert!(matches!(
+            explain("windows-mdm-platform-blocked"),
+            Ok(Explanation::Check(_))
+        ));
+        assert!(matches!(
+            explain("device-tpm-not-upgraded"),
+            Ok(Explanation::DeviceCause(_))
+        ));
+        match explain("niet toegestaan op deze telefoon") {
+            Ok(Explanation::Message { sections }) => {
+                assert_eq!(
+                    sections[0].section.anchor,
+                    "this-account-is-not-allowed-on-this-phone"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_queries_suggest_the_nearest() {
+        let err = explain("0x801c0004").unwrap_err();
+        assert_eq!(err.suggestions[0], "0x801C0003");
+        let err = explain("windows-mdm-platform-blockd").unwrap_err();
+        assert_eq!(err.suggestions[0], "windows-mdm-platform-blocked");
+    }
+}

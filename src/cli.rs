@@ -1,0 +1,115 @@
+//! Command-line definitions.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use intune_audit_checks::Severity;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "intune-audit",
+    version,
+    about = "Audits a Microsoft 365 tenant for the documented causes of failed Windows enrollment"
+)]
+pub struct Cli {
+    /// More logging on stderr (-v, -vv).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit a tenant (or a saved snapshot) and report which enrollment errors it will produce.
+    Audit(AuditArgs),
+    /// List the check catalog.
+    Checks(CatalogArgs),
+    /// Explain an error code, a message on the screen, or a check id.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl FailOn {
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Audit this snapshot file offline instead of reading the tenant.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Exit 1 when a failing or warning finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: FailOn,
+    /// How many affected objects to list per finding in the table.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_affected: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// An error code in any spelling (0x801c0003, 80180003, OOBEIDPS), a check id, or words from
+    /// the message on the screen (English or Dutch).
+    #[arg(required = true, num_args = 1.., value_name = "CODE_OR_CHECK_OR_MESSAGE")]
+    pub query: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// Help and version go to stdout with exit 0; a usage error is one line on stderr, exit 2.
+pub fn report_parse_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                crate::EXIT_ERROR
+            } else {
+                crate::EXIT_OK
+            }
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            let first = first.trim_start_matches("error: ");
+            eprintln!("intune-audit: error: {first} (see --help)");
+            crate::EXIT_ERROR
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `intune-audit checks`: the catalog of checks and device-side causes.
+
+use crate::cli::{CatalogArgs, Format};
+use crate::{render, EXIT_OK};
+use anyhow::Result;
+use comfy_table::Table;
+use intune_audit_checks::checks::REGISTRY;
+use intune_audit_checks::device_side::DEVICE_CAUSES;
+use serde::Serialize;
+
+/// One catalog row (the `checks --format json` contract).
+#[derive(Debug, Serialize)]
+pub struct CatalogEntry {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Option<&'static str>,
+    pub error_codes: Vec<&'static str>,
+    pub article_sections: Vec<&'static str>,
+    pub tenant_side: bool,
+    pub in_article: bool,
+    pub resources: Vec<&'static str>,
+    pub permissions: Vec<&'static str>,
+}
+
+pub fn entries() -> Vec<CatalogEntry> {
+    let checks = REGISTRY.iter().map(|c| CatalogEntry {
+        id: c.meta.id,
+        title: c.meta.title,
+        severity: Some(c.meta.severity.as_str()),
+        error_codes: c.meta.error_codes.to_vec(),
+        article_sections: c.meta.article_sections.to_vec(),
+        tenant_side: true,
+        in_article: c.meta.in_article,
+        resources: c.meta.resources.iter().map(|r| r.key()).collect(),
+        permissions: c.permissions(),
+    });
+    let device = DEVICE_CAUSES.iter().map(|d| CatalogEntry {
+        id: d.id,
+        title: d.title,
+        severity: None,
+        error_codes: d.error_codes.to_vec(),
+        article_sections: d.article_sections.to_vec(),
+        tenant_side: false,
+        in_article: true,
+        resources: vec![],
+        permissions: vec![],
+    });
+    checks.chain(device).collect()
+}
+
+pub fn run(args: &CatalogArgs) -> Result<i32> {
+    let entries = entries();
+    let text = match args.format {
+        Format::Json => render::json(&entries),
+        Format::Table => {
+            let mut t = Table::new();
+            t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+            t.set_header(["Check", "Side", "Severity", "Error codes", "Title"]);
+            for e in &entries {
+                t.add_row([
+                    e.id.to_string(),
+                    if e.tenant_side { "tenant" } else { "device" }.to_string(),
+                    e.severity.unwrap_or("-").to_string(),
+                    codes_or_dash(&e.error_codes),
+                    e.title.to_string(),
+                ]);
+            }
+            format!("{t}\n{} tenant-side checks, {} device-side causes. `intune-audit explain ID` for details.\n",
+                REGISTRY.len(), DEVICE_CAUSES.len())
+        }
+    };
+    render::print_stdout(&text)?;
+    Ok(EXIT_OK)
+}
+
+pub fn codes_or_dash(codes: &[impl AsRef<str>]) -> String {
+    if codes.is_empty() {
+        "-".into()
+    } else {
+        codes
+            .iter()
+            .map(|c| c.as_ref())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}

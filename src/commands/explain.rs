@@ -1,0 +1,150 @@
+//! `intune-audit explain`: a code, a message or a check id → causes, checks and fixes.
+
+use crate::cli::{ExplainArgs, Format};
+use crate::{render, EXIT_OK};
+use anyhow::{bail, Result};
+use intune_audit_checks::catalog::Check;
+use intune_audit_checks::device_side::DeviceCause;
+use intune_audit_checks::explain::{explain, Cause, Explanation};
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+pub fn run(args: &ExplainArgs) -> Result<i32> {
+    let query = args.query.join(" ");
+    let explanation = match explain(&query) {
+        Ok(e) => e,
+        Err(no) => bail!(
+            "nothing known matches {query:?}; nearest: {} (`intune-audit checks` lists all)",
+            no.suggestions.join(", ")
+        ),
+    };
+    let text = match args.format {
+        Format::Json => render::json(&to_json(&query, &explanation)),
+        Format::Table => to_text(&explanation),
+    };
+    render::print_stdout(&text)?;
+    Ok(EXIT_OK)
+}
+
+fn to_text(e: &Explanation) -> String {
+    let mut out = String::new();
+    match e {
+        Explanation::Code { code, sections } => {
+            let _ = writeln!(
+                out,
+                "{code}: {} documented error{}\n",
+                sections.len(),
+                if sections.len() == 1 { "" } else { "s" }
+            );
+            sections.iter().for_each(|c| cause_text(&mut out, c));
+        }
+        Explanation::Message { sections } => sections.iter().for_each(|c| cause_text(&mut out, c)),
+        Explanation::Check(c) => check_text(&mut out, c),
+        Explanation::DeviceCause(d) => device_text(&mut out, d, ""),
+    }
+    out
+}
+
+fn cause_text(out: &mut String, c: &Cause) {
+    let codes = if c.section.codes.is_empty() {
+        "no code".to_string()
+    } else {
+        c.section.codes.join(", ")
+    };
+    let _ = writeln!(out, "== {} ({codes})", c.section.anchor);
+    let _ = writeln!(out, "On screen:  {}", c.section.message);
+    let _ = writeln!(out, "Dutch:      {}", c.section.message_nl);
+    if !c.checks.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nTenant-side causes (`intune-audit audit` checks them):"
+        );
+        for check in &c.checks {
+            let _ = writeln!(
+                out,
+                "  - {} [{}]: {}",
+                check.id(),
+                check.meta.severity.as_str(),
+                check.meta.title
+            );
+            for (i, step) in check.remediation().iter().enumerate() {
+                let _ = writeln!(out, "      {}. {step}", i + 1);
+            }
+        }
+    }
+    if !c.device_causes.is_empty() {
+        let _ = writeln!(out, "\nDevice-side causes (check on the PC):");
+        for d in &c.device_causes {
+            device_text(out, d, "  ");
+        }
+    }
+    out.push('\n');
+}
+
+fn device_text(out: &mut String, d: &DeviceCause, indent: &str) {
+    let _ = writeln!(out, "{indent}- {}: {}", d.id, d.title);
+    for (i, step) in d.steps.iter().enumerate() {
+        let _ = writeln!(out, "{indent}    {}. {step}", i + 1);
+    }
+}
+
+fn check_text(out: &mut String, c: &Check) {
+    let m = c.meta;
+    let _ = writeln!(out, "{} — {}", m.id, m.title);
+    let _ = writeln!(
+        out,
+        "Severity: {}   Error codes: {}   In the article: {}",
+        m.severity.as_str(),
+        crate::commands::catalog::codes_or_dash(m.error_codes),
+        if m.in_article {
+            "yes"
+        } else {
+            "no (also worth checking)"
+        }
+    );
+    let _ = writeln!(out, "Article sections: {}", m.article_sections.join(", "));
+    let _ = writeln!(
+        out,
+        "Reads: {}   Permissions: {}\n",
+        m.resources
+            .iter()
+            .map(|r| r.key())
+            .collect::<Vec<_>>()
+            .join(", "),
+        c.permissions().join(", ")
+    );
+    let _ = writeln!(out, "{}", c.doc());
+}
+
+fn check_json(c: &Check) -> Value {
+    json!({"id": c.id(), "title": c.meta.title, "severity": c.meta.severity, "error_codes": c.meta.error_codes,
+           "article_sections": c.meta.article_sections, "remediation": c.remediation(), "permissions": c.permissions(),
+           "doc": c.doc()})
+}
+
+fn device_json(d: &DeviceCause) -> Value {
+    json!({"id": d.id, "title": d.title, "error_codes": d.error_codes, "article_sections": d.article_sections, "steps": d.steps})
+}
+
+fn to_json(query: &str, e: &Explanation) -> Value {
+    let causes = |sections: &[Cause]| -> Vec<Value> {
+        sections.iter().map(|c| json!({
+            "article_section": c.section.anchor, "error_codes": c.section.codes,
+            "message": c.section.message, "message_nl": c.section.message_nl,
+            "checks": c.checks.iter().map(|k| check_json(k)).collect::<Vec<_>>(),
+            "device_causes": c.device_causes.iter().map(|d| device_json(d)).collect::<Vec<_>>(),
+        })).collect()
+    };
+    match e {
+        Explanation::Code { code, sections } => {
+            json!({"query": query, "kind": "code", "code": code, "causes": causes(sections)})
+        }
+        Explanation::Message { sections } => {
+            json!({"query": query, "kind": "message", "causes": causes(sections)})
+        }
+        Explanation::Check(c) => json!({"query": query, "kind": "check", "check": check_json(c)}),
+        Explanation::DeviceCause(d) => {
+            json!({"query": query, "kind": "device_cause", "device_cause": device_json(d)})
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! intune-audit: the command-line edges (CLI, files, rendering) around the pure checks crate.
+
+pub mod cli;
+pub mod commands;
+pub mod render;
+pub mod snapshot_io;
+
+use std::ffi::OsString;
+
+/// Exit codes (DESIGN.md): 0 nothing at or above --fail-on; 1 findings at or above it;
+/// 2 the run could not happen.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+/// Parses arguments, runs the command, and turns any error into one line on stderr + exit 2.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match <cli::Cli as clap::Parser>::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return cli::report_parse_error(e),
+    };
+    match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("intune-audit: error: {}", one_line(&e));
+            EXIT_ERROR
+        }
+    }
+}
+
+/// The error and its causes on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+        .replace('\n', " ")
+}

@@ -1,0 +1,156 @@
+//! The human report: a summary table, then for each fail/warn the affected objects, the
+//! evidence and the fix.
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use intune_audit_checks::{Finding, FindingStatus, Report};
+use std::fmt::Write;
+
+pub fn report(report: &Report, max_affected: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "intune-audit — tenant {} ({}), data collected {}\n",
+        if report.tenant.name.is_empty() {
+            "(unnamed)"
+        } else {
+            &report.tenant.name
+        },
+        report.tenant.id,
+        report.collected_at
+    );
+    out.push_str(&summary_table(report).to_string());
+    out.push('\n');
+    let _ = writeln!(out, "{}\n", counts_line(report));
+    let mut problems: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status.is_problem())
+        .collect();
+    problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.status.cmp(&b.status)));
+    for f in problems {
+        details(&mut out, f, max_affected);
+    }
+    let not_evaluated: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::NotEvaluated)
+        .collect();
+    if !not_evaluated.is_empty() {
+        let _ = writeln!(out, "Not evaluated ({}):", not_evaluated.len());
+        for f in not_evaluated {
+            let _ = writeln!(
+                out,
+                "  - {}: {}",
+                f.check,
+                f.reason.as_deref().unwrap_or("")
+            );
+        }
+    }
+    out
+}
+
+fn summary_table(report: &Report) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some((w, _)) = terminal_width() {
+        t.set_width(w);
+    } else {
+        t.set_width(160);
+    }
+    t.set_header([
+        "Check",
+        "Status",
+        "Severity",
+        "Error codes",
+        "Affected",
+        "Summary",
+    ]);
+    let mut rows: Vec<&Finding> = report.findings.iter().collect();
+    rows.sort_by(|a, b| a.status.cmp(&b.status).then(b.severity.cmp(&a.severity)));
+    for f in rows {
+        let severity = if f.status.is_problem() {
+            f.severity.as_str()
+        } else {
+            "-"
+        };
+        t.add_row([
+            f.check.clone(),
+            f.status.as_str().to_uppercase(),
+            severity.to_string(),
+            crate::commands::catalog::codes_or_dash(&f.error_codes),
+            if f.affected_total > 0 {
+                f.affected_total.to_string()
+            } else {
+                "-".into()
+            },
+            f.summary.clone(),
+        ]);
+    }
+    t
+}
+
+fn terminal_width() -> Option<(u16, u16)> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .map(|w| (w, 0))
+}
+
+fn counts_line(report: &Report) -> String {
+    let s = &report.summary.by_status;
+    let get = |k: &str| s.get(k).copied().unwrap_or(0);
+    format!(
+        "{} fail, {} warn, {} not evaluated, {} pass, {} not applicable",
+        get("fail"),
+        get("warn"),
+        get("not_evaluated"),
+        get("pass"),
+        get("not_applicable")
+    )
+}
+
+fn details(out: &mut String, f: &Finding, max_affected: usize) {
+    let _ = writeln!(
+        out,
+        "── {} [{} · {}] {}",
+        f.check,
+        f.status.as_str().to_uppercase(),
+        f.severity.as_str(),
+        f.title
+    );
+    if !f.error_codes.is_empty() {
+        let _ = writeln!(out, "   Errors users see: {}", f.error_codes.join(", "));
+    }
+    let _ = writeln!(out, "   {}", f.summary);
+    if !f.affected.is_empty() {
+        let _ = writeln!(out, "   Affected ({}):", f.affected_total);
+        for a in f.affected.iter().take(max_affected) {
+            let _ = writeln!(out, "     - {:?} {} ({})", a.kind, a.name, a.id);
+        }
+        if f.affected_total > max_affected {
+            let _ = writeln!(
+                out,
+                "     … and {} more (--max-affected, or --format json for all)",
+                f.affected_total - max_affected
+            );
+        }
+    }
+    if let Some(map) = f.evidence.as_object().filter(|m| !m.is_empty()) {
+        let _ = writeln!(out, "   Evidence:");
+        for (k, v) in map {
+            let mut value = v.to_string();
+            if value.len() > 300 {
+                value = format!("{}…", value.chars().take(300).collect::<String>());
+            }
+            let _ = writeln!(out, "     {k}: {value}");
+        }
+    }
+    if !f.remediation.is_empty() {
+        let _ = writeln!(out, "   Fix:");
+        for (i, step) in f.remediation.iter().enumerate() {
+            let _ = writeln!(out, "     {}. {step}", i + 1);
+        }
+    }
+    out.push('\n');
+}
