@@ -18,6 +18,8 @@ pub mod tenant;
 pub mod time;
 
 #[cfg(test)]
+mod registry_tests;
+#[cfg(test)]
 #[allow(dead_code)]
 pub(crate) mod testkit;
 

@@ -406,3 +406,213 @@ pub fn device_id_index(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::Resource;
+    use crate::testkit::*;
+    use serde_json::Value;
+
+    /// u1 in g-sales; g-emea (u2) nested in g-sales; u3 in g-contractors; u4 nowhere.
+    fn tenant(configs: Vec<Value>) -> crate::tenant::Tenant {
+        Fixture::new()
+            .with(
+                Resource::GroupMembers,
+                vec![
+                    group(
+                        "g-sales",
+                        "Sales",
+                        &[("user", "u1"), ("group", "g-emea"), ("user", "u2")],
+                    ),
+                    group("g-emea", "Sales EMEA", &[("user", "u2")]),
+                    group("g-contractors", "Contractors", &[("user", "u3")]),
+                ],
+            )
+            .with(Resource::DeviceEnrollmentConfigurations, configs)
+            .tenant()
+    }
+
+    fn winner(t: &crate::tenant::Tenant, user: &str) -> (String, Via, usize) {
+        let configs = t.enrollment_configurations.get().unwrap();
+        let dir = t.group_members.get().unwrap();
+        let r = Ranked::limits(configs).resolve(user, dir).unwrap();
+        (r.config.id.clone(), r.via, r.undetermined.len())
+    }
+
+    #[test]
+    fn lowest_priority_number_wins_and_default_is_last() {
+        let t = tenant(vec![
+            default_limit(5),
+            limit_config("p2", 2, 10, vec![group_target("g-sales")]),
+            limit_config("p1", 1, 3, vec![group_target("g-sales")]),
+        ]);
+        assert_eq!(winner(&t, "u1").0, "p1");
+        let (id, via, _) = winner(&t, "u4");
+        assert_eq!(
+            (id.as_str(), via),
+            (format!("{TENANT}_DefaultLimit").as_str(), Via::Default)
+        );
+    }
+
+    #[test]
+    fn nested_group_members_are_reached() {
+        let t = tenant(vec![
+            default_limit(5),
+            limit_config("emea-parent", 1, 3, vec![group_target("g-sales")]),
+        ]);
+        let (id, via, _) = winner(&t, "u2");
+        assert_eq!(id, "emea-parent");
+        assert_eq!(
+            via,
+            Via::Group {
+                id: "g-sales".into()
+            }
+        );
+    }
+
+    #[test]
+    fn exclusion_beats_inclusion() {
+        let t = tenant(vec![
+            default_limit(5),
+            limit_config(
+                "all-but-emea",
+                1,
+                3,
+                vec![all_users_target(), exclusion_target("g-emea")],
+            ),
+        ]);
+        assert_eq!(winner(&t, "u1").0, "all-but-emea");
+        assert_eq!(winner(&t, "u2").0, format!("{TENANT}_DefaultLimit"));
+    }
+
+    #[test]
+    fn all_users_reaches_everyone() {
+        let t = tenant(vec![
+            default_limit(5),
+            limit_config("all", 3, 7, vec![all_users_target()]),
+        ]);
+        for u in ["u1", "u2", "u3", "u4"] {
+            assert_eq!(winner(&t, u), ("all".into(), Via::AllUsers, 0));
+        }
+    }
+
+    #[test]
+    fn filters_and_uncollected_groups_make_the_answer_undetermined() {
+        let t = tenant(vec![
+            default_limit(5),
+            limit_config(
+                "filtered",
+                1,
+                3,
+                vec![filtered_group_target("g-sales", "flt")],
+            ),
+            limit_config("unknown-group", 2, 3, vec![group_target("g-not-collected")]),
+        ]);
+        let (id, _, undetermined) = winner(&t, "u1");
+        assert_eq!(id, format!("{TENANT}_DefaultLimit"));
+        assert_eq!(undetermined, 2);
+        // A user not in the filtered group is still undetermined for the uncollected group.
+        assert_eq!(winner(&t, "u3").2, 1);
+    }
+
+    #[test]
+    fn virtual_all_users_group_id_is_all_users() {
+        let t = tenant(vec![
+            default_limit(5),
+            limit_config("v", 1, 3, vec![group_target(ALL_USERS_VIRTUAL_GROUP)]),
+        ]);
+        assert_eq!(winner(&t, "u4").1, Via::AllUsers);
+    }
+
+    fn profiles_for(
+        profiles: Vec<Value>,
+        object_id: Option<&str>,
+    ) -> (Vec<String>, Option<String>, usize) {
+        let t = Fixture::new()
+            .with(
+                Resource::GroupMembers,
+                vec![
+                    group(
+                        "g-std",
+                        "Autopilot Standard",
+                        &[("device", "d1"), ("device", "d2")],
+                    ),
+                    group("g-kiosk", "Autopilot Kiosk", &[("device", "d2")]),
+                ],
+            )
+            .with(Resource::WindowsAutopilotDeploymentProfiles, profiles)
+            .tenant();
+        let r = resolve_profiles(
+            t.autopilot_profiles.get().unwrap(),
+            object_id,
+            t.group_members.get().unwrap(),
+        );
+        let mut ids: Vec<String> = r.candidates.iter().map(|p| p.id.clone()).collect();
+        ids.sort();
+        (ids, r.winner.map(|p| p.id.clone()), r.undetermined.len())
+    }
+
+    #[test]
+    fn autopilot_conflict_goes_to_the_oldest_profile() {
+        let profiles = vec![
+            autopilot_profile(
+                "std",
+                false,
+                false,
+                "2025-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-std")],
+            ),
+            autopilot_profile(
+                "kiosk",
+                false,
+                true,
+                "2024-06-01T00:00:00Z",
+                None,
+                vec![group_target("g-kiosk")],
+            ),
+            autopilot_profile(
+                "fallback",
+                false,
+                false,
+                "2023-01-01T00:00:00Z",
+                None,
+                vec![all_devices_target()],
+            ),
+        ];
+        assert_eq!(
+            profiles_for(profiles.clone(), Some("d2")),
+            (vec!["kiosk".into(), "std".into()], Some("kiosk".into()), 0)
+        );
+        assert_eq!(
+            profiles_for(profiles.clone(), Some("d1")),
+            (vec!["std".into()], Some("std".into()), 0)
+        );
+        // No group assignment reaches d9: the all-devices profile is the fallback.
+        assert_eq!(
+            profiles_for(profiles.clone(), Some("d9")),
+            (vec!["fallback".into()], Some("fallback".into()), 0)
+        );
+        // Without an Entra object the group assignments cannot be settled.
+        let (_, _, undetermined) = profiles_for(profiles, None);
+        assert_eq!(undetermined, 2);
+    }
+
+    #[test]
+    fn excluded_devices_do_not_get_the_profile() {
+        let profiles = vec![autopilot_profile(
+            "std",
+            false,
+            false,
+            "2025-01-01T00:00:00Z",
+            None,
+            vec![group_target("g-std"), exclusion_target("g-kiosk")],
+        )];
+        assert_eq!(
+            profiles_for(profiles.clone(), Some("d1")).1,
+            Some("std".into())
+        );
+        assert_eq!(profiles_for(profiles, Some("d2")).1, None);
+    }
+}

@@ -40,13 +40,6 @@ impl<T> Collected<T> {
     pub fn resource(&self) -> Resource {
         self.resource
     }
-    #[cfg(test)]
-    pub(crate) fn missing(resource: Resource) -> Self {
-        Collected {
-            resource,
-            value: Err(missing_reason(resource, None)),
-        }
-    }
 }
 
 fn missing_reason(

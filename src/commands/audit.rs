@@ -2,7 +2,7 @@
 
 use crate::cli::{AuditArgs, Format};
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use intune_audit_checks::{Report, Settings, Snapshot};
 
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -12,7 +12,8 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         bail!("no --snapshot given; reading a live tenant is not available in this build yet");
     };
     let snapshot = snapshot_io::load(path)?;
-    let report = audit_snapshot(&snapshot, &Settings::default())?;
+    let report = audit_snapshot(&snapshot, &Settings::default())
+        .with_context(|| format!("snapshot {}", path.display()))?;
     let text = match args.format {
         Format::Table => render::table::report(&report, args.max_affected),
         Format::Json => render::json(&report),

@@ -84,3 +84,30 @@ pub fn codes_or_dash(codes: &[impl AsRef<str>]) -> String {
             .join(" ")
     }
 }
+
+/// The catalog as a Markdown table, for the README (a test keeps the README in sync).
+pub fn markdown() -> String {
+    let mut out = String::from("| Check | Side | Severity | Error codes | Article section(s) | Permission(s) |\n|---|---|---|---|---|---|\n");
+    for e in entries() {
+        let title = if e.in_article {
+            e.title.to_string()
+        } else {
+            format!("{} *(also worth checking)*", e.title)
+        };
+        out.push_str(&format!(
+            "| `{}`<br>{} | {} | {} | {} | {} | {} |\n",
+            e.id,
+            title,
+            if e.tenant_side { "tenant" } else { "device" },
+            e.severity.unwrap_or("-"),
+            codes_or_dash(&e.error_codes),
+            e.article_sections.join("<br>"),
+            if e.permissions.is_empty() {
+                "-".to_string()
+            } else {
+                e.permissions.join("<br>")
+            },
+        ));
+    }
+    out
+}

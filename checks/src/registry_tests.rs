@@ -1,0 +1,121 @@
+//! The registry's invariants: a check cannot be forgotten, undocumented or mislabelled.
+
+use crate::catalog::Check;
+use crate::checks::{MODULES, REGISTRY};
+use crate::codes;
+use std::collections::BTreeSet;
+
+#[test]
+fn every_check_file_is_registered() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/checks");
+    let files: BTreeSet<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".rs") && n != "mod.rs")
+        .map(|n| n.trim_end_matches(".rs").to_string())
+        .collect();
+    let registered: BTreeSet<String> = MODULES.iter().map(|m| m.to_string()).collect();
+    assert_eq!(
+        files, registered,
+        "a check file is missing from the registry! list in checks/mod.rs"
+    );
+}
+
+#[test]
+fn ids_are_unique_kebab_case_and_match_their_file() {
+    let mut seen = BTreeSet::new();
+    for (check, module) in REGISTRY.iter().zip(MODULES) {
+        assert!(seen.insert(check.id()), "duplicate id {}", check.id());
+        assert_eq!(
+            check.id(),
+            module.replace('_', "-"),
+            "id and file name differ"
+        );
+        assert!(check
+            .id()
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+    }
+}
+
+fn assert_documented(check: &Check) {
+    let doc = check.doc();
+    let id = check.id();
+    assert!(!doc.is_empty(), "{id}: no //! doc comment");
+    for heading in ["What it checks", "Why enrollment fails", "Remediation"] {
+        assert!(
+            !check.doc_section(heading).is_empty(),
+            "{id}: missing or empty `## {heading}`"
+        );
+    }
+    assert!(
+        !check.remediation().is_empty(),
+        "{id}: remediation has no steps"
+    );
+    assert!(
+        check.source.contains("#[cfg(test)]"),
+        "{id}: no tests beside the check"
+    );
+    assert!(
+        check.source.contains("NotEvaluated"),
+        "{id}: no not_evaluated path"
+    );
+}
+
+#[test]
+fn every_check_is_documented_and_tested() {
+    REGISTRY.iter().for_each(assert_documented);
+}
+
+#[test]
+fn codes_and_sections_are_in_the_index() {
+    for check in REGISTRY {
+        let m = check.meta;
+        assert!(
+            !m.article_sections.is_empty(),
+            "{}: no article section",
+            m.id
+        );
+        for s in m.article_sections {
+            let section =
+                codes::section(s).unwrap_or_else(|| panic!("{}: unknown section {s}", m.id));
+            let _ = section;
+        }
+        for c in m.error_codes {
+            assert_eq!(
+                codes::normalize(c).as_deref(),
+                Some(*c),
+                "{}: code {c} is not canonical",
+                m.id
+            );
+            assert!(
+                !codes::sections_for_code(c).is_empty(),
+                "{}: code {c} not in the index",
+                m.id
+            );
+        }
+        assert!(!m.resources.is_empty(), "{}: reads no resource", m.id);
+    }
+    for d in crate::device_side::DEVICE_CAUSES {
+        for s in d.article_sections {
+            assert!(codes::section(s).is_some(), "{}: unknown section {s}", d.id);
+        }
+    }
+}
+
+#[test]
+fn every_article_section_has_a_cause() {
+    for s in codes::SECTIONS {
+        let covered = REGISTRY
+            .iter()
+            .any(|c| c.meta.article_sections.contains(&s.anchor))
+            || crate::device_side::DEVICE_CAUSES
+                .iter()
+                .any(|d| d.article_sections.contains(&s.anchor));
+        assert!(
+            covered,
+            "article section {} has no check and no device-side cause",
+            s.anchor
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! Every failure a user can cause on the offline path: one clear line, exit 2, no panic.
+
+mod common;
+use common::*;
+use std::fs;
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn missing_snapshot_file() {
+    let o = run(&["audit", "--snapshot", "/nonexistent/tenant.json"]);
+    assert_one_line_error(&o, "snapshot file /nonexistent/tenant.json does not exist");
+}
+
+#[test]
+fn snapshot_that_is_not_json() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(&d, "t.json", "{ this is not json");
+    assert_one_line_error(&run(&["audit", "--snapshot", &p]), "is not valid JSON");
+}
+
+#[test]
+fn snapshot_of_another_schema_or_version() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(&d, "a.json", r##"{"schema":"something-else","version":1}"##);
+    assert_one_line_error(
+        &run(&["audit", "--snapshot", &p]),
+        "not an intune-audit snapshot",
+    );
+    let p = write(
+        &d,
+        "b.json",
+        r##"{"schema":"intune-audit/snapshot","version":7}"##,
+    );
+    assert_one_line_error(
+        &run(&["audit", "--snapshot", &p]),
+        "unsupported snapshot version 7",
+    );
+}
+
+#[test]
+fn snapshot_with_a_malformed_resource_names_resource_and_field() {
+    let d = tempfile::tempdir().unwrap();
+    let text = r##"{"schema":"intune-audit/snapshot","version":1,"tenant":{"id":"t","name":"Contoso"},
+      "collected_at":"2026-11-20T08:00:00Z","resources":{"deviceEnrollmentConfigurations":{"path":"/x","status":"ok",
+      "items":[{"@odata.type":"#microsoft.graph.deviceEnrollmentLimitConfiguration","id":"c1","priority":1,"limit":"five"}]}}}"##;
+    let p = write(&d, "c.json", text);
+    let o = run(&["audit", "--snapshot", &p]);
+    assert_one_line_error(
+        &o,
+        "resource deviceEnrollmentConfigurations: item 0 does not have the expected shape at limit",
+    );
+}
+
+#[test]
+fn snapshot_envelope_errors_name_the_field() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        &d,
+        "e.json",
+        r##"{"schema":"intune-audit/snapshot","version":1,"tenant":{"name":"x"},"collected_at":"2026-11-20T08:00:00Z","resources":{}}"##,
+    );
+    assert_one_line_error(&run(&["audit", "--snapshot", &p]), "tenant");
+    let p = write(
+        &d,
+        "f.json",
+        r##"{"schema":"intune-audit/snapshot","version":1,"tenant":{"id":"t"},"collected_at":"last week","resources":{}}"##,
+    );
+    assert_one_line_error(
+        &run(&["audit", "--snapshot", &p]),
+        "collected_at \"last week\" is not an RFC 3339 date-time",
+    );
+}
+
+#[test]
+fn bad_flags_are_one_line() {
+    assert_one_line_error(&run(&["audit", "--fail-on", "severe"]), "severe");
+    assert_one_line_error(&run(&["audit", "--no-such-flag"]), "--no-such-flag");
+    assert_one_line_error(&run(&["frobnicate"]), "frobnicate");
+}
+
+#[test]
+fn unknown_code_or_check_lists_nearest() {
+    let o = run(&["explain", "0x801c0004"]);
+    assert_one_line_error(&o, "nearest: 0x801C0003");
+    let o = run(&["explain", "windows-mdm-platform-blockd"]);
+    assert_one_line_error(&o, "windows-mdm-platform-blocked");
+}
+
+#[test]
+fn empty_snapshot_is_all_not_evaluated_never_pass() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        &d,
+        "empty.json",
+        r##"{"schema":"intune-audit/snapshot","version":1,"tenant":{"id":"t","name":"Contoso"},"collected_at":"2026-11-20T08:00:00Z","resources":{}}"##,
+    );
+    let o = run(&["audit", "--snapshot", &p, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for f in report["findings"].as_array().unwrap() {
+        assert_eq!(
+            f["status"], "not_evaluated",
+            "{} must not pass without data",
+            f["check"]
+        );
+        assert!(f["reason"].as_str().unwrap().contains("was not collected"));
+    }
+}
