@@ -26,6 +26,8 @@ pub enum Command {
     Checks(CatalogArgs),
     /// Explain an error code, a message on the screen, or a check id.
     Explain(ExplainArgs),
+    /// Help desk: check every documented cause for one user, one device, or one error code.
+    Diagnose(DiagnoseArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,6 +85,25 @@ pub struct ExplainArgs {
     /// the message on the screen (English or Dutch).
     #[arg(required = true, num_args = 1.., value_name = "CODE_OR_CHECK_OR_MESSAGE")]
     pub query: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("subject").required(true).multiple(true).args(["user", "device", "error"])))]
+pub struct DiagnoseArgs {
+    /// Diagnose from this snapshot file.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// The user: UPN (or on-premises UPN) or object id.
+    #[arg(long, value_name = "UPN_OR_ID")]
+    pub user: Option<String>,
+    /// The device: Autopilot serial or id, Entra device id or object id, or Intune device id.
+    #[arg(long, value_name = "SERIAL_OR_ID")]
+    pub device: Option<String>,
+    /// The error on the screen, in any spelling (0x801c0003, 80180014, OOBEIDPS).
+    #[arg(long, value_name = "CODE")]
+    pub error: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
