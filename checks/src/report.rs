@@ -245,3 +245,12 @@ impl Report {
             .any(|f| f.status.is_problem() && f.severity >= threshold)
     }
 }
+
+/// "1 user", "3 users": counts in summaries read as sentences.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

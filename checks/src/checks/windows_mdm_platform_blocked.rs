@@ -23,7 +23,7 @@
 
 use crate::catalog::CheckMeta;
 use crate::population::enrolling_users;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::targeting::{windows_restriction, Ranked};
@@ -83,21 +83,22 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     });
     if blocked_by.is_empty() {
         let summary = format!(
-            "Windows (MDM) enrollment is allowed for all {} users evaluated{}",
-            population.users.len(),
-            if undetermined > 0 { format!(" ({undetermined} depend on an assignment filter)") } else { String::new() }
+            "Windows (MDM) enrollment is allowed for all {} evaluated{}",
+            count(population.users.len(), "user"),
+            if undetermined > 0 { format!(" ({undetermined} depend on an assignment filter or an uncollected group)") } else { String::new() }
         );
         return Ok(Outcome::pass(summary).with_evidence(evidence));
     }
     let users: usize = blocked_by.values().map(|(_, u)| u.len()).sum();
-    let names: Vec<String> = blocked_by.values().map(|(n, u)| format!("'{n}' ({} users)", u.len())).collect();
+    let names: Vec<String> = blocked_by.values().map(|(n, u)| format!("'{n}' ({})", count(u.len(), "user"))).collect();
     let mut affected: Vec<Affected> = blocked_by
         .iter()
         .map(|(id, (name, _))| Affected::new(AffectedKind::Configuration, *id, *name))
         .collect();
     affected.extend(blocked_by.into_values().flat_map(|(_, u)| u));
     Ok(Outcome::fail(format!(
-        "{users} users cannot enroll Windows devices: Windows (MDM) is blocked by {}",
+        "{} cannot enroll Windows devices: Windows (MDM) is blocked by {}",
+        count(users, "user"),
         names.join(", ")
     ))
     .with_affected(affected)
