@@ -21,4 +21,5 @@ macro_rules! registry {
 
 registry! {
     windows_mdm_platform_blocked,
+    enrollment_limit_reached,
 }
