@@ -22,4 +22,6 @@ macro_rules! registry {
 registry! {
     windows_mdm_platform_blocked,
     enrollment_limit_reached,
+    windows_blocked_for_userless_enrollment,
+    windows_personal_enrollment_blocked,
 }
