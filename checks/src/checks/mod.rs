@@ -24,4 +24,5 @@ registry! {
     enrollment_limit_reached,
     windows_blocked_for_userless_enrollment,
     windows_personal_enrollment_blocked,
+    windows_os_version_bounds_exclude_current,
 }
