@@ -269,6 +269,19 @@ mod tests {
     }
 
     #[test]
+    fn warns_when_managed_devices_are_missing_from_the_tenant() {
+        let mut t = base(true, vec![], vec![]).tenant();
+        t.managed_devices = crate::tenant::Collected::missing(Resource::ManagedDevices);
+        let o = super::evaluate(&t, &Default::default()).unwrap();
+        assert_eq!(o.status, FindingStatus::Warn);
+        assert!(
+            o.summary.contains("managedDevices was not collected"),
+            "{}",
+            o.summary
+        );
+    }
+
+    #[test]
     fn not_evaluated_without_configurations_or_default() {
         let f = base(true, vec![], vec![])
             .forbidden(Resource::DeviceEnrollmentConfigurations)
