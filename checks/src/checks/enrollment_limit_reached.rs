@@ -179,7 +179,7 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         per_config
             .values()
             .filter(|c| pick(c) > 0)
-            .map(|c| format!("'{}' (limit {}): {} users", c.name, c.limit, pick(c)))
+            .map(|c| format!("'{}', limit {}: {} users", c.name, c.limit, pick(c)))
             .collect::<Vec<_>>()
             .join(", ")
     };
