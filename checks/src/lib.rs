@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod checks;
 pub mod codes;
 pub mod device_side;
+pub mod devices;
 pub mod diagnose;
 pub mod explain;
 pub mod model;

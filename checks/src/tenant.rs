@@ -40,6 +40,14 @@ impl<T> Collected<T> {
     pub fn resource(&self) -> Resource {
         self.resource
     }
+    /// A resource that was not collected (tests).
+    #[cfg(test)]
+    pub(crate) fn missing(resource: Resource) -> Self {
+        Collected {
+            resource,
+            value: Err(missing_reason(resource, None)),
+        }
+    }
 }
 
 fn missing_reason(

@@ -333,3 +333,20 @@ pub fn organization(authority: &str) -> Value {
     json!({"id": TENANT, "displayName": "Contoso", "mobileDeviceManagementAuthority": authority,
            "verifiedDomains": [{"name": "contoso.com", "isDefault": true, "isInitial": false, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"}]})
 }
+
+// ---------------------------------------------------------------- restrictions and device helpers (checks-restrictions)
+
+/// A personally owned managed device enrolled by its user (Company Portal / Access work or school).
+pub fn personal_device(id: &str, user_id: &str, os: &str) -> Value {
+    let mut d = managed_device(id, user_id, os, "mdm", "userEnrollment");
+    d["managedDeviceOwnerType"] = json!("personal");
+    d
+}
+
+/// A Windows restriction that allows Windows and sets OS version bounds (`""` = not set).
+pub fn restriction_versions(min: &str, max: &str) -> Value {
+    let mut r = restriction(false, false);
+    r["osMinimumVersion"] = json!(min);
+    r["osMaximumVersion"] = json!(max);
+    r
+}

@@ -21,4 +21,11 @@ macro_rules! registry {
 
 registry! {
     windows_mdm_platform_blocked,
+    enrollment_limit_reached,
+    windows_blocked_for_userless_enrollment,
+    windows_personal_enrollment_blocked,
+    windows_os_version_bounds_exclude_current,
+    auto_enrollment_with_legacy_agents,
+    legacy_pc_agent_devices,
+    configmgr_client_devices,
 }

@@ -1,0 +1,442 @@
+//! Users have reached (or nearly reached) their Intune device enrollment limit.
+//!
+//! ## What it checks
+//! For every user who could enroll, the device limit restriction Intune applies to them (the
+//! assigned limit configurations by priority, exclusions and nested groups included, else the
+//! default "All users and all devices" limit), and the number of Intune managed devices of any
+//! platform whose primary user they are. Devices the limit does not count are left out:
+//! Windows Autopilot devices (matched by Autopilot identity or serial number), and automatic
+//! (Group Policy / MDM scope), co-management and bulk (provisioning package) enrollments.
+//! It fails when a user has as many counted devices as their limit, and warns when a user is
+//! within the configured margin (`device_limit_margin`, default 1) of it. Users whose limit
+//! depends on an assignment filter are counted as undetermined.
+//!
+//! ## Why enrollment fails
+//! When a user's next enrollment would exceed the limit, Windows shows *"This user is not
+//! authorized to enroll" (0x801C0003 / 80180003)*. The limit only stops user-driven
+//! enrollment: Company Portal / bring-your-own-device enrollment, manual enrollment from
+//! Settings > Accounts > Access work or school, and Entra join during the out-of-box experience
+//! without Autopilot. Autopilot, co-management, Group Policy / automatic enrollment and bulk
+//! enrollment are not limited.
+//!
+//! ## Remediation
+//! 1. In the Intune admin center open Devices > All devices, search for each user named in the finding, and retire or delete the devices they no longer use (old and duplicate records count against the limit).
+//! 2. Open Devices > Enrollment > Device limit restrictions and open the configuration named in the finding to see the limit that applies.
+//! 3. If the users need more devices, raise its Device limit (at most 15), or create a device limit restriction with a higher limit, assign it to a group of these users and give it a higher priority than the one that applies now.
+//! 4. Enroll corporate PCs through a path the limit does not count: Windows Autopilot, co-management, automatic enrollment by Group Policy, or bulk enrollment with a provisioning package.
+//!
+//! ## Known limitations
+//! Only devices whose primary user (`userId`) is the user are counted; a device enrolled by a
+//! user but reassigned to another primary user is counted for the new one. A device that was
+//! enrolled by Autopilot but is no longer registered in Autopilot is counted.
+
+use crate::catalog::CheckMeta;
+use crate::devices::{is_limit_exempt_enrollment, AutopilotIndex};
+use crate::population::enrolling_users;
+use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::settings::Settings;
+use crate::snapshot::Resource;
+use crate::targeting::Ranked;
+use crate::tenant::{NotEvaluated, Tenant};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+pub const META: CheckMeta = CheckMeta {
+    id: "enrollment-limit-reached",
+    title: "Users at or near their Intune device enrollment limit",
+    severity: Severity::High,
+    error_codes: &["0x801C0003", "0x80180003"],
+    article_sections: &["this-user-is-not-authorized-to-enroll"],
+    resources: &[
+        Resource::DeviceEnrollmentConfigurations,
+        Resource::ManagedDevices,
+        Resource::Users,
+        Resource::GroupMembers,
+        Resource::WindowsAutopilotDeviceIdentities,
+    ],
+    in_article: true,
+};
+
+const PATHS_AFFECTED: &[&str] = &[
+    "Company Portal / bring-your-own-device user enrollment",
+    "manual enrollment from Settings > Accounts > Access work or school",
+    "Entra join in the out-of-box experience without Autopilot",
+];
+
+const PATHS_NOT_AFFECTED: &[&str] = &[
+    "Windows Autopilot",
+    "co-management",
+    "automatic enrollment by Group Policy",
+    "bulk enrollment with a provisioning package",
+];
+
+/// One limit configuration and the users it applies to.
+struct PerConfig<'a> {
+    name: &'a str,
+    priority: i64,
+    limit: i64,
+    users: usize,
+    at: Vec<(Affected, usize)>,
+    near: Vec<(Affected, usize)>,
+}
+
+fn user_list(users: &[(Affected, usize)]) -> Vec<Value> {
+    users
+        .iter()
+        .map(|(a, n)| json!({"id": a.id, "name": a.name, "counted_devices": n}))
+        .collect()
+}
+
+pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
+    let configs = t.enrollment_configurations.get()?;
+    let dir = t.group_members.get()?;
+    let devices = t.managed_devices.get()?;
+    let autopilot = t.autopilot_devices.get()?;
+    let population = enrolling_users(t)?;
+    let ranked = Ranked::limits(configs);
+    if ranked.default.is_none() {
+        return Err(NotEvaluated::new(
+            "the default device limit configuration is missing from deviceEnrollmentConfigurations",
+        ));
+    }
+
+    // The devices the limit counts, per primary user.
+    let autopilot = AutopilotIndex::new(autopilot);
+    let mut counted: HashMap<String, usize> = HashMap::new();
+    let (mut exempt_type, mut exempt_autopilot) = (0usize, 0usize);
+    for d in devices {
+        if is_limit_exempt_enrollment(d) {
+            exempt_type += 1;
+        } else if autopilot.contains(d) {
+            exempt_autopilot += 1;
+        } else if let Some(user) = d.user_id.as_deref().filter(|u| !u.is_empty()) {
+            *counted.entry(user.to_ascii_lowercase()).or_default() += 1;
+        }
+    }
+
+    let margin = s.device_limit_margin.max(0);
+    let mut per_config: BTreeMap<&str, PerConfig> = BTreeMap::new();
+    let mut undetermined = 0usize;
+    let mut no_limit_value = 0usize;
+    for user in &population.users {
+        let Some(resolution) = ranked.resolve(&user.id, dir) else {
+            continue;
+        };
+        if !resolution.is_certain() {
+            undetermined += 1;
+            continue;
+        }
+        let Some(limit) = resolution.config.limit else {
+            no_limit_value += 1;
+            continue;
+        };
+        let n = counted
+            .get(&user.id.to_ascii_lowercase())
+            .copied()
+            .unwrap_or(0);
+        let entry = per_config
+            .entry(&resolution.config.id)
+            .or_insert_with(|| PerConfig {
+                name: resolution.config.name(),
+                priority: resolution.config.priority,
+                limit,
+                users: 0,
+                at: Vec::new(),
+                near: Vec::new(),
+            });
+        entry.users += 1;
+        let who = Affected::new(AffectedKind::User, &user.id, user.name());
+        let count = i64::try_from(n).unwrap_or(i64::MAX);
+        if count >= limit {
+            entry.at.push((who, n));
+        } else if count >= limit - margin {
+            entry.near.push((who, n));
+        }
+    }
+
+    let at: usize = per_config.values().map(|c| c.at.len()).sum();
+    let near: usize = per_config.values().map(|c| c.near.len()).sum();
+    let mut evidence = json!({
+        "population": population.evidence(),
+        "undetermined_users": undetermined,
+        "users_without_limit_value": no_limit_value,
+        "margin": margin,
+        "devices": {
+            "managed": devices.len(),
+            "not_counted_enrollment_type": exempt_type,
+            "not_counted_autopilot": exempt_autopilot,
+        },
+        "configurations": per_config.iter().map(|(id, c)| json!({
+            "id": id, "name": c.name, "priority": c.priority, "limit": c.limit,
+            "users_evaluated": c.users,
+            "users_at_limit": user_list(&c.at),
+            "users_near_limit": user_list(&c.near),
+        })).collect::<Vec<_>>(),
+        "paths_affected": PATHS_AFFECTED,
+        "paths_not_affected": PATHS_NOT_AFFECTED,
+    });
+    let described = |pick: fn(&PerConfig) -> usize| -> String {
+        per_config
+            .values()
+            .filter(|c| pick(c) > 0)
+            .map(|c| format!("'{}', limit {}: {} users", c.name, c.limit, pick(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let at_described = described(|c| c.at.len());
+    let near_described = described(|c| c.near.len());
+    let undetermined_note = if undetermined > 0 {
+        format!("; {undetermined} users depend on an assignment filter")
+    } else {
+        String::new()
+    };
+
+    if at == 0 && near == 0 {
+        return Ok(Outcome::pass(format!(
+            "All {} users evaluated are more than {margin} device(s) below their Intune device limit{undetermined_note}",
+            population.users.len()
+        ))
+        .with_evidence(evidence));
+    }
+    evidence["security_tradeoff"] = json!(
+        "A low device limit restrains how many devices one account can enroll, which hardening guides reward; \
+         raising it for these users, or enrolling corporate PCs through Autopilot, co-management, Group Policy \
+         or bulk enrollment (which the limit does not count), restores enrollment. Record a waiver if the limit is intended."
+    );
+    if at > 0 {
+        let affected = per_config
+            .into_values()
+            .flat_map(|c| c.at)
+            .map(|(a, _)| a)
+            .collect();
+        return Ok(Outcome::fail(format!(
+            "{at} users have reached their Intune device limit ({}): their next Company Portal, \
+             Access work or school or OOBE Entra join enrollment fails with 0x801C0003; \
+             Autopilot, co-management, Group Policy and bulk enrollment are not limited{}",
+            at_described,
+            if near > 0 {
+                format!("; {near} more are within {margin} device(s) of it")
+            } else {
+                String::new()
+            }
+        ))
+        .with_affected(affected)
+        .with_evidence(evidence));
+    }
+    let affected = per_config
+        .into_values()
+        .flat_map(|c| c.near)
+        .map(|(a, _)| a)
+        .collect();
+    Ok(Outcome::warn(format!(
+        "{near} users are within {margin} device(s) of their Intune device limit ({}): \
+         user-driven enrollment (Company Portal, Access work or school, OOBE Entra join) fails once they reach it",
+        near_described
+    ))
+    .with_affected(affected)
+    .with_evidence(evidence))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::FindingStatus;
+    use crate::snapshot::Resource;
+    use crate::testkit::*;
+    use serde_json::Value;
+
+    const ID: &str = "enrollment-limit-reached";
+
+    fn devices_of(user: &str, n: usize, enrollment_type: &str) -> Vec<Value> {
+        (0..n)
+            .map(|i| {
+                managed_device(
+                    &format!("{user}-{enrollment_type}-{i}"),
+                    user,
+                    "Windows",
+                    "mdm",
+                    enrollment_type,
+                )
+            })
+            .collect()
+    }
+
+    fn base(configs: Vec<Value>, devices: Vec<Value>, autopilot: Vec<Value>) -> Fixture {
+        Fixture::new()
+            .with(
+                Resource::Users,
+                vec![
+                    user("u1", "adele@contoso.com"),
+                    user("u2", "bob@contoso.com"),
+                ],
+            )
+            .with(
+                Resource::GroupMembers,
+                vec![group("g-low", "Low limit", &[("user", "u2")])],
+            )
+            .with(Resource::DeviceEnrollmentConfigurations, configs)
+            .with(Resource::ManagedDevices, devices)
+            .with(Resource::WindowsAutopilotDeviceIdentities, autopilot)
+    }
+
+    #[test]
+    fn passes_below_the_limit() {
+        let f = base(
+            vec![default_limit(5)],
+            devices_of("u1", 3, "windowsAzureADJoin"),
+            vec![],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
+        assert!(f.affected.is_empty());
+        assert_eq!(f.evidence["configurations"][0]["limit"], 5);
+    }
+
+    #[test]
+    fn fails_for_the_user_at_the_limit() {
+        let mut devices = devices_of("u1", 5, "userEnrollment");
+        devices.push(managed_device(
+            "ios-1",
+            "u2",
+            "iOS",
+            "mdm",
+            "userEnrollment",
+        ));
+        let f = base(vec![default_limit(5)], devices, vec![]).run(ID);
+        assert_eq!(f.status, FindingStatus::Fail);
+        assert_eq!(affected_ids(&f), ["u1"]);
+        assert!(f.evidence["security_tradeoff"].is_string());
+        assert_eq!(f.evidence["paths_not_affected"][0], "Windows Autopilot");
+    }
+
+    #[test]
+    fn devices_of_all_platforms_count() {
+        let mut devices = devices_of("u1", 3, "windowsAzureADJoin");
+        devices.push(managed_device(
+            "ios-1",
+            "u1",
+            "iOS",
+            "mdm",
+            "userEnrollment",
+        ));
+        devices.push(managed_device(
+            "and-1",
+            "u1",
+            "Android",
+            "mdm",
+            "userEnrollment",
+        ));
+        let f = base(vec![default_limit(5)], devices, vec![]).run(ID);
+        assert_eq!(f.status, FindingStatus::Fail);
+        assert_eq!(affected_ids(&f), ["u1"]);
+    }
+
+    #[test]
+    fn warns_within_the_margin() {
+        let f = base(
+            vec![default_limit(5)],
+            devices_of("u2", 4, "windowsAzureADJoin"),
+            vec![],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Warn);
+        assert_eq!(affected_ids(&f), ["u2"]);
+        assert_eq!(f.severity, crate::report::Severity::Medium);
+    }
+
+    #[test]
+    fn assigned_lower_limit_applies_to_its_group() {
+        let f = base(
+            vec![
+                default_limit(5),
+                limit_config("low", 1, 2, vec![group_target("g-low")]),
+            ],
+            [
+                devices_of("u1", 2, "windowsAzureADJoin"),
+                devices_of("u2", 2, "windowsAzureADJoin"),
+            ]
+            .concat(),
+            vec![],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Fail);
+        assert_eq!(affected_ids(&f), ["u2"]);
+        let low = f.evidence["configurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "low")
+            .unwrap()
+            .clone();
+        assert_eq!(low["limit"], 2);
+        assert_eq!(low["users_at_limit"][0]["id"], "u2");
+    }
+
+    #[test]
+    fn uncounted_enrollments_and_autopilot_devices_are_left_out() {
+        let mut devices = [
+            devices_of("u1", 1, "windowsAutoEnrollment"),
+            devices_of("u1", 1, "windowsCoManagement"),
+            devices_of("u1", 1, "windowsBulkUserless"),
+            devices_of("u1", 1, "windowsBulkAzureDomainJoin"),
+            devices_of("u1", 1, "windowsAzureADJoinUsingDeviceAuth"),
+            devices_of("u1", 2, "windowsAzureADJoin"),
+        ]
+        .concat();
+        // One Autopilot device matched by serial, one by managed device id.
+        devices[5]["serialNumber"] = "AP-SERIAL".into();
+        let mut by_id = autopilot_device("ap2", "OTHER", "aad-x", "", "Surface");
+        by_id["managedDeviceId"] = devices[6]["id"].clone();
+        let f = base(
+            vec![default_limit(3)],
+            devices,
+            vec![
+                autopilot_device("ap1", "ap-serial", "aad-y", "", "Surface"),
+                by_id,
+            ],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
+        assert_eq!(f.evidence["devices"]["not_counted_enrollment_type"], 5);
+        assert_eq!(f.evidence["devices"]["not_counted_autopilot"], 2);
+    }
+
+    #[test]
+    fn filtered_limit_is_undetermined_not_guessed() {
+        let f = base(
+            vec![
+                default_limit(5),
+                limit_config("low", 1, 1, vec![filtered_group_target("g-low", "flt-1")]),
+            ],
+            devices_of("u2", 1, "windowsAzureADJoin"),
+            vec![],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
+        assert_eq!(f.evidence["undetermined_users"], 1);
+    }
+
+    #[test]
+    fn not_evaluated_without_the_data() {
+        let f = base(vec![default_limit(5)], vec![], vec![])
+            .forbidden(Resource::ManagedDevices)
+            .run(ID);
+        assert_eq!(f.status, FindingStatus::NotEvaluated);
+        assert_eq!(f.permissions, ["DeviceManagementManagedDevices.Read.All"]);
+        let f = Fixture::new()
+            .with(Resource::Users, vec![user("u1", "adele@contoso.com")])
+            .with(Resource::GroupMembers, vec![])
+            .with(
+                Resource::DeviceEnrollmentConfigurations,
+                vec![default_limit(5)],
+            )
+            .with(Resource::ManagedDevices, vec![])
+            .run(ID);
+        assert_eq!(
+            f.status,
+            FindingStatus::NotEvaluated,
+            "Autopilot identities not collected"
+        );
+        let f = base(vec![], vec![], vec![]).run(ID);
+        assert_eq!(f.status, FindingStatus::NotEvaluated, "no default limit");
+    }
+}

@@ -1,0 +1,131 @@
+//! Devices are still managed by the retired legacy Intune PC agent.
+//!
+//! ## What it checks
+//! Intune managed devices whose management agent is the legacy Intune PC agent
+//! (`managementAgent` `intuneClient` or `easIntuneClient`). The PC agent is retired: devices
+//! must be moved to Windows MDM enrollment. It fails and lists them when there are any.
+//!
+//! ## Why enrollment fails
+//! Outdated PC client software on the device makes installing or renewing it fail with *"The
+//! software cannot be installed" (0x80CF4017)* or *"The account certificate is not valid and
+//! may be expired"*, and the agent stands in the way of enrolling the PC in MDM.
+//!
+//! ## Remediation
+//! 1. In the Intune admin center open Devices > All devices and filter on Managed by: Intune PC agent (or use the device names in the finding).
+//! 2. On each device, uninstall the Microsoft Intune Center / Intune PC client software from Apps > Installed apps, then restart.
+//! 3. Retire the device's old record in Devices > All devices so it does not linger or count against the user's limit.
+//! 4. Enroll the PC in MDM: Settings > Accounts > Access work or school > Connect, or let automatic enrollment (MDM user scope) or Autopilot do it.
+
+use crate::catalog::CheckMeta;
+use crate::devices::{agent, Agent};
+use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::settings::Settings;
+use crate::snapshot::Resource;
+use crate::tenant::{NotEvaluated, Tenant};
+use serde_json::json;
+
+pub const META: CheckMeta = CheckMeta {
+    id: "legacy-pc-agent-devices",
+    title: "Devices still on the legacy Intune PC agent",
+    severity: Severity::Medium,
+    error_codes: &["0x80CF4017"],
+    article_sections: &[
+        "the-software-cannot-be-installed",
+        "the-account-certificate-is-not-valid-and-may-be-expired",
+    ],
+    resources: &[Resource::ManagedDevices],
+    in_article: true,
+};
+
+pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+    let devices = t.managed_devices.get()?;
+    let legacy: Vec<_> = devices
+        .iter()
+        .filter(|d| agent(d) == Agent::LegacyPcAgent)
+        .collect();
+    let evidence = json!({
+        "managed_devices": devices.len(),
+        "legacy_agent_devices": legacy.iter().map(|d| json!({
+            "id": d.id, "name": d.name(), "managementAgent": d.agent(),
+            "userPrincipalName": d.user_principal_name, "osVersion": d.os_version,
+        })).collect::<Vec<_>>(),
+    });
+    if legacy.is_empty() {
+        return Ok(Outcome::pass(format!(
+            "None of the {} managed devices uses the legacy Intune PC agent",
+            devices.len()
+        ))
+        .with_evidence(evidence));
+    }
+    let names: Vec<&str> = legacy.iter().take(5).map(|d| d.name()).collect();
+    Ok(Outcome::fail(format!(
+        "{} devices are still managed by the legacy Intune PC agent ({}{}): its outdated client fails with 0x80CF4017 and must be replaced by MDM enrollment",
+        legacy.len(),
+        names.join(", "),
+        if legacy.len() > names.len() { ", …" } else { "" }
+    ))
+    .with_affected(
+        legacy
+            .iter()
+            .map(|d| Affected::new(AffectedKind::Device, &d.id, d.name()))
+            .collect(),
+    )
+    .with_evidence(evidence))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::FindingStatus;
+    use crate::snapshot::Resource;
+    use crate::testkit::*;
+
+    const ID: &str = "legacy-pc-agent-devices";
+
+    #[test]
+    fn fails_listing_pc_agent_devices() {
+        let f = Fixture::new()
+            .with(
+                Resource::ManagedDevices,
+                vec![
+                    managed_device("d1", "u1", "Windows", "intuneClient", "unknown"),
+                    managed_device("d2", "u1", "Windows", "easIntuneClient", "unknown"),
+                    managed_device("d3", "u2", "Windows", "mdm", "windowsAzureADJoin"),
+                    managed_device(
+                        "d4",
+                        "u2",
+                        "Windows",
+                        "configurationManagerClient",
+                        "unknown",
+                    ),
+                ],
+            )
+            .run(ID);
+        assert_eq!(f.status, FindingStatus::Fail);
+        assert_eq!(affected_ids(&f), ["d1", "d2"]);
+    }
+
+    #[test]
+    fn passes_without_pc_agent_devices() {
+        let f = Fixture::new()
+            .with(
+                Resource::ManagedDevices,
+                vec![managed_device(
+                    "d3",
+                    "u2",
+                    "Windows",
+                    "mdm",
+                    "windowsAzureADJoin",
+                )],
+            )
+            .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
+        assert!(f.affected.is_empty());
+    }
+
+    #[test]
+    fn not_evaluated_without_managed_devices() {
+        let f = Fixture::new().forbidden(Resource::ManagedDevices).run(ID);
+        assert_eq!(f.status, FindingStatus::NotEvaluated);
+        assert_eq!(f.permissions, ["DeviceManagementManagedDevices.Read.All"]);
+    }
+}

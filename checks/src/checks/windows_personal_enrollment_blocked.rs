@@ -1,0 +1,273 @@
+//! Personally owned Windows devices are blocked for users while BYOD enrollment is in use.
+//!
+//! ## What it checks
+//! Not in the vendor's troubleshooting article, but the same failure in practice. For every
+//! user who could enroll, the Windows restriction Intune applies to them (assigned
+//! restrictions by priority, exclusions and nested groups included, else the default), and
+//! whether it blocks personally owned Windows devices while allowing Windows itself. Whether
+//! bring-your-own-device enrollment is a method the tenant uses is read from its managed
+//! devices: Windows devices with ownership *personal*. When there are such devices and users
+//! whose restriction blocks personal devices, it warns. Users whose restriction depends on an
+//! assignment filter are counted as undetermined.
+//!
+//! ## Why enrollment fails
+//! A blocked user who enrolls a personal PC (Company Portal, Settings > Accounts > Access work
+//! or school) is refused with *"This user is not authorized to enroll" (0x801C0003 /
+//! 80180003)*. Corporate enrollment paths are not affected: Windows Autopilot, hybrid Entra
+//! join, co-management, Group Policy automatic enrollment, bulk enrollment and devices listed
+//! as corporate device identifiers count as corporate.
+//!
+//! ## Remediation
+//! 1. Decide whether personal Windows devices may enroll. If not, tell the users named in the finding to use a corporate device and record a waiver for this check.
+//! 2. If they may, open Devices > Enrollment > Device platform restriction > Windows restrictions in the Intune admin center.
+//! 3. Open the restriction named in the finding and set Personally owned devices for Windows (MDM) to Allow, then Save; or create an assigned restriction that allows them for a BYOD group with a higher priority.
+//! 4. For corporate PCs that enroll as personal, add their serial numbers or hardware identifiers under Devices > Enrollment > Corporate device identifiers, or enroll them with Autopilot.
+
+use crate::catalog::CheckMeta;
+use crate::devices::is_personal;
+use crate::population::enrolling_users;
+use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::settings::Settings;
+use crate::snapshot::Resource;
+use crate::targeting::{windows_restriction, Ranked};
+use crate::tenant::{NotEvaluated, Tenant};
+use serde_json::json;
+use std::collections::{BTreeMap, HashSet};
+
+pub const META: CheckMeta = CheckMeta {
+    id: "windows-personal-enrollment-blocked",
+    title: "Personally owned Windows devices blocked where BYOD enrollment is used",
+    severity: Severity::Medium,
+    error_codes: &["0x801C0003", "0x80180003"],
+    article_sections: &["this-user-is-not-authorized-to-enroll"],
+    resources: &[
+        Resource::DeviceEnrollmentConfigurations,
+        Resource::Users,
+        Resource::GroupMembers,
+        Resource::ManagedDevices,
+    ],
+    in_article: false,
+};
+
+pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+    let configs = t.enrollment_configurations.get()?;
+    let dir = t.group_members.get()?;
+    let devices = t.managed_devices.get()?;
+    let population = enrolling_users(t)?;
+    let ranked = Ranked::windows_restrictions(configs);
+    if ranked.default.is_none() {
+        return Err(NotEvaluated::new(
+            "the default platform restriction configuration is missing from deviceEnrollmentConfigurations",
+        ));
+    }
+
+    let mut blocked_by: BTreeMap<&str, (&str, Vec<Affected>)> = BTreeMap::new();
+    let mut undetermined = 0usize;
+    for user in &population.users {
+        let Some(resolution) = ranked.resolve(&user.id, dir) else {
+            continue;
+        };
+        if !resolution.is_certain() {
+            undetermined += 1;
+            continue;
+        }
+        let r = windows_restriction(&resolution);
+        if r.personal_device_enrollment_blocked && !r.platform_blocked {
+            blocked_by
+                .entry(&resolution.config.id)
+                .or_insert_with(|| (resolution.config.name(), Vec::new()))
+                .1
+                .push(Affected::new(AffectedKind::User, &user.id, user.name()));
+        }
+    }
+    let blocked_users: HashSet<String> = blocked_by
+        .values()
+        .flat_map(|(_, users)| users.iter().map(|u| u.id.to_ascii_lowercase()))
+        .collect();
+
+    let personal: Vec<_> = devices
+        .iter()
+        .filter(|d| d.is_windows() && is_personal(d))
+        .collect();
+    let owners: HashSet<String> = personal
+        .iter()
+        .filter_map(|d| d.user_id.as_deref().filter(|u| !u.is_empty()))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let owners_blocked = owners.iter().filter(|o| blocked_users.contains(*o)).count();
+    let users_blocked = blocked_users.len();
+
+    let evidence = json!({
+        "population": population.evidence(),
+        "undetermined_users": undetermined,
+        "personal_windows_devices": personal.len(),
+        "personal_device_owners": owners.len(),
+        "personal_device_owners_blocked": owners_blocked,
+        "users_blocked": users_blocked,
+        "blocking_configurations": blocked_by.iter().map(|(id, (name, users))| json!({
+            "id": id, "name": name, "users_blocked": users.len()
+        })).collect::<Vec<_>>(),
+    });
+
+    if personal.is_empty() {
+        return Ok(Outcome::pass(format!(
+            "No personally owned Windows devices are enrolled, so BYOD is not an enrollment method here{}; \
+             corporate paths (Autopilot, hybrid join, co-management, Group Policy, bulk, corporate identifiers) are not affected",
+            if users_blocked > 0 {
+                format!(" ({users_blocked} users are blocked from enrolling personal Windows devices)")
+            } else {
+                String::new()
+            }
+        ))
+        .with_evidence(evidence));
+    }
+    if users_blocked == 0 {
+        return Ok(Outcome::pass(format!(
+            "{} personally owned Windows devices are enrolled and no evaluated user is blocked from enrolling personal Windows devices{}",
+            personal.len(),
+            if undetermined > 0 { format!(" ({undetermined} depend on an assignment filter)") } else { String::new() }
+        ))
+        .with_evidence(evidence));
+    }
+    let names: Vec<String> = blocked_by
+        .values()
+        .map(|(n, u)| format!("'{n}' ({} users)", u.len()))
+        .collect();
+    let affected: Vec<Affected> = blocked_by.into_values().flat_map(|(_, u)| u).collect();
+    Ok(Outcome::warn(format!(
+        "BYOD is in use ({} personally owned Windows devices, {owners_blocked} of their {} owners now blocked), \
+         but {users_blocked} users cannot enroll a personal Windows device: personal devices are blocked by {}",
+        personal.len(),
+        owners.len(),
+        names.join(", ")
+    ))
+    .with_affected(affected)
+    .with_evidence(evidence))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::FindingStatus;
+    use crate::snapshot::Resource;
+    use crate::testkit::*;
+    use serde_json::Value;
+
+    const ID: &str = "windows-personal-enrollment-blocked";
+
+    fn base(configs: Vec<Value>, devices: Vec<Value>) -> Fixture {
+        Fixture::new()
+            .with(
+                Resource::Users,
+                vec![
+                    user("u1", "adele@contoso.com"),
+                    user("u2", "bob@contoso.com"),
+                    user("u3", "cara@contoso.com"),
+                ],
+            )
+            .with(
+                Resource::GroupMembers,
+                vec![group(
+                    "g-corp",
+                    "Corporate only",
+                    &[("user", "u2"), ("user", "u3")],
+                )],
+            )
+            .with(Resource::DeviceEnrollmentConfigurations, configs)
+            .with(Resource::ManagedDevices, devices)
+    }
+
+    fn corp_only() -> Vec<Value> {
+        vec![
+            default_restrictions(restriction(false, false)),
+            windows_restriction(
+                "corp",
+                1,
+                restriction(false, true),
+                vec![group_target("g-corp")],
+            ),
+        ]
+    }
+
+    #[test]
+    fn warns_when_byod_is_used_and_users_are_blocked() {
+        let f = base(
+            corp_only(),
+            vec![
+                personal_device("d1", "u1", "Windows"),
+                personal_device("d2", "u2", "Windows"),
+            ],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Warn);
+        assert_eq!(affected_ids(&f), ["u2", "u3"]);
+        assert_eq!(f.evidence["personal_windows_devices"], 2);
+        assert_eq!(f.evidence["personal_device_owners_blocked"], 1);
+    }
+
+    #[test]
+    fn passes_with_a_note_when_byod_is_not_used() {
+        let devices = vec![
+            managed_device("d1", "u1", "Windows", "mdm", "windowsAzureADJoin"),
+            personal_device("d2", "u2", "iOS"),
+        ];
+        let f = base(corp_only(), devices).run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
+        assert!(
+            f.summary.contains("BYOD is not an enrollment method"),
+            "{}",
+            f.summary
+        );
+        assert!(f.summary.contains("Autopilot"));
+    }
+
+    #[test]
+    fn passes_when_byod_is_used_and_nobody_is_blocked() {
+        let f = base(
+            vec![default_restrictions(restriction(false, false))],
+            vec![personal_device("d1", "u1", "Windows")],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
+        assert!(f.affected.is_empty());
+    }
+
+    #[test]
+    fn users_with_windows_blocked_entirely_are_left_to_the_platform_check() {
+        let configs = vec![
+            default_restrictions(restriction(false, false)),
+            windows_restriction(
+                "corp",
+                1,
+                restriction(true, true),
+                vec![group_target("g-corp")],
+            ),
+        ];
+        let f = base(configs, vec![personal_device("d1", "u1", "Windows")]).run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
+    }
+
+    #[test]
+    fn filtered_assignment_is_undetermined() {
+        let configs = vec![
+            default_restrictions(restriction(false, false)),
+            windows_restriction(
+                "corp",
+                1,
+                restriction(false, true),
+                vec![filtered_group_target("g-corp", "flt")],
+            ),
+        ];
+        let f = base(configs, vec![personal_device("d1", "u1", "Windows")]).run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
+        assert_eq!(f.evidence["undetermined_users"], 2);
+    }
+
+    #[test]
+    fn not_evaluated_without_managed_devices() {
+        let f = base(corp_only(), vec![])
+            .forbidden(Resource::ManagedDevices)
+            .run(ID);
+        assert_eq!(f.status, FindingStatus::NotEvaluated);
+        assert_eq!(f.permissions, ["DeviceManagementManagedDevices.Read.All"]);
+    }
+}
