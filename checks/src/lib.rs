@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod checks;
 pub mod codes;
 pub mod device_side;
+pub mod licensing;
 pub mod model;
 pub mod population;
 pub mod report;

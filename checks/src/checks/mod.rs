@@ -21,4 +21,5 @@ macro_rules! registry {
 
 registry! {
     windows_mdm_platform_blocked,
+    users_without_intune_license,
 }
