@@ -22,4 +22,9 @@ macro_rules! registry {
 registry! {
     windows_mdm_platform_blocked,
     users_without_intune_license,
+    intune_seats_exhausted,
+    mdm_scope_users_without_entra_p1,
+    mdm_terms_of_use_url_invalid,
+    mdm_user_scope_none,
+    mam_user_scope_not_none,
 }
