@@ -19,7 +19,13 @@ pub const INTUNE_SMBIZ: &str = "8e9ff0ff-aa7a-4b20-83c1-2f636b600ac2";
 pub const INTUNE_A_GOV: &str = "d216f254-796f-4dab-bbfa-710686e646b9";
 
 /// The plans that license a user for Intune (full Intune MDM).
-pub const INTUNE_PLANS: &[&str] = &[INTUNE_A, INTUNE_A_VL, INTUNE_EDU, INTUNE_SMBIZ, INTUNE_A_GOV];
+pub const INTUNE_PLANS: &[&str] = &[
+    INTUNE_A,
+    INTUNE_A_VL,
+    INTUNE_EDU,
+    INTUNE_SMBIZ,
+    INTUNE_A_GOV,
+];
 
 /// "Mobile Device Management for Office 365" (Basic Mobility and Security). **Not** Intune:
 /// it does not license Windows enrollment into Intune.
@@ -50,7 +56,10 @@ pub fn has_mdm_for_office365(user: &User) -> bool {
 
 /// Whether a subscription is usable: `capabilityStatus` `Enabled` or `Warning`.
 pub fn sku_is_active(sku: &SubscribedSku) -> bool {
-    matches!(sku.capability_status.as_deref(), Some("Enabled" | "Warning"))
+    matches!(
+        sku.capability_status.as_deref(),
+        Some("Enabled" | "Warning")
+    )
 }
 
 /// Whether a subscription includes an Intune plan.
@@ -106,9 +115,15 @@ mod tests {
     fn intune_plans_count_only_while_active() {
         assert!(has_intune(&user_with(INTUNE_A, "Enabled")));
         assert!(has_intune(&user_with(INTUNE_EDU, "Warning")));
-        assert!(has_intune(&user_with(&INTUNE_A_GOV.to_uppercase(), "Enabled")));
+        assert!(has_intune(&user_with(
+            &INTUNE_A_GOV.to_uppercase(),
+            "Enabled"
+        )));
         assert!(!has_intune(&user_with(INTUNE_A, "Suspended")));
-        assert!(!has_intune(&user_with(INTUNE_O365, "Enabled")), "MDM for Office 365 is not Intune");
+        assert!(
+            !has_intune(&user_with(INTUNE_O365, "Enabled")),
+            "MDM for Office 365 is not Intune"
+        );
         assert!(has_mdm_for_office365(&user_with(INTUNE_O365, "Enabled")));
         assert!(has_entra_premium(&user_with(AAD_PREMIUM_P2, "Enabled")));
         assert!(!has_entra_premium(&user_with(AAD_PREMIUM, "Deleted")));

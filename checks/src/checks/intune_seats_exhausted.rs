@@ -153,8 +153,14 @@ mod tests {
     #[test]
     fn full_seats_pass_when_nobody_needs_one() {
         let f = Fixture::new()
-            .with(Resource::Users, vec![licensed_user("u1", "adele@contoso.com", &[INTUNE_A])])
-            .with(Resource::SubscribedSkus, vec![sku("SPE_E3", &[INTUNE_A], 1, 1)])
+            .with(
+                Resource::Users,
+                vec![licensed_user("u1", "adele@contoso.com", &[INTUNE_A])],
+            )
+            .with(
+                Resource::SubscribedSkus,
+                vec![sku("SPE_E3", &[INTUNE_A], 1, 1)],
+            )
             .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
     }
@@ -163,7 +169,11 @@ mod tests {
     fn fails_when_no_subscription_includes_intune() {
         let mut suspended = sku("EMS", &[INTUNE_A], 10, 0);
         suspended["capabilityStatus"] = "Suspended".into();
-        let f = tenant(vec![sku("O365_BUSINESS_PREMIUM", &[INTUNE_O365], 10, 1), suspended]).run(ID);
+        let f = tenant(vec![
+            sku("O365_BUSINESS_PREMIUM", &[INTUNE_O365], 10, 1),
+            suspended,
+        ])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), [format!("{TENANT}_EMS")]);
         assert!(f.summary.contains("No active subscription includes Intune"));
@@ -171,9 +181,16 @@ mod tests {
 
     #[test]
     fn fails_when_seats_are_used_up() {
-        let f = tenant(vec![sku("SPE_E3", &[INTUNE_A], 5, 5), sku("EMS", &[INTUNE_A], 2, 3)]).run(ID);
+        let f = tenant(vec![
+            sku("SPE_E3", &[INTUNE_A], 5, 5),
+            sku("EMS", &[INTUNE_A], 2, 3),
+        ])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
-        assert_eq!(affected_ids(&f), [format!("{TENANT}_EMS"), format!("{TENANT}_SPE_E3")]);
+        assert_eq!(
+            affected_ids(&f),
+            [format!("{TENANT}_EMS"), format!("{TENANT}_SPE_E3")]
+        );
         assert_eq!(f.evidence["seats_available"], -1);
     }
 

@@ -52,7 +52,10 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let evidence = json!({"appliesTo": applies_to, "included_groups": groups});
     let scope = match applies_to {
         "none" => {
-            return Ok(Outcome::pass("The MAM user scope of Microsoft Intune is None").with_evidence(evidence))
+            return Ok(
+                Outcome::pass("The MAM user scope of Microsoft Intune is None")
+                    .with_evidence(evidence),
+            )
         }
         "all" => "All".to_string(),
         "selected" => {
@@ -96,13 +99,18 @@ mod tests {
     const ID: &str = "mam-user-scope-not-none";
 
     fn mam(applies_to: &str, groups: &[&str]) -> Fixture {
-        Fixture::new().with(Resource::MobileAppManagementPolicies, vec![mam_policy(applies_to, groups)])
+        Fixture::new().with(
+            Resource::MobileAppManagementPolicies,
+            vec![mam_policy(applies_to, groups)],
+        )
     }
 
     #[test]
     fn passes_when_none_or_absent() {
         assert_eq!(mam("none", &[]).run(ID).status, FindingStatus::Pass);
-        let f = Fixture::new().with(Resource::MobileAppManagementPolicies, vec![]).run(ID);
+        let f = Fixture::new()
+            .with(Resource::MobileAppManagementPolicies, vec![])
+            .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
     }
 
@@ -112,14 +120,24 @@ mod tests {
             let f = mam(applies_to, &groups).run(ID);
             assert_eq!(f.status, FindingStatus::Warn, "{applies_to}");
             assert_eq!(f.severity, Severity::Low);
-            assert_eq!(affected_ids(&f), [format!("mobileAppManagementPolicies/{INTUNE_APP_ID}/appliesTo")]);
+            assert_eq!(
+                affected_ids(&f),
+                [format!(
+                    "mobileAppManagementPolicies/{INTUNE_APP_ID}/appliesTo"
+                )]
+            );
         }
-        assert!(mam("selected", &["g1"]).run(ID).summary.contains("Some (Group g1)"));
+        assert!(mam("selected", &["g1"])
+            .run(ID)
+            .summary
+            .contains("Some (Group g1)"));
     }
 
     #[test]
     fn not_evaluated_without_a_delegated_read() {
-        let f = Fixture::new().forbidden(Resource::MobileAppManagementPolicies).run(ID);
+        let f = Fixture::new()
+            .forbidden(Resource::MobileAppManagementPolicies)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert_eq!(f.permissions, ["Policy.Read.All (delegated only)"]);
     }

@@ -148,7 +148,10 @@ mod tests {
                     licensed_user("u3", "cara@contoso.com", &[AAD_PREMIUM_P2]),
                 ],
             )
-            .with(Resource::GroupMembers, vec![group("g1", "Pilot", &[("user", "u1"), ("user", "u3")])])
+            .with(
+                Resource::GroupMembers,
+                vec![group("g1", "Pilot", &[("user", "u1"), ("user", "u3")])],
+            )
             .with(Resource::MobileDeviceManagementPolicies, policy)
     }
 
@@ -170,7 +173,10 @@ mod tests {
     #[test]
     fn fails_for_unlicensed_member_of_a_selected_group() {
         let f = tenant(vec![mdm_policy("selected", &["g2"], DEFAULT_TERMS_OF_USE)])
-            .with(Resource::GroupMembers, vec![group("g2", "Sales", &[("user", "u2"), ("user", "u3")])])
+            .with(
+                Resource::GroupMembers,
+                vec![group("g2", "Sales", &[("user", "u2"), ("user", "u3")])],
+            )
             .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["u2"]);
@@ -187,10 +193,21 @@ mod tests {
 
     #[test]
     fn not_evaluated_when_scope_or_group_members_missing() {
-        let f = tenant(vec![]).forbidden(Resource::MobileDeviceManagementPolicies).run(ID);
+        let f = tenant(vec![])
+            .forbidden(Resource::MobileDeviceManagementPolicies)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert_eq!(f.permissions, ["Policy.Read.All (delegated only)"]);
-        let f = tenant(vec![mdm_policy("selected", &["g-unknown"], DEFAULT_TERMS_OF_USE)]).run(ID);
-        assert_eq!(f.status, FindingStatus::NotEvaluated, "scope group members not collected");
+        let f = tenant(vec![mdm_policy(
+            "selected",
+            &["g-unknown"],
+            DEFAULT_TERMS_OF_USE,
+        )])
+        .run(ID);
+        assert_eq!(
+            f.status,
+            FindingStatus::NotEvaluated,
+            "scope group members not collected"
+        );
     }
 }

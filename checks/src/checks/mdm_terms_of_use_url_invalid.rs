@@ -97,7 +97,10 @@ mod tests {
     const ID: &str = "mdm-terms-of-use-url-invalid";
 
     fn with_url(url: &str) -> Fixture {
-        Fixture::new().with(Resource::MobileDeviceManagementPolicies, vec![mdm_policy("all", &[], url)])
+        Fixture::new().with(
+            Resource::MobileDeviceManagementPolicies,
+            vec![mdm_policy("all", &[], url)],
+        )
     }
 
     fn setting_id() -> String {
@@ -106,21 +109,32 @@ mod tests {
 
     #[test]
     fn passes_with_the_default_in_any_case() {
-        assert_eq!(with_url(DEFAULT_TERMS_OF_USE).run(ID).status, FindingStatus::Pass);
+        assert_eq!(
+            with_url(DEFAULT_TERMS_OF_USE).run(ID).status,
+            FindingStatus::Pass
+        );
         let f = with_url("https://PORTAL.manage.microsoft.com/termsofuse.aspx").run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
     }
 
     #[test]
     fn fails_when_empty_null_or_not_https() {
-        for url in ["", "   ", "http://portal.manage.microsoft.com/TermsofUse.aspx", "portal.manage.microsoft.com", "https://"] {
+        for url in [
+            "",
+            "   ",
+            "http://portal.manage.microsoft.com/TermsofUse.aspx",
+            "portal.manage.microsoft.com",
+            "https://",
+        ] {
             let f = with_url(url).run(ID);
             assert_eq!(f.status, FindingStatus::Fail, "{url:?}");
             assert_eq!(affected_ids(&f), [setting_id()]);
         }
         let mut null = mdm_policy("all", &[], "");
         null["termsOfUseUrl"] = serde_json::Value::Null;
-        let f = Fixture::new().with(Resource::MobileDeviceManagementPolicies, vec![null]).run(ID);
+        let f = Fixture::new()
+            .with(Resource::MobileDeviceManagementPolicies, vec![null])
+            .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert!(f.evidence["termsOfUseUrl"].is_null());
     }
@@ -138,14 +152,18 @@ mod tests {
         let mut other = mdm_policy("all", &[], DEFAULT_TERMS_OF_USE);
         other["id"] = "9ba1a5c7-f17a-4de9-a1f1-6178c8d51223".into();
         other["displayName"] = "Microsoft Intune Enrollment".into();
-        let f = Fixture::new().with(Resource::MobileDeviceManagementPolicies, vec![other]).run(ID);
+        let f = Fixture::new()
+            .with(Resource::MobileDeviceManagementPolicies, vec![other])
+            .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
         assert!(f.summary.contains("not configured as an MDM application"));
     }
 
     #[test]
     fn not_evaluated_without_a_delegated_read() {
-        let f = Fixture::new().forbidden(Resource::MobileDeviceManagementPolicies).run(ID);
+        let f = Fixture::new()
+            .forbidden(Resource::MobileDeviceManagementPolicies)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert!(f.reason.unwrap().contains("delegated"));
     }

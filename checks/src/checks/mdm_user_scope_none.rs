@@ -32,7 +32,10 @@ pub const META: CheckMeta = CheckMeta {
     severity: Severity::Critical,
     error_codes: &["0x8018002B"],
     article_sections: &["auto-mdm-enroll-failed"],
-    resources: &[Resource::MobileDeviceManagementPolicies, Resource::GroupMembers],
+    resources: &[
+        Resource::MobileDeviceManagementPolicies,
+        Resource::GroupMembers,
+    ],
     in_article: true,
 };
 
@@ -137,8 +140,14 @@ mod tests {
 
     fn scope(applies_to: &str, groups: &[&str]) -> Fixture {
         Fixture::new()
-            .with(Resource::MobileDeviceManagementPolicies, vec![mdm_policy(applies_to, groups, DEFAULT_TERMS_OF_USE)])
-            .with(Resource::GroupMembers, vec![group("g1", "Pilot", &[("user", "u1"), ("user", "u2")])])
+            .with(
+                Resource::MobileDeviceManagementPolicies,
+                vec![mdm_policy(applies_to, groups, DEFAULT_TERMS_OF_USE)],
+            )
+            .with(
+                Resource::GroupMembers,
+                vec![group("g1", "Pilot", &[("user", "u1"), ("user", "u2")])],
+            )
     }
 
     fn setting_id() -> String {
@@ -174,7 +183,9 @@ mod tests {
 
     #[test]
     fn fails_when_intune_is_not_an_mdm_application() {
-        let f = Fixture::new().with(Resource::MobileDeviceManagementPolicies, vec![]).run(ID);
+        let f = Fixture::new()
+            .with(Resource::MobileDeviceManagementPolicies, vec![])
+            .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert!(f.summary.contains("not configured as an MDM application"));
     }
@@ -198,11 +209,20 @@ mod tests {
 
     #[test]
     fn not_evaluated_without_scope_or_group_members() {
-        let f = Fixture::new().forbidden(Resource::MobileDeviceManagementPolicies).run(ID);
+        let f = Fixture::new()
+            .forbidden(Resource::MobileDeviceManagementPolicies)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         let f = Fixture::new()
-            .with(Resource::MobileDeviceManagementPolicies, vec![mdm_policy("selected", &["g1"], DEFAULT_TERMS_OF_USE)])
+            .with(
+                Resource::MobileDeviceManagementPolicies,
+                vec![mdm_policy("selected", &["g1"], DEFAULT_TERMS_OF_USE)],
+            )
             .run(ID);
-        assert_eq!(f.status, FindingStatus::NotEvaluated, "group members not collected");
+        assert_eq!(
+            f.status,
+            FindingStatus::NotEvaluated,
+            "group members not collected"
+        );
     }
 }

@@ -27,4 +27,9 @@ registry! {
     mdm_terms_of_use_url_invalid,
     mdm_user_scope_none,
     mam_user_scope_not_none,
+    upn_suffix_not_verified,
+    entra_join_not_allowed,
+    bulk_enrollment_accounts_cannot_join,
+    entra_device_quota_reached,
+    mdm_authority_not_intune,
 }

@@ -44,7 +44,11 @@ pub const META: CheckMeta = CheckMeta {
         "looks-like-the-mdm-terms-of-use-endpoint-is-not-correctly-configured",
         "prerequisites",
     ],
-    resources: &[Resource::Users, Resource::GroupMembers, Resource::SubscribedSkus],
+    resources: &[
+        Resource::Users,
+        Resource::GroupMembers,
+        Resource::SubscribedSkus,
+    ],
     in_article: true,
 };
 
@@ -54,8 +58,16 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     // Subscriptions are optional here: they only sharpen the MDM for Office 365 evidence.
     let skus = t.subscribed_skus.get().ok().map(Vec::as_slice);
     let o365 = MdmForOffice365Use::find(all_users, skus);
-    let unlicensed: Vec<&User> = population.users.iter().copied().filter(|u| !has_intune(u)).collect();
-    let unlicensed_with_o365 = unlicensed.iter().filter(|u| has_mdm_for_office365(u)).count();
+    let unlicensed: Vec<&User> = population
+        .users
+        .iter()
+        .copied()
+        .filter(|u| !has_intune(u))
+        .collect();
+    let unlicensed_with_o365 = unlicensed
+        .iter()
+        .filter(|u| has_mdm_for_office365(u))
+        .count();
     let evidence = json!({
         "population": population.evidence(),
         "users_evaluated": population.users.len(),
@@ -106,7 +118,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .iter()
         .map(|u| Affected::new(AffectedKind::User, &u.id, u.name()))
         .collect();
-    Ok(Outcome::fail(summary).with_affected(affected).with_evidence(evidence))
+    Ok(Outcome::fail(summary)
+        .with_affected(affected)
+        .with_evidence(evidence))
 }
 
 #[cfg(test)]
@@ -149,7 +163,10 @@ mod tests {
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["u2", "u3"]);
         assert_eq!(f.evidence["mdm_for_office365"]["in_use"], false);
-        assert_eq!(f.evidence["mdm_for_office365"]["subscriptions_with_plan"], "subscribedSkus not collected");
+        assert_eq!(
+            f.evidence["mdm_for_office365"]["subscriptions_with_plan"],
+            "subscribedSkus not collected"
+        );
     }
 
     #[test]
@@ -169,11 +186,17 @@ mod tests {
     #[test]
     fn subscriptions_reveal_mdm_for_office365() {
         let f = users(vec![user("u1", "adele@contoso.com")])
-            .with(Resource::SubscribedSkus, vec![sku("O365_BUSINESS_PREMIUM", &[INTUNE_O365], 10, 1)])
+            .with(
+                Resource::SubscribedSkus,
+                vec![sku("O365_BUSINESS_PREMIUM", &[INTUNE_O365], 10, 1)],
+            )
             .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["u1"]);
-        assert_eq!(f.evidence["mdm_for_office365"]["subscriptions_with_plan"][0], "O365_BUSINESS_PREMIUM");
+        assert_eq!(
+            f.evidence["mdm_for_office365"]["subscriptions_with_plan"][0],
+            "O365_BUSINESS_PREMIUM"
+        );
         assert!(f.summary.contains("MDM Terms of Use endpoint"));
     }
 
@@ -187,7 +210,10 @@ mod tests {
             licensed_user("u1", "adele@contoso.com", &[INTUNE_A]),
             disabled,
             guest,
-            user("u4", "package_3f0b2a1c-94d1-4b7a-9a55-1e2d3c4b5a69@contoso.com"),
+            user(
+                "u4",
+                "package_3f0b2a1c-94d1-4b7a-9a55-1e2d3c4b5a69@contoso.com",
+            ),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
@@ -196,10 +222,30 @@ mod tests {
     #[test]
     fn not_applicable_when_nobody_is_in_mdm_scope() {
         let f = users(vec![user("u1", "adele@contoso.com")])
-            .with(Resource::MobileDeviceManagementPolicies, vec![mdm_policy("selected", &["g1"], DEFAULT_TERMS_OF_USE)])
+            .with(
+                Resource::MobileDeviceManagementPolicies,
+                vec![mdm_policy("selected", &["g1"], DEFAULT_TERMS_OF_USE)],
+            )
             .with(Resource::GroupMembers, vec![group("g1", "Pilot", &[])])
             .run(ID);
         assert_eq!(f.status, FindingStatus::NotApplicable);
+    }
+
+    #[test]
+    fn subscriptions_are_optional() {
+        let mut t = users(vec![licensed_user("u1", "adele@contoso.com", &[INTUNE_A])])
+            .with(
+                Resource::SubscribedSkus,
+                vec![sku("SPE_E3", &[INTUNE_A], 10, 1)],
+            )
+            .tenant();
+        t.subscribed_skus = crate::tenant::Collected::missing(Resource::SubscribedSkus);
+        let outcome = super::evaluate(&t, &crate::settings::Settings::default()).unwrap();
+        assert_eq!(outcome.status, FindingStatus::Pass);
+        assert_eq!(
+            outcome.evidence["mdm_for_office365"]["subscriptions_with_plan"],
+            "subscribedSkus not collected"
+        );
     }
 
     #[test]
