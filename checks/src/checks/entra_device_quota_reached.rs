@@ -10,9 +10,9 @@
 //! baselines reward a low quota; the finding names that trade-off.
 //!
 //! ## Why enrollment fails
-//! The Entra join or registration that precedes Windows MDM enrollment fails, and the user sees
-//! an error such as *"This user is not authorized to enroll"* or a device-limit message during
-//! "Access work or school" or OOBE; no Intune enrollment follows.
+//! The Entra join or registration that precedes Windows MDM enrollment is refused because the
+//! user has too many devices (Entra reports that the device limit was reached), so no Intune
+//! enrollment follows; on a new PC the user typically sees a generic join or enrollment error.
 //!
 //! ## Remediation
 //! 1. In the Microsoft Entra admin center open Entra ID > Devices > All devices, filter on each user named in the finding, and delete stale or duplicate devices (export the list first).
