@@ -10,6 +10,7 @@ pub mod device_side;
 pub mod devices;
 pub mod diagnose;
 pub mod explain;
+pub mod licensing;
 pub mod model;
 pub mod population;
 pub mod report;

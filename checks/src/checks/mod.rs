@@ -20,11 +20,27 @@ macro_rules! registry {
 }
 
 registry! {
+    // Prerequisites and licensing
+    mdm_authority_not_intune,
+    users_without_intune_license,
+    intune_seats_exhausted,
+    // MDM / MAM user scope and terms of use
+    mdm_user_scope_none,
+    mdm_scope_users_without_entra_p1,
+    mdm_terms_of_use_url_invalid,
+    mam_user_scope_not_none,
+    upn_suffix_not_verified,
+    // Entra device settings
+    entra_join_not_allowed,
+    bulk_enrollment_accounts_cannot_join,
+    entra_device_quota_reached,
+    // Enrollment restrictions
     windows_mdm_platform_blocked,
-    enrollment_limit_reached,
     windows_blocked_for_userless_enrollment,
     windows_personal_enrollment_blocked,
     windows_os_version_bounds_exclude_current,
+    enrollment_limit_reached,
+    // Legacy agents
     auto_enrollment_with_legacy_agents,
     legacy_pc_agent_devices,
     configmgr_client_devices,

@@ -1,0 +1,257 @@
+//! Users who could enroll have no active Intune license.
+//!
+//! ## What it checks
+//! For every user who could enroll (enabled member accounts, narrowed to the MDM user scope's
+//! groups when the scope is "Some"), whether `assignedPlans` holds an active Intune service
+//! plan (Intune Plan 1 in any of its SKUs: `INTUNE_A`, `INTUNE_A_VL`, `INTUNE_EDU`,
+//! `INTUNE_SMBIZ`, `INTUNE_A_GOV`; status Enabled or Warning). MDM for Office 365
+//! (`INTUNE_O365`, Basic Mobility and Security) does not count as Intune. It also records
+//! whether the tenant uses MDM for Office 365 (a user holds the plan, or a subscription
+//! includes it when subscriptions were collected), since that changes the message users see.
+//!
+//! ## Why enrollment fails
+//! Intune refuses a user without an Intune license: *"This account is not allowed on this
+//! phone"*. Where MDM for Office 365 and Intune are both in use, a user with neither license
+//! sees *"Looks like the MDM Terms of Use endpoint is not correctly configured"* instead.
+//! The article's prerequisites start with this license.
+//!
+//! ## Remediation
+//! 1. In the Microsoft 365 admin center open Billing > Licenses (or Users > Active users) and assign a license that includes Microsoft Intune Plan 1 (for example Microsoft 365 E3/E5, Business Premium, EMS E3/E5 or Intune Plan 1) to each user named in the finding, or add them to the group that assigns it.
+//! 2. If a license is assigned but the Intune service plan is switched off, open the user's license assignment and turn Microsoft Intune on.
+//! 3. Wait for the assignment to apply (licence processing can take some minutes) and let the user enroll again.
+//!
+//! ## Known limitations
+//! Graph returns `assignedPlans` only when the collector selects it; a snapshot collected
+//! without it shows every user as unlicensed (the evidence counts users with any plan at all).
+
+use crate::catalog::CheckMeta;
+use crate::licensing::{has_intune, has_mdm_for_office365, MdmForOffice365Use, INTUNE_PLANS};
+use crate::model::User;
+use crate::population::enrolling_users;
+use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::settings::Settings;
+use crate::snapshot::Resource;
+use crate::tenant::{NotEvaluated, Tenant};
+use serde_json::json;
+
+pub const META: CheckMeta = CheckMeta {
+    id: "users-without-intune-license",
+    title: "Users who could enroll have no active Intune license",
+    severity: Severity::High,
+    error_codes: &[],
+    article_sections: &[
+        "this-account-is-not-allowed-on-this-phone",
+        "looks-like-the-mdm-terms-of-use-endpoint-is-not-correctly-configured",
+        "prerequisites",
+    ],
+    resources: &[
+        Resource::Users,
+        Resource::GroupMembers,
+        Resource::SubscribedSkus,
+    ],
+    in_article: true,
+};
+
+pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+    let all_users = t.users.get()?;
+    let population = enrolling_users(t)?;
+    // Subscriptions are optional here: they only sharpen the MDM for Office 365 evidence.
+    let skus = t.subscribed_skus.get().ok().map(Vec::as_slice);
+    let o365 = MdmForOffice365Use::find(all_users, skus);
+    let unlicensed: Vec<&User> = population
+        .users
+        .iter()
+        .copied()
+        .filter(|u| !has_intune(u))
+        .collect();
+    let unlicensed_with_o365 = unlicensed
+        .iter()
+        .filter(|u| has_mdm_for_office365(u))
+        .count();
+    let evidence = json!({
+        "population": population.evidence(),
+        "users_evaluated": population.users.len(),
+        "users_licensed": population.users.len() - unlicensed.len(),
+        "users_unlicensed": unlicensed.len(),
+        "unlicensed_with_mdm_for_office365_only": unlicensed_with_o365,
+        "intune_service_plan_ids": INTUNE_PLANS,
+        "users_with_any_assigned_plan": all_users.iter().filter(|u| !u.assigned_plans.is_empty()).count(),
+        "mdm_for_office365": {
+            "in_use": o365.in_use(),
+            "users_with_plan": o365.users_with_plan,
+            "subscriptions_with_plan": match &o365.skus_with_plan {
+                Some(s) => json!(s),
+                None => json!("subscribedSkus not collected"),
+            },
+        },
+    });
+    if population.users.is_empty() {
+        return Ok(Outcome::not_applicable(format!(
+            "No user could enroll (population: {}), so no license is needed",
+            population.basis
+        ))
+        .with_evidence(evidence));
+    }
+    if unlicensed.is_empty() {
+        return Ok(Outcome::pass(format!(
+            "All {} users who could enroll have an active Intune license",
+            population.users.len()
+        ))
+        .with_evidence(evidence));
+    }
+    let mut names: Vec<&str> = unlicensed.iter().take(3).map(|u| u.name()).collect();
+    if unlicensed.len() > 3 {
+        names.push("…");
+    }
+    let mut summary = format!(
+        "{} of {} users who could enroll have no active Intune license ({}): Intune rejects them with \"This account is not allowed on this phone\"",
+        unlicensed.len(),
+        population.users.len(),
+        names.join(", ")
+    );
+    if o365.in_use() {
+        summary.push_str(
+            "; MDM for Office 365 is also used in this tenant, so users with neither license see \"Looks like the MDM Terms of Use endpoint is not correctly configured\"",
+        );
+    }
+    let affected = unlicensed
+        .iter()
+        .map(|u| Affected::new(AffectedKind::User, &u.id, u.name()))
+        .collect();
+    Ok(Outcome::fail(summary)
+        .with_affected(affected)
+        .with_evidence(evidence))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::licensing::{INTUNE_A, INTUNE_EDU, INTUNE_O365};
+    use crate::report::FindingStatus;
+    use crate::snapshot::Resource;
+    use crate::testkit::*;
+
+    const ID: &str = "users-without-intune-license";
+
+    fn users(items: Vec<serde_json::Value>) -> Fixture {
+        Fixture::new().with(Resource::Users, items)
+    }
+
+    #[test]
+    fn passes_when_everyone_has_intune() {
+        let f = users(vec![
+            licensed_user("u1", "adele@contoso.com", &[INTUNE_A]),
+            licensed_user("u2", "bob@contoso.com", &[INTUNE_EDU]),
+        ])
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
+        assert_eq!(f.evidence["users_licensed"], 2);
+    }
+
+    #[test]
+    fn fails_for_unlicensed_and_suspended_users() {
+        let mut suspended = licensed_user("u3", "cara@contoso.com", &[INTUNE_A]);
+        suspended["assignedPlans"][0]["capabilityStatus"] = "Suspended".into();
+        let mut grace = licensed_user("u4", "dan@contoso.com", &[INTUNE_A]);
+        grace["assignedPlans"][0]["capabilityStatus"] = "Warning".into();
+        let f = users(vec![
+            licensed_user("u1", "adele@contoso.com", &[INTUNE_A]),
+            user("u2", "bob@contoso.com"),
+            suspended,
+            grace,
+        ])
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Fail);
+        assert_eq!(affected_ids(&f), ["u2", "u3"]);
+        assert_eq!(f.evidence["mdm_for_office365"]["in_use"], false);
+        assert_eq!(
+            f.evidence["mdm_for_office365"]["subscriptions_with_plan"],
+            "subscribedSkus not collected"
+        );
+    }
+
+    #[test]
+    fn mdm_for_office365_is_not_intune_and_changes_the_message() {
+        let f = users(vec![
+            licensed_user("u1", "adele@contoso.com", &[INTUNE_O365]),
+            user("u2", "bob@contoso.com"),
+        ])
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Fail);
+        assert_eq!(affected_ids(&f), ["u1", "u2"]);
+        assert_eq!(f.evidence["mdm_for_office365"]["in_use"], true);
+        assert_eq!(f.evidence["unlicensed_with_mdm_for_office365_only"], 1);
+        assert!(f.summary.contains("MDM Terms of Use endpoint"));
+    }
+
+    #[test]
+    fn subscriptions_reveal_mdm_for_office365() {
+        let f = users(vec![user("u1", "adele@contoso.com")])
+            .with(
+                Resource::SubscribedSkus,
+                vec![sku("O365_BUSINESS_PREMIUM", &[INTUNE_O365], 10, 1)],
+            )
+            .run(ID);
+        assert_eq!(f.status, FindingStatus::Fail);
+        assert_eq!(affected_ids(&f), ["u1"]);
+        assert_eq!(
+            f.evidence["mdm_for_office365"]["subscriptions_with_plan"][0],
+            "O365_BUSINESS_PREMIUM"
+        );
+        assert!(f.summary.contains("MDM Terms of Use endpoint"));
+    }
+
+    #[test]
+    fn disabled_guest_and_package_accounts_are_not_judged() {
+        let mut disabled = user("u2", "old@contoso.com");
+        disabled["accountEnabled"] = false.into();
+        let mut guest = user("u3", "ext_guest#EXT#@contoso.com");
+        guest["userType"] = "Guest".into();
+        let f = users(vec![
+            licensed_user("u1", "adele@contoso.com", &[INTUNE_A]),
+            disabled,
+            guest,
+            user(
+                "u4",
+                "package_3f0b2a1c-94d1-4b7a-9a55-1e2d3c4b5a69@contoso.com",
+            ),
+        ])
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
+    }
+
+    #[test]
+    fn not_applicable_when_nobody_is_in_mdm_scope() {
+        let f = users(vec![user("u1", "adele@contoso.com")])
+            .with(
+                Resource::MobileDeviceManagementPolicies,
+                vec![mdm_policy("selected", &["g1"], DEFAULT_TERMS_OF_USE)],
+            )
+            .with(Resource::GroupMembers, vec![group("g1", "Pilot", &[])])
+            .run(ID);
+        assert_eq!(f.status, FindingStatus::NotApplicable);
+    }
+
+    #[test]
+    fn subscriptions_are_optional() {
+        let mut t = users(vec![licensed_user("u1", "adele@contoso.com", &[INTUNE_A])])
+            .with(
+                Resource::SubscribedSkus,
+                vec![sku("SPE_E3", &[INTUNE_A], 10, 1)],
+            )
+            .tenant();
+        t.subscribed_skus = crate::tenant::Collected::missing(Resource::SubscribedSkus);
+        let outcome = super::evaluate(&t, &crate::settings::Settings::default()).unwrap();
+        assert_eq!(outcome.status, FindingStatus::Pass);
+        assert_eq!(
+            outcome.evidence["mdm_for_office365"]["subscriptions_with_plan"],
+            "subscribedSkus not collected"
+        );
+    }
+
+    #[test]
+    fn not_evaluated_without_users() {
+        let f = Fixture::new().forbidden(Resource::Users).run(ID);
+        assert_eq!(f.status, FindingStatus::NotEvaluated);
+        assert_eq!(f.permissions, ["User.Read.All"]);
+    }
+}
