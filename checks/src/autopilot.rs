@@ -196,6 +196,15 @@ pub fn profile_evidence(p: &AutopilotProfile) -> Value {
     })
 }
 
+/// Joins names for a summary, the first `max` and "and N more".
+pub fn list(items: &[String], max: usize) -> String {
+    if items.len() <= max {
+        items.join(", ")
+    } else {
+        format!("{} and {} more", items[..max].join(", "), items.len() - max)
+    }
+}
+
 // ---------------------------------------------------------------- hardware
 
 /// The hypervisor an Autopilot device's manufacturer/model reveals, if any.

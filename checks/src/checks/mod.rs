@@ -22,4 +22,5 @@ macro_rules! registry {
 registry! {
     windows_mdm_platform_blocked,
     autopilot_device_name_template_invalid,
+    autopilot_profile_conflict,
 }
