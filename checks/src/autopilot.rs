@@ -185,6 +185,15 @@ pub fn is_assigned(p: &AutopilotProfile) -> Option<bool> {
     p.assignments.as_ref().map(|a| !a.is_empty())
 }
 
+/// The profiles `wanted` selects that are assigned to something, or whose assignments were
+/// not collected (they may be).
+pub fn in_use(profiles: &[AutopilotProfile], wanted: impl Fn(&AutopilotProfile) -> bool) -> Vec<&AutopilotProfile> {
+    profiles
+        .iter()
+        .filter(|p| wanted(p) && is_assigned(p) != Some(false))
+        .collect()
+}
+
 /// A profile as evidence.
 pub fn profile_evidence(p: &AutopilotProfile) -> Value {
     json!({

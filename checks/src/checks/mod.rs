@@ -23,4 +23,6 @@ registry! {
     windows_mdm_platform_blocked,
     autopilot_device_name_template_invalid,
     autopilot_profile_conflict,
+    self_deploying_profile_on_virtual_machine,
+    hybrid_profile_with_assigned_user,
 }
