@@ -25,4 +25,7 @@ registry! {
     autopilot_profile_conflict,
     self_deploying_profile_on_virtual_machine,
     hybrid_profile_with_assigned_user,
+    hybrid_join_connector_unhealthy,
+    autopilot_redeploy_stale_intune_record,
+    autopilot_devices_without_profile,
 }
