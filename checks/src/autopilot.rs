@@ -11,7 +11,7 @@
 
 use crate::model::{AutopilotDevice, AutopilotProfile};
 use crate::report::{Affected, AffectedKind};
-use crate::targeting::{self, ProfileResolution, Principal, Reach, Via};
+use crate::targeting::{self, Principal, ProfileResolution, Reach, Via};
 use crate::tenant::{NotEvaluated, Tenant};
 use serde_json::{json, Value};
 
@@ -136,8 +136,12 @@ pub fn resolve(t: &Tenant) -> Result<Autopilot<'_>, NotEvaluated> {
             let object_id = targeting::entra_object_id(device, &index);
             let resolution = targeting::resolve_profiles(profiles, object_id, dir);
             let tier = resolution.winner.map(|w| {
-                match targeting::reach(w.assignments.as_deref(), Principal::Device, object_id, dir) {
-                    Reach::Included { via: Via::Group { .. }, .. } => Tier::Group,
+                match targeting::reach(w.assignments.as_deref(), Principal::Device, object_id, dir)
+                {
+                    Reach::Included {
+                        via: Via::Group { .. },
+                        ..
+                    } => Tier::Group,
                     _ => Tier::AllDevices,
                 }
             });
@@ -187,7 +191,10 @@ pub fn is_assigned(p: &AutopilotProfile) -> Option<bool> {
 
 /// The profiles `wanted` selects that are assigned to something, or whose assignments were
 /// not collected (they may be).
-pub fn in_use(profiles: &[AutopilotProfile], wanted: impl Fn(&AutopilotProfile) -> bool) -> Vec<&AutopilotProfile> {
+pub fn in_use(
+    profiles: &[AutopilotProfile],
+    wanted: impl Fn(&AutopilotProfile) -> bool,
+) -> Vec<&AutopilotProfile> {
     profiles
         .iter()
         .filter(|p| wanted(p) && is_assigned(p) != Some(false))
@@ -218,8 +225,18 @@ pub fn list(items: &[String], max: usize) -> String {
 
 /// The hypervisor an Autopilot device's manufacturer/model reveals, if any.
 pub fn virtual_machine(device: &AutopilotDevice) -> Option<&'static str> {
-    let model = device.model.as_deref().unwrap_or("").trim().to_ascii_lowercase();
-    let maker = device.manufacturer.as_deref().unwrap_or("").trim().to_ascii_lowercase();
+    let model = device
+        .model
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let maker = device
+        .manufacturer
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if model == "virtual machine" {
         Some("Hyper-V")
     } else if model.starts_with("vmware") || maker.starts_with("vmware") {
@@ -256,7 +273,10 @@ mod tests {
                     autopilot_device("ap2", "SN-2", "did-missing", "", "Latitude 7440"),
                 ],
             )
-            .with(Resource::Devices, vec![entra_device("e1", "did-1", "AzureAd", &[])])
+            .with(
+                Resource::Devices,
+                vec![entra_device("e1", "did-1", "AzureAd", &[])],
+            )
             .with(
                 Resource::GroupMembers,
                 vec![
@@ -267,12 +287,22 @@ mod tests {
     }
 
     fn device<'a>(a: &'a Autopilot<'a>, id: &str) -> &'a DeviceProfiles<'a> {
-        a.devices.iter().find(|d| d.device.id == id).expect("device in fixture")
+        a.devices
+            .iter()
+            .find(|d| d.device.id == id)
+            .expect("device in fixture")
     }
 
     #[test]
     fn maps_through_the_entra_device_id_not_the_object_id() {
-        let f = fixture(vec![autopilot_profile("p1", false, false, "2025-01-01T00:00:00Z", None, vec![group_target("g-a")])]);
+        let f = fixture(vec![autopilot_profile(
+            "p1",
+            false,
+            false,
+            "2025-01-01T00:00:00Z",
+            None,
+            vec![group_target("g-a")],
+        )]);
         let t = f.tenant();
         let a = resolve(&t).unwrap();
         let d = device(&a, "ap1");
@@ -285,14 +315,40 @@ mod tests {
     #[test]
     fn group_assignment_beats_all_devices_and_oldest_wins_a_conflict() {
         let f = fixture(vec![
-            autopilot_profile("all", false, false, "2020-01-01T00:00:00Z", None, vec![all_devices_target()]),
-            autopilot_profile("new", false, false, "2025-06-01T00:00:00Z", None, vec![group_target("g-a")]),
-            autopilot_profile("old", false, true, "2024-01-01T00:00:00Z", None, vec![group_target("g-b")]),
+            autopilot_profile(
+                "all",
+                false,
+                false,
+                "2020-01-01T00:00:00Z",
+                None,
+                vec![all_devices_target()],
+            ),
+            autopilot_profile(
+                "new",
+                false,
+                false,
+                "2025-06-01T00:00:00Z",
+                None,
+                vec![group_target("g-a")],
+            ),
+            autopilot_profile(
+                "old",
+                false,
+                true,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-b")],
+            ),
         ]);
         let t = f.tenant();
         let a = resolve(&t).unwrap();
         let d = device(&a, "ap1");
-        let mut ids: Vec<&str> = d.resolution.candidates.iter().map(|p| p.id.as_str()).collect();
+        let mut ids: Vec<&str> = d
+            .resolution
+            .candidates
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect();
         ids.sort_unstable();
         assert_eq!(ids, ["new", "old"]);
         assert!(d.is_certain_conflict());
@@ -302,8 +358,22 @@ mod tests {
     #[test]
     fn device_without_entra_object_is_unsettled_for_group_profiles() {
         let f = fixture(vec![
-            autopilot_profile("all", false, false, "2020-01-01T00:00:00Z", None, vec![all_devices_target()]),
-            autopilot_profile("grp", false, false, "2025-01-01T00:00:00Z", None, vec![group_target("g-a")]),
+            autopilot_profile(
+                "all",
+                false,
+                false,
+                "2020-01-01T00:00:00Z",
+                None,
+                vec![all_devices_target()],
+            ),
+            autopilot_profile(
+                "grp",
+                false,
+                false,
+                "2025-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-a")],
+            ),
         ]);
         let t = f.tenant();
         let a = resolve(&t).unwrap();
@@ -315,30 +385,71 @@ mod tests {
         assert!(!d.has_no_profile());
         assert_eq!(a.unsettled(), 1);
         // With only an all-devices profile the missing Entra object does not matter.
-        let f = fixture(vec![autopilot_profile("all", false, false, "2020-01-01T00:00:00Z", None, vec![all_devices_target()])]);
+        let f = fixture(vec![autopilot_profile(
+            "all",
+            false,
+            false,
+            "2020-01-01T00:00:00Z",
+            None,
+            vec![all_devices_target()],
+        )]);
         let t = f.tenant();
         let a = resolve(&t).unwrap();
-        assert_eq!(device(&a, "ap2").settled_winner().map(|p| p.id.as_str()), Some("all"));
+        assert_eq!(
+            device(&a, "ap2").settled_winner().map(|p| p.id.as_str()),
+            Some("all")
+        );
     }
 
     #[test]
     fn all_devices_conflict_is_certain_only_when_settled() {
         let f = fixture(vec![
-            autopilot_profile("all1", false, false, "2020-01-01T00:00:00Z", None, vec![all_devices_target()]),
-            autopilot_profile("all2", false, false, "2021-01-01T00:00:00Z", None, vec![all_devices_target()]),
-            autopilot_profile("flt", false, false, "2025-01-01T00:00:00Z", None, vec![filtered_group_target("g-a", "f1")]),
+            autopilot_profile(
+                "all1",
+                false,
+                false,
+                "2020-01-01T00:00:00Z",
+                None,
+                vec![all_devices_target()],
+            ),
+            autopilot_profile(
+                "all2",
+                false,
+                false,
+                "2021-01-01T00:00:00Z",
+                None,
+                vec![all_devices_target()],
+            ),
+            autopilot_profile(
+                "flt",
+                false,
+                false,
+                "2025-01-01T00:00:00Z",
+                None,
+                vec![filtered_group_target("g-a", "f1")],
+            ),
         ]);
         let t = f.tenant();
         let a = resolve(&t).unwrap();
         let d = device(&a, "ap1");
         assert_eq!(d.resolution.candidates.len(), 2);
-        assert!(!d.is_certain_conflict(), "the filtered group profile could take over");
+        assert!(
+            !d.is_certain_conflict(),
+            "the filtered group profile could take over"
+        );
         assert_eq!(d.possible_profiles().len(), 3);
     }
 
     #[test]
     fn unassigned_device_has_no_profile() {
-        let f = fixture(vec![autopilot_profile("p1", false, false, "2025-01-01T00:00:00Z", None, vec![group_target("g-other")])]);
+        let f = fixture(vec![autopilot_profile(
+            "p1",
+            false,
+            false,
+            "2025-01-01T00:00:00Z",
+            None,
+            vec![group_target("g-other")],
+        )]);
         let f = f.with(Resource::GroupMembers, vec![group("g-other", "Other", &[])]);
         let t = f.tenant();
         let a = resolve(&t).unwrap();
@@ -354,8 +465,18 @@ mod tests {
             Resource::GroupMembers,
         ] {
             let f = fixture(vec![]).forbidden(r);
-            assert!(resolve(&f.tenant()).is_err(), "{r} missing");
+            assert!(resolve(&f.tenant()).is_err(), "{r} denied");
         }
+        let mut t = fixture(vec![]).tenant();
+        assert!(resolve(&t).is_ok());
+        t.devices = crate::tenant::Collected::missing(Resource::Devices);
+        let missing = resolve(&t).unwrap_err();
+        assert!(
+            missing.reason.contains("not collected"),
+            "{}",
+            missing.reason
+        );
+        assert_eq!(missing.permissions, ["Device.Read.All"]);
     }
 
     #[test]
@@ -366,12 +487,21 @@ mod tests {
             let d: AutopilotDevice = serde_json::from_value(d).unwrap();
             virtual_machine(&d)
         };
-        assert_eq!(vm("Microsoft Corporation", "Virtual Machine"), Some("Hyper-V"));
+        assert_eq!(
+            vm("Microsoft Corporation", "Virtual Machine"),
+            Some("Hyper-V")
+        );
         assert_eq!(vm("VMware, Inc.", "VMware7,1"), Some("VMware"));
         assert_eq!(vm("innotek GmbH", "VirtualBox"), Some("VirtualBox"));
         assert_eq!(vm("QEMU", "Standard PC (Q35 + ICH9, 2009)"), Some("QEMU"));
         assert_eq!(vm("Xen", "HVM domU"), Some("Xen"));
-        assert_eq!(vm("Parallels Software International Inc.", "Parallels Virtual Platform"), Some("Parallels"));
+        assert_eq!(
+            vm(
+                "Parallels Software International Inc.",
+                "Parallels Virtual Platform"
+            ),
+            Some("Parallels")
+        );
         assert_eq!(vm("Red Hat", "KVM"), Some("KVM"));
         assert_eq!(vm("Microsoft Corporation", "Surface Laptop 5"), None);
         assert_eq!(vm("Dell Inc.", "Latitude 7440"), None);

@@ -70,10 +70,18 @@ struct Problem {
 
 impl Problem {
     fn fail(rule: &'static str, detail: String) -> Self {
-        Problem { level: Level::Fail, rule, detail }
+        Problem {
+            level: Level::Fail,
+            rule,
+            detail,
+        }
     }
     fn warn(rule: &'static str, detail: String) -> Self {
-        Problem { level: Level::Warn, rule, detail }
+        Problem {
+            level: Level::Warn,
+            rule,
+            detail,
+        }
     }
 }
 
@@ -110,7 +118,10 @@ fn parse(template: &str) -> Parsed {
         rest = &after[close + 1..];
         if name == "SERIAL" {
             parsed.serials += 1;
-        } else if let Some(digits) = name.strip_prefix("RAND:").filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit())) {
+        } else if let Some(digits) = name
+            .strip_prefix("RAND:")
+            .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+        {
             let n = digits.parse::<usize>().unwrap_or(usize::MAX);
             if n == 0 {
                 parsed.problems.push(Problem::fail(
@@ -119,10 +130,15 @@ fn parse(template: &str) -> Parsed {
                 ));
             }
             parsed.rand_digits = parsed.rand_digits.saturating_add(n);
-        } else if name.eq_ignore_ascii_case("SERIAL") || name.to_ascii_uppercase().starts_with("RAND:") {
+        } else if name.eq_ignore_ascii_case("SERIAL")
+            || name.to_ascii_uppercase().starts_with("RAND:")
+        {
             parsed.problems.push(Problem::fail(
                 "macros must be upper case",
-                format!("'%{name}%' must be written '%{}%'", name.to_ascii_uppercase()),
+                format!(
+                    "'%{name}%' must be written '%{}%'",
+                    name.to_ascii_uppercase()
+                ),
             ));
         } else {
             parsed.problems.push(Problem::fail(
@@ -135,27 +151,42 @@ fn parse(template: &str) -> Parsed {
 
     let mut bad: Vec<char> = Vec::new();
     for c in parsed.literal.chars() {
-        if !(c.is_ascii_alphanumeric() || c == '-') && !bad.contains(&c) {
+        if !c.is_ascii_alphanumeric() && c != '-' && !bad.contains(&c) {
             bad.push(c);
         }
     }
     if bad.contains(&' ') {
-        parsed.problems.push(Problem::fail("no spaces", "the template contains a space".into()));
+        parsed.problems.push(Problem::fail(
+            "no spaces",
+            "the template contains a space".into(),
+        ));
     }
-    let others: Vec<String> = bad.iter().filter(|c| **c != ' ').map(|c| format!("'{c}'")).collect();
+    let others: Vec<String> = bad
+        .iter()
+        .filter(|c| **c != ' ')
+        .map(|c| format!("'{c}'"))
+        .collect();
     if !others.is_empty() {
         parsed.problems.push(Problem::fail(
             "letters, digits and hyphens only",
             format!("the template contains {}", others.join(", ")),
         ));
     }
-    let fixed = parsed.literal.chars().count().saturating_add(parsed.rand_digits);
+    let fixed = parsed
+        .literal
+        .chars()
+        .count()
+        .saturating_add(parsed.rand_digits);
     if fixed > MAX_NAME {
         parsed.problems.push(Problem::fail(
             "at most 15 characters",
             format!(
                 "the name is {fixed} characters{}",
-                if parsed.serials > 0 { " before the serial number is added" } else { "" }
+                if parsed.serials > 0 {
+                    " before the serial number is added"
+                } else {
+                    ""
+                }
             ),
         ));
     }
@@ -172,7 +203,11 @@ fn parse(template: &str) -> Parsed {
 fn judge(template: &str, longest_serial: Option<&str>, prefix: Option<&str>) -> Vec<Problem> {
     let parsed = parse(template);
     let mut problems = parsed.problems;
-    let fixed = parsed.literal.chars().count().saturating_add(parsed.rand_digits);
+    let fixed = parsed
+        .literal
+        .chars()
+        .count()
+        .saturating_add(parsed.rand_digits);
     if let (true, Some(serial)) = (parsed.serials > 0 && fixed <= MAX_NAME, longest_serial) {
         let total = fixed + parsed.serials * serial.chars().count();
         if total > MAX_NAME {
@@ -202,7 +237,9 @@ fn judge(template: &str, longest_serial: Option<&str>, prefix: Option<&str>) -> 
 pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
     let profiles = t.autopilot_profiles.get()?;
     if profiles.is_empty() {
-        return Ok(Outcome::not_applicable("The tenant has no Autopilot deployment profiles"));
+        return Ok(Outcome::not_applicable(
+            "The tenant has no Autopilot deployment profiles",
+        ));
     }
     let entra: Vec<&AutopilotProfile> = profiles.iter().filter(|p| !p.is_hybrid()).collect();
     let hybrid = profiles.len() - entra.len();
@@ -232,8 +269,10 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         let problems = judge(template, longest_serial, s.naming_prefix.as_deref());
         judged.push((p, template, problems));
     }
-    let with_problems: Vec<&(&AutopilotProfile, &str, Vec<Problem>)> =
-        judged.iter().filter(|(_, _, problems)| !problems.is_empty()).collect();
+    let with_problems: Vec<&(&AutopilotProfile, &str, Vec<Problem>)> = judged
+        .iter()
+        .filter(|(_, _, problems)| !problems.is_empty())
+        .collect();
     let evidence = json!({
         "entra_join_profiles": entra.len(),
         "hybrid_profiles_skipped": hybrid,
@@ -270,7 +309,10 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
             format!("'{}' ('{template}': {})", p.name(), details.join("; "))
         })
         .collect();
-    let affected = with_problems.iter().map(|(p, _, _)| profile_affected(p)).collect();
+    let affected = with_problems
+        .iter()
+        .map(|(p, _, _)| profile_affected(p))
+        .collect();
     let outcome = if failing {
         let n = with_problems
             .iter()
@@ -307,21 +349,42 @@ mod tests {
             .with(Resource::WindowsAutopilotDeploymentProfiles, profiles)
             .with(
                 Resource::WindowsAutopilotDeviceIdentities,
-                vec![autopilot_device("ap1", "5CG1234XYZ", "did-1", "", "EliteBook 840")],
+                vec![autopilot_device(
+                    "ap1",
+                    "5CG1234XYZ",
+                    "did-1",
+                    "",
+                    "EliteBook 840",
+                )],
             )
     }
 
     fn entra(id: &str, template: Option<&str>) -> Value {
-        autopilot_profile(id, false, false, "2025-01-01T00:00:00Z", template, vec![all_devices_target()])
+        autopilot_profile(
+            id,
+            false,
+            false,
+            "2025-01-01T00:00:00Z",
+            template,
+            vec![all_devices_target()],
+        )
     }
 
     fn rules(template: &str) -> Vec<&'static str> {
-        judge(template, None, None).into_iter().map(|p| p.rule).collect()
+        judge(template, None, None)
+            .into_iter()
+            .map(|p| p.rule)
+            .collect()
     }
 
     #[test]
     fn valid_and_empty_templates_pass() {
-        let f = run(vec![entra("ok", Some("CTS-%RAND:6%")), entra("serial", Some("CTS-%SERIAL%")), entra("none", None), entra("blank", Some(""))]);
+        let f = run(vec![
+            entra("ok", Some("CTS-%RAND:6%")),
+            entra("serial", Some("CTS-%SERIAL%")),
+            entra("none", None),
+            entra("blank", Some("")),
+        ]);
         assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
         assert_eq!(f.evidence["templates_checked"], 2);
         assert_eq!(f.evidence["profiles_without_template"], 2);
@@ -353,7 +416,11 @@ mod tests {
         ]);
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["long", "lower"]);
-        assert!(f.summary.contains("'%serial%' must be written '%SERIAL%'"), "{}", f.summary);
+        assert!(
+            f.summary.contains("'%serial%' must be written '%SERIAL%'"),
+            "{}",
+            f.summary
+        );
         assert_eq!(f.evidence["profiles"][0]["template"], "%serial%");
     }
 
@@ -377,7 +444,10 @@ mod tests {
     #[test]
     fn serial_lengths_are_skipped_when_devices_were_not_collected() {
         let f = Fixture::new()
-            .with(Resource::WindowsAutopilotDeploymentProfiles, vec![entra("ser", Some("CONTOSO-%SERIAL%"))])
+            .with(
+                Resource::WindowsAutopilotDeploymentProfiles,
+                vec![entra("ser", Some("CONTOSO-%SERIAL%"))],
+            )
             .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
         assert_eq!(f.evidence["serial_lengths_checked"], false);
@@ -386,7 +456,10 @@ mod tests {
 
     #[test]
     fn naming_prefix_mismatch_warns() {
-        let mut fx = base(vec![entra("ok", Some("CTS-%RAND:6%")), entra("other", Some("LAB-%RAND:6%"))]);
+        let mut fx = base(vec![
+            entra("ok", Some("CTS-%RAND:6%")),
+            entra("other", Some("LAB-%RAND:6%")),
+        ]);
         fx.settings.naming_prefix = Some("CTS-".into());
         let f = fx.run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
@@ -395,7 +468,14 @@ mod tests {
 
     #[test]
     fn hybrid_profiles_are_skipped() {
-        let hybrid = autopilot_profile("hy", true, false, "2025-01-01T00:00:00Z", Some("bad name%"), vec![]);
+        let hybrid = autopilot_profile(
+            "hy",
+            true,
+            false,
+            "2025-01-01T00:00:00Z",
+            Some("bad name%"),
+            vec![],
+        );
         let f = run(vec![hybrid.clone(), entra("ok", Some("CTS-%RAND:6%"))]);
         assert_eq!(f.status, FindingStatus::Pass);
         assert_eq!(f.evidence["hybrid_profiles_skipped"], 1);
@@ -410,7 +490,9 @@ mod tests {
 
     #[test]
     fn not_evaluated_without_profiles_collected() {
-        let f = Fixture::new().forbidden(Resource::WindowsAutopilotDeploymentProfiles).run(ID);
+        let f = Fixture::new()
+            .forbidden(Resource::WindowsAutopilotDeploymentProfiles)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert_eq!(f.permissions, ["DeviceManagementServiceConfig.Read.All"]);
     }

@@ -51,7 +51,9 @@ pub const META: CheckMeta = CheckMeta {
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let ap = autopilot::resolve(t)?;
     if ap.devices.is_empty() {
-        return Ok(Outcome::not_applicable("No Autopilot devices are registered in the tenant"));
+        return Ok(Outcome::not_applicable(
+            "No Autopilot devices are registered in the tenant",
+        ));
     }
     let without: Vec<&DeviceProfiles> = ap.devices.iter().filter(|d| d.has_no_profile()).collect();
     let undetermined = ap
@@ -78,11 +80,18 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         return Ok(Outcome::pass(format!(
             "Every Autopilot device of {} is reached by a deployment profile{}",
             ap.devices.len(),
-            if undetermined > 0 { format!(" ({undetermined} depend on assignment filters or uncollected data)") } else { String::new() }
+            if undetermined > 0 {
+                format!(" ({undetermined} depend on assignment filters or uncollected data)")
+            } else {
+                String::new()
+            }
         ))
         .with_evidence(evidence));
     }
-    let described: Vec<String> = without.iter().map(|d| format!("{} ({})", d.name(), status(d))).collect();
+    let described: Vec<String> = without
+        .iter()
+        .map(|d| format!("{} ({})", d.name(), status(d)))
+        .collect();
     Ok(Outcome::warn(format!(
         "{} of {} Autopilot devices get no deployment profile and would run the standard setup instead of Autopilot{}: {}",
         without.len(),
@@ -126,25 +135,53 @@ mod tests {
             )
             .with(
                 Resource::Devices,
-                vec![entra_device("e1", "did-1", "AzureAd", &[]), entra_device("e2", "did-2", "AzureAd", &[])],
+                vec![
+                    entra_device("e1", "did-1", "AzureAd", &[]),
+                    entra_device("e2", "did-2", "AzureAd", &[]),
+                ],
             )
-            .with(Resource::GroupMembers, vec![group("g-a", "Autopilot A", &[("device", "e1")])])
+            .with(
+                Resource::GroupMembers,
+                vec![group("g-a", "Autopilot A", &[("device", "e1")])],
+            )
     }
 
     #[test]
     fn passes_with_an_all_devices_profile() {
-        let f = base(vec![autopilot_profile("all", false, false, "2024-01-01T00:00:00Z", None, vec![all_devices_target()])]).run(ID);
+        let f = base(vec![autopilot_profile(
+            "all",
+            false,
+            false,
+            "2024-01-01T00:00:00Z",
+            None,
+            vec![all_devices_target()],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
         assert_eq!(f.evidence["undetermined_devices"], 0);
     }
 
     #[test]
     fn warns_for_devices_outside_every_profile_group() {
-        let f = base(vec![autopilot_profile("a", false, false, "2024-01-01T00:00:00Z", None, vec![group_target("g-a")])]).run(ID);
+        let f = base(vec![autopilot_profile(
+            "a",
+            false,
+            false,
+            "2024-01-01T00:00:00Z",
+            None,
+            vec![group_target("g-a")],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
         assert_eq!(affected_ids(&f), ["ap2"]);
-        assert_eq!(f.evidence["devices_without_profile"][0]["deploymentProfileAssignmentStatus"], "notAssigned");
-        assert_eq!(f.evidence["undetermined_devices"], 1, "ap3 has no Entra object");
+        assert_eq!(
+            f.evidence["devices_without_profile"][0]["deploymentProfileAssignmentStatus"],
+            "notAssigned"
+        );
+        assert_eq!(
+            f.evidence["undetermined_devices"], 1,
+            "ap3 has no Entra object"
+        );
     }
 
     #[test]
@@ -157,13 +194,17 @@ mod tests {
 
     #[test]
     fn not_applicable_without_autopilot_devices() {
-        let f = base(vec![]).with(Resource::WindowsAutopilotDeviceIdentities, vec![]).run(ID);
+        let f = base(vec![])
+            .with(Resource::WindowsAutopilotDeviceIdentities, vec![])
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotApplicable);
     }
 
     #[test]
     fn not_evaluated_without_profiles() {
-        let f = base(vec![]).forbidden(Resource::WindowsAutopilotDeploymentProfiles).run(ID);
+        let f = base(vec![])
+            .forbidden(Resource::WindowsAutopilotDeploymentProfiles)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert_eq!(f.permissions, ["DeviceManagementServiceConfig.Read.All"]);
     }

@@ -66,7 +66,11 @@ fn why(winner: &AutopilotProfile, others: &[&AutopilotProfile], tier: &str) -> S
             winner.name()
         );
     };
-    let ties: Vec<&str> = others.iter().filter(|p| created(p) == Some(won_at)).map(|p| p.name()).collect();
+    let ties: Vec<&str> = others
+        .iter()
+        .filter(|p| created(p) == Some(won_at))
+        .map(|p| p.name())
+        .collect();
     let date = winner.created_date_time.as_deref().unwrap_or("");
     if !ties.is_empty() {
         return format!(
@@ -77,7 +81,13 @@ fn why(winner: &AutopilotProfile, others: &[&AutopilotProfile], tier: &str) -> S
     }
     let later: Vec<String> = others
         .iter()
-        .map(|p| format!("'{}' ({})", p.name(), p.created_date_time.as_deref().unwrap_or("no creation date")))
+        .map(|p| {
+            format!(
+                "'{}' ({})",
+                p.name(),
+                p.created_date_time.as_deref().unwrap_or("no creation date")
+            )
+        })
         .collect();
     format!(
         "all reach the device through a {tier}; Intune assigns the oldest-created profile: '{}' was created {date}, before {}",
@@ -89,7 +99,9 @@ fn why(winner: &AutopilotProfile, others: &[&AutopilotProfile], tier: &str) -> S
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let ap = autopilot::resolve(t)?;
     if ap.devices.is_empty() {
-        return Ok(Outcome::not_applicable("No Autopilot devices are registered in the tenant"));
+        return Ok(Outcome::not_applicable(
+            "No Autopilot devices are registered in the tenant",
+        ));
     }
     let mut conflicts: Vec<&DeviceProfiles> = Vec::new();
     let mut undetermined: Vec<&DeviceProfiles> = Vec::new();
@@ -109,7 +121,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let mut described = Vec::new();
     let mut profiles: BTreeMap<&str, &AutopilotProfile> = BTreeMap::new();
     for d in &conflicts {
-        let Some(winner) = d.resolution.winner else { continue };
+        let Some(winner) = d.resolution.winner else {
+            continue;
+        };
         let others: Vec<&AutopilotProfile> = d
             .resolution
             .candidates
@@ -129,7 +143,12 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             "undetermined": d.undetermined_evidence(),
         }));
         let names: Vec<String> = others.iter().map(|p| format!("'{}'", p.name())).collect();
-        described.push(format!("{} gets '{}' over {}", d.name(), winner.name(), names.join(", ")));
+        described.push(format!(
+            "{} gets '{}' over {}",
+            d.name(),
+            winner.name(),
+            names.join(", ")
+        ));
     }
     let evidence = json!({
         "autopilot_devices": ap.devices.len(),
@@ -145,7 +164,10 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             if undetermined.is_empty() {
                 String::new()
             } else {
-                format!(" ({} could be, depending on assignment filters or uncollected data)", undetermined.len())
+                format!(
+                    " ({} could be, depending on assignment filters or uncollected data)",
+                    undetermined.len()
+                )
             }
         ))
         .with_evidence(evidence));
@@ -184,29 +206,64 @@ mod tests {
             )
             .with(
                 Resource::Devices,
-                vec![entra_device("e1", "did-1", "AzureAd", &[]), entra_device("e2", "did-2", "AzureAd", &[])],
+                vec![
+                    entra_device("e1", "did-1", "AzureAd", &[]),
+                    entra_device("e2", "did-2", "AzureAd", &[]),
+                ],
             )
             .with(
                 Resource::GroupMembers,
                 vec![
                     group("g-kiosk", "Kiosks", &[("device", "e1")]),
-                    group("g-office", "Office PCs", &[("device", "e1"), ("device", "e2")]),
+                    group(
+                        "g-office",
+                        "Office PCs",
+                        &[("device", "e1"), ("device", "e2")],
+                    ),
                 ],
             )
     }
 
     fn kiosk() -> Value {
-        autopilot_profile("kiosk", false, true, "2025-05-01T00:00:00Z", None, vec![group_target("g-kiosk")])
+        autopilot_profile(
+            "kiosk",
+            false,
+            true,
+            "2025-05-01T00:00:00Z",
+            None,
+            vec![group_target("g-kiosk")],
+        )
     }
     fn office() -> Value {
-        autopilot_profile("office", false, false, "2024-02-01T00:00:00Z", None, vec![group_target("g-office")])
+        autopilot_profile(
+            "office",
+            false,
+            false,
+            "2024-02-01T00:00:00Z",
+            None,
+            vec![group_target("g-office")],
+        )
     }
 
     #[test]
     fn passes_when_each_device_gets_one_profile() {
-        let f = base(vec![office(), autopilot_profile("default", false, false, "2023-01-01T00:00:00Z", None, vec![all_devices_target()])]).run(ID);
+        let f = base(vec![
+            office(),
+            autopilot_profile(
+                "default",
+                false,
+                false,
+                "2023-01-01T00:00:00Z",
+                None,
+                vec![all_devices_target()],
+            ),
+        ])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
-        assert_eq!(f.evidence["undetermined_devices"], 1, "ap3 has no Entra object");
+        assert_eq!(
+            f.evidence["undetermined_devices"], 1,
+            "ap3 has no Entra object"
+        );
     }
 
     #[test]
@@ -217,14 +274,33 @@ mod tests {
         let d = &f.evidence["conflicting_devices"][0];
         assert_eq!(d["winner"]["id"], "office");
         assert!(d["why"].as_str().unwrap().contains("oldest-created"));
-        assert!(f.summary.contains("SN-1 gets 'Profile office' over 'Profile kiosk'"), "{}", f.summary);
+        assert!(
+            f.summary
+                .contains("SN-1 gets 'Profile office' over 'Profile kiosk'"),
+            "{}",
+            f.summary
+        );
     }
 
     #[test]
     fn two_all_devices_profiles_conflict_for_every_device() {
         let f = base(vec![
-            autopilot_profile("a", false, false, "2023-01-01T00:00:00Z", None, vec![all_devices_target()]),
-            autopilot_profile("b", false, false, "2024-01-01T00:00:00Z", None, vec![all_devices_target()]),
+            autopilot_profile(
+                "a",
+                false,
+                false,
+                "2023-01-01T00:00:00Z",
+                None,
+                vec![all_devices_target()],
+            ),
+            autopilot_profile(
+                "b",
+                false,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![all_devices_target()],
+            ),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
@@ -234,26 +310,42 @@ mod tests {
     #[test]
     fn filtered_assignment_is_undetermined() {
         let f = base(vec![
-            autopilot_profile("kiosk", false, true, "2025-05-01T00:00:00Z", None, vec![filtered_group_target("g-kiosk", "flt-1")]),
+            autopilot_profile(
+                "kiosk",
+                false,
+                true,
+                "2025-05-01T00:00:00Z",
+                None,
+                vec![filtered_group_target("g-kiosk", "flt-1")],
+            ),
             office(),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
-        assert_eq!(f.evidence["undetermined_devices"], 2, "ap1 (filter) and ap3 (no Entra object)");
+        assert_eq!(
+            f.evidence["undetermined_devices"], 2,
+            "ap1 (filter) and ap3 (no Entra object)"
+        );
         assert_eq!(f.evidence["undetermined_sample"][0]["device"]["id"], "ap1");
-        let why = f.evidence["undetermined_sample"][0]["undetermined"][0]["why"].as_str().unwrap();
+        let why = f.evidence["undetermined_sample"][0]["undetermined"][0]["why"]
+            .as_str()
+            .unwrap();
         assert!(why.contains("flt-1"), "{why}");
     }
 
     #[test]
     fn not_applicable_without_autopilot_devices() {
-        let f = base(vec![kiosk()]).with(Resource::WindowsAutopilotDeviceIdentities, vec![]).run(ID);
+        let f = base(vec![kiosk()])
+            .with(Resource::WindowsAutopilotDeviceIdentities, vec![])
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotApplicable);
     }
 
     #[test]
     fn not_evaluated_without_group_members() {
-        let f = base(vec![kiosk(), office()]).forbidden(Resource::GroupMembers).run(ID);
+        let f = base(vec![kiosk(), office()])
+            .forbidden(Resource::GroupMembers)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert_eq!(f.permissions, ["GroupMember.Read.All"]);
     }

@@ -66,7 +66,10 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             "No self-deploying or pre-provisioning Autopilot profile is assigned",
         ));
     }
-    let by_id: HashMap<String, &ManagedDevice> = managed.iter().map(|m| (m.id.to_ascii_lowercase(), m)).collect();
+    let by_id: HashMap<String, &ManagedDevice> = managed
+        .iter()
+        .map(|m| (m.id.to_ascii_lowercase(), m))
+        .collect();
     let mut by_serial: HashMap<String, &ManagedDevice> = HashMap::new();
     for m in managed {
         if let Some(key) = serial_key(m.serial_number.as_deref()) {
@@ -89,7 +92,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     for d in &ap.devices {
         match d.settled_winner() {
             Some(p) if needs_tpm_attestation(p) => {
-                let Some((m, matched_by)) = record(d.device) else { continue };
+                let Some((m, matched_by)) = record(d.device) else {
+                    continue;
+                };
                 per_device.push(json!({
                     "device": d.evidence(),
                     "profile": profile_evidence(p),
@@ -102,7 +107,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             }
             Some(_) => {}
             None if !d.is_settled()
-                && d.possible_profiles().iter().any(|p| needs_tpm_attestation(p))
+                && d.possible_profiles()
+                    .iter()
+                    .any(|p| needs_tpm_attestation(p))
                 && record(d.device).is_some() =>
             {
                 undetermined += 1
@@ -126,7 +133,15 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     }
     let described: Vec<String> = hits
         .iter()
-        .map(|(d, p, m)| format!("{} ('{}', {}; Intune record '{}')", d.name(), p.name(), deployment_mode(p), m.name()))
+        .map(|(d, p, m)| {
+            format!(
+                "{} ('{}', {}; Intune record '{}')",
+                d.name(),
+                p.name(),
+                deployment_mode(p),
+                m.name()
+            )
+        })
         .collect();
     let mut affected: Vec<Affected> = Vec::new();
     for (d, _, m) in &hits {
@@ -155,7 +170,13 @@ mod tests {
     fn base(profiles: Vec<Value>) -> Fixture {
         let mut ap1 = autopilot_device("ap1", "SN-1", "did-1", "", "Latitude 7440");
         ap1["managedDeviceId"] = json!("md1");
-        let mut md2 = managed_device("md2", "", "Windows", "mdm", "windowsAzureADJoinUsingDeviceAuth");
+        let mut md2 = managed_device(
+            "md2",
+            "",
+            "Windows",
+            "mdm",
+            "windowsAzureADJoinUsingDeviceAuth",
+        );
         md2["serialNumber"] = json!("sn-2");
         Fixture::new()
             .with(Resource::WindowsAutopilotDeploymentProfiles, profiles)
@@ -178,26 +199,61 @@ mod tests {
             .with(
                 Resource::GroupMembers,
                 vec![
-                    group("g-kiosk", "Kiosks", &[("device", "e1"), ("device", "e2"), ("device", "e3")]),
-                    group("g-office", "Office", &[("device", "e1"), ("device", "e2"), ("device", "e3")]),
+                    group(
+                        "g-kiosk",
+                        "Kiosks",
+                        &[("device", "e1"), ("device", "e2"), ("device", "e3")],
+                    ),
+                    group(
+                        "g-office",
+                        "Office",
+                        &[("device", "e1"), ("device", "e2"), ("device", "e3")],
+                    ),
                 ],
             )
             .with(
                 Resource::ManagedDevices,
-                vec![managed_device("md1", "", "Windows", "mdm", "windowsAzureADJoinUsingDeviceAuth"), md2],
+                vec![
+                    managed_device(
+                        "md1",
+                        "",
+                        "Windows",
+                        "mdm",
+                        "windowsAzureADJoinUsingDeviceAuth",
+                    ),
+                    md2,
+                ],
             )
     }
 
     #[test]
     fn passes_when_only_user_driven_devices_have_records() {
         let f = base(vec![
-            autopilot_profile("office", false, false, "2024-01-01T00:00:00Z", None, vec![group_target("g-office")]),
-            autopilot_profile("kiosk", false, true, "2024-01-01T00:00:00Z", None, vec![group_target("g-empty")]),
+            autopilot_profile(
+                "office",
+                false,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-office")],
+            ),
+            autopilot_profile(
+                "kiosk",
+                false,
+                true,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-empty")],
+            ),
         ])
         .with(
             Resource::GroupMembers,
             vec![
-                group("g-office", "Office", &[("device", "e1"), ("device", "e2"), ("device", "e3")]),
+                group(
+                    "g-office",
+                    "Office",
+                    &[("device", "e1"), ("device", "e2"), ("device", "e3")],
+                ),
                 group("g-empty", "Kiosks", &[]),
             ],
         )
@@ -208,39 +264,83 @@ mod tests {
 
     #[test]
     fn passes_when_self_deploying_devices_have_no_record() {
-        let f = base(vec![autopilot_profile("kiosk", false, true, "2024-01-01T00:00:00Z", None, vec![group_target("g-kiosk")])])
-            .with(Resource::ManagedDevices, vec![])
-            .run(ID);
+        let f = base(vec![autopilot_profile(
+            "kiosk",
+            false,
+            true,
+            "2024-01-01T00:00:00Z",
+            None,
+            vec![group_target("g-kiosk")],
+        )])
+        .with(Resource::ManagedDevices, vec![])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
     }
 
     #[test]
     fn warns_for_records_found_by_id_or_serial() {
-        let f = base(vec![autopilot_profile("kiosk", false, true, "2024-01-01T00:00:00Z", None, vec![group_target("g-kiosk")])]).run(ID);
+        let f = base(vec![autopilot_profile(
+            "kiosk",
+            false,
+            true,
+            "2024-01-01T00:00:00Z",
+            None,
+            vec![group_target("g-kiosk")],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
         assert_eq!(affected_ids(&f), ["ap1", "ap2", "md1", "md2"]);
-        assert_eq!(f.evidence["devices"][0]["intune_record"]["matched_by"], "managedDeviceId");
-        assert_eq!(f.evidence["devices"][1]["intune_record"]["matched_by"], "serialNumber");
+        assert_eq!(
+            f.evidence["devices"][0]["intune_record"]["matched_by"],
+            "managedDeviceId"
+        );
+        assert_eq!(
+            f.evidence["devices"][1]["intune_record"]["matched_by"],
+            "serialNumber"
+        );
     }
 
     #[test]
     fn filtered_assignment_is_undetermined() {
-        let f = base(vec![autopilot_profile("kiosk", false, true, "2024-01-01T00:00:00Z", None, vec![filtered_group_target("g-kiosk", "flt")])]).run(ID);
+        let f = base(vec![autopilot_profile(
+            "kiosk",
+            false,
+            true,
+            "2024-01-01T00:00:00Z",
+            None,
+            vec![filtered_group_target("g-kiosk", "flt")],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
         assert_eq!(f.evidence["undetermined_devices"], 2);
     }
 
     #[test]
     fn not_applicable_without_attesting_profiles() {
-        let f = base(vec![autopilot_profile("office", false, false, "2024-01-01T00:00:00Z", None, vec![group_target("g-office")])]).run(ID);
+        let f = base(vec![autopilot_profile(
+            "office",
+            false,
+            false,
+            "2024-01-01T00:00:00Z",
+            None,
+            vec![group_target("g-office")],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::NotApplicable);
     }
 
     #[test]
     fn not_evaluated_without_managed_devices() {
-        let f = base(vec![autopilot_profile("kiosk", false, true, "2024-01-01T00:00:00Z", None, vec![group_target("g-kiosk")])])
-            .forbidden(Resource::ManagedDevices)
-            .run(ID);
+        let f = base(vec![autopilot_profile(
+            "kiosk",
+            false,
+            true,
+            "2024-01-01T00:00:00Z",
+            None,
+            vec![group_target("g-kiosk")],
+        )])
+        .forbidden(Resource::ManagedDevices)
+        .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert_eq!(f.permissions, ["DeviceManagementManagedDevices.Read.All"]);
     }

@@ -79,7 +79,10 @@ fn connector_affected(c: &DomainJoinConnector) -> Affected {
     Affected::new(
         AffectedKind::Configuration,
         &c.id,
-        format!("Intune Connector for Active Directory '{}'", c.display_name.as_deref().unwrap_or(&c.id)),
+        format!(
+            "Intune Connector for Active Directory '{}'",
+            c.display_name.as_deref().unwrap_or(&c.id)
+        ),
     )
 }
 
@@ -123,7 +126,13 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         assessed.iter().filter(|(_, p, _)| !p.is_empty()).collect();
     let described: Vec<String> = unhealthy
         .iter()
-        .map(|(c, p, _)| format!("'{}' ({})", c.display_name.as_deref().unwrap_or(&c.id), p.join(", ")))
+        .map(|(c, p, _)| {
+            format!(
+                "'{}' ({})",
+                c.display_name.as_deref().unwrap_or(&c.id),
+                p.join(", ")
+            )
+        })
         .collect();
     if connectors.is_empty() {
         return Ok(Outcome::fail(format!(
@@ -134,7 +143,10 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         .with_evidence(evidence));
     }
     if healthy == 0 {
-        let mut affected: Vec<Affected> = unhealthy.iter().map(|(c, _, _)| connector_affected(c)).collect();
+        let mut affected: Vec<Affected> = unhealthy
+            .iter()
+            .map(|(c, _, _)| connector_affected(c))
+            .collect();
         affected.extend(hybrid.iter().map(|p| profile_affected(p)));
         return Ok(Outcome::fail(format!(
             "Hybrid join profile(s) {} are assigned, but none of the {} Intune Connector(s) for Active Directory is healthy: {}",
@@ -151,7 +163,12 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
             connectors.len(),
             described.join(", ")
         ))
-        .with_affected(unhealthy.iter().map(|(c, _, _)| connector_affected(c)).collect())
+        .with_affected(
+            unhealthy
+                .iter()
+                .map(|(c, _, _)| connector_affected(c))
+                .collect(),
+        )
         .with_evidence(evidence));
     }
     Ok(Outcome::pass(format!(
@@ -173,7 +190,14 @@ mod tests {
     const ID: &str = "hybrid-join-connector-unhealthy";
 
     fn hybrid(assignments: Vec<Value>) -> Value {
-        autopilot_profile("hybrid", true, false, "2024-01-01T00:00:00Z", None, assignments)
+        autopilot_profile(
+            "hybrid",
+            true,
+            false,
+            "2024-01-01T00:00:00Z",
+            None,
+            assignments,
+        )
     }
 
     fn base(profiles: Vec<Value>, connectors: Vec<Value>) -> Fixture {
@@ -188,7 +212,11 @@ mod tests {
 
     #[test]
     fn passes_with_an_active_recent_connector() {
-        let f = base(vec![hybrid(vec![group_target("g-h")])], vec![connector("c1", "active", RECENT)]).run(ID);
+        let f = base(
+            vec![hybrid(vec![group_target("g-h")])],
+            vec![connector("c1", "active", RECENT)],
+        )
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
         assert_eq!(f.evidence["connectors"][0]["days_since_last_connection"], 0);
     }
@@ -204,20 +232,30 @@ mod tests {
     fn fails_when_no_connector_is_healthy() {
         let f = base(
             vec![hybrid(vec![group_target("g-h")])],
-            vec![connector("c1", "error", RECENT), connector("c2", "active", OLD)],
+            vec![
+                connector("c1", "error", RECENT),
+                connector("c2", "active", OLD),
+            ],
         )
         .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["c1", "c2", "hybrid"]);
         assert!(f.summary.contains("state is 'error'"), "{}", f.summary);
-        assert!(f.summary.contains("80 days before the snapshot"), "{}", f.summary);
+        assert!(
+            f.summary.contains("80 days before the snapshot"),
+            "{}",
+            f.summary
+        );
     }
 
     #[test]
     fn warns_when_some_connectors_are_unhealthy() {
         let f = base(
             vec![hybrid(vec![group_target("g-h")])],
-            vec![connector("c1", "active", RECENT), connector("c2", "inactive", RECENT)],
+            vec![
+                connector("c1", "active", RECENT),
+                connector("c2", "inactive", RECENT),
+            ],
         )
         .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
@@ -226,7 +264,10 @@ mod tests {
 
     #[test]
     fn stale_days_come_from_settings() {
-        let mut fx = base(vec![hybrid(vec![group_target("g-h")])], vec![connector("c1", "active", OLD)]);
+        let mut fx = base(
+            vec![hybrid(vec![group_target("g-h")])],
+            vec![connector("c1", "active", OLD)],
+        );
         fx.settings.connector_stale_days = 120;
         assert_eq!(fx.run(ID).status, FindingStatus::Pass);
     }
@@ -234,7 +275,17 @@ mod tests {
     #[test]
     fn not_applicable_without_an_assigned_hybrid_profile() {
         let f = base(
-            vec![hybrid(vec![]), autopilot_profile("cloud", false, false, "2024-01-01T00:00:00Z", None, vec![all_devices_target()])],
+            vec![
+                hybrid(vec![]),
+                autopilot_profile(
+                    "cloud",
+                    false,
+                    false,
+                    "2024-01-01T00:00:00Z",
+                    None,
+                    vec![all_devices_target()],
+                ),
+            ],
             vec![],
         )
         .run(ID);
@@ -244,7 +295,10 @@ mod tests {
     #[test]
     fn not_evaluated_without_connectors_collected() {
         let f = Fixture::new()
-            .with(Resource::WindowsAutopilotDeploymentProfiles, vec![hybrid(vec![group_target("g-h")])])
+            .with(
+                Resource::WindowsAutopilotDeploymentProfiles,
+                vec![hybrid(vec![group_target("g-h")])],
+            )
             .forbidden(Resource::DomainJoinConnectors)
             .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);

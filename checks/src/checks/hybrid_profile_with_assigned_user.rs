@@ -62,7 +62,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let mut with_user = 0usize;
     let mut undetermined = 0usize;
     for d in &ap.devices {
-        let Some(user) = d.device.assigned_user() else { continue };
+        let Some(user) = d.device.assigned_user() else {
+            continue;
+        };
         with_user += 1;
         match d.settled_winner() {
             Some(p) if p.is_hybrid() => {
@@ -75,7 +77,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
                 hits.push((d, p, user));
             }
             Some(_) => {}
-            None if !d.is_settled() && d.possible_profiles().iter().any(|p| p.is_hybrid()) => undetermined += 1,
+            None if !d.is_settled() && d.possible_profiles().iter().any(|p| p.is_hybrid()) => {
+                undetermined += 1
+            }
             None => {}
         }
     }
@@ -141,21 +145,39 @@ mod tests {
             .with(
                 Resource::GroupMembers,
                 vec![
-                    group("g-hybrid", "Hybrid PCs", &[("device", "e1"), ("device", "e2")]),
+                    group(
+                        "g-hybrid",
+                        "Hybrid PCs",
+                        &[("device", "e1"), ("device", "e2")],
+                    ),
                     group("g-cloud", "Cloud PCs", &[("device", "e3")]),
                 ],
             )
     }
 
     fn cloud() -> Value {
-        autopilot_profile("cloud", false, false, "2024-01-01T00:00:00Z", Some("CTS-%RAND:6%"), vec![group_target("g-cloud")])
+        autopilot_profile(
+            "cloud",
+            false,
+            false,
+            "2024-01-01T00:00:00Z",
+            Some("CTS-%RAND:6%"),
+            vec![group_target("g-cloud")],
+        )
     }
 
     #[test]
     fn passes_when_assigned_users_only_meet_entra_join_profiles() {
         let f = base(vec![
             cloud(),
-            autopilot_profile("hybrid", true, false, "2024-01-01T00:00:00Z", None, vec![group_target("g-hybrid")]),
+            autopilot_profile(
+                "hybrid",
+                true,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-hybrid")],
+            ),
         ])
         .with(
             Resource::WindowsAutopilotDeviceIdentities,
@@ -173,19 +195,36 @@ mod tests {
     fn fails_for_a_device_with_a_user_and_a_hybrid_profile() {
         let f = base(vec![
             cloud(),
-            autopilot_profile("hybrid", true, false, "2024-01-01T00:00:00Z", None, vec![group_target("g-hybrid")]),
+            autopilot_profile(
+                "hybrid",
+                true,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-hybrid")],
+            ),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["ap1", "hybrid"]);
-        assert_eq!(f.evidence["devices"][0]["assigned_user"], "adele@contoso.com");
+        assert_eq!(
+            f.evidence["devices"][0]["assigned_user"],
+            "adele@contoso.com"
+        );
     }
 
     #[test]
     fn filtered_assignment_is_undetermined() {
         let f = base(vec![
             cloud(),
-            autopilot_profile("hybrid", true, false, "2024-01-01T00:00:00Z", None, vec![filtered_group_target("g-hybrid", "flt")]),
+            autopilot_profile(
+                "hybrid",
+                true,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![filtered_group_target("g-hybrid", "flt")],
+            ),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
@@ -194,12 +233,17 @@ mod tests {
 
     #[test]
     fn not_applicable_without_hybrid_profiles() {
-        assert_eq!(base(vec![cloud()]).run(ID).status, FindingStatus::NotApplicable);
+        assert_eq!(
+            base(vec![cloud()]).run(ID).status,
+            FindingStatus::NotApplicable
+        );
     }
 
     #[test]
     fn not_evaluated_without_autopilot_devices() {
-        let f = base(vec![cloud()]).forbidden(Resource::WindowsAutopilotDeviceIdentities).run(ID);
+        let f = base(vec![cloud()])
+            .forbidden(Resource::WindowsAutopilotDeviceIdentities)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert_eq!(f.permissions, ["DeviceManagementServiceConfig.Read.All"]);
     }

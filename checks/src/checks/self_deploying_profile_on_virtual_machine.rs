@@ -26,7 +26,10 @@
 //! device and update its firmware. The Windows version requirement (Windows 10 1703 or later,
 //! 1809 or later for hybrid join) is also checked on the device.
 
-use crate::autopilot::{self, deployment_mode, needs_tpm_attestation, profile_affected, profile_evidence, virtual_machine};
+use crate::autopilot::{
+    self, deployment_mode, needs_tpm_attestation, profile_affected, profile_evidence,
+    virtual_machine,
+};
 use crate::catalog::CheckMeta;
 use crate::model::AutopilotProfile;
 use crate::report::{Outcome, Severity};
@@ -65,7 +68,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let mut virtual_machines = 0usize;
     let mut undetermined = 0usize;
     for d in &ap.devices {
-        let Some(hypervisor) = virtual_machine(d.device) else { continue };
+        let Some(hypervisor) = virtual_machine(d.device) else {
+            continue;
+        };
         virtual_machines += 1;
         match d.settled_winner() {
             Some(p) if needs_tpm_attestation(p) => {
@@ -80,7 +85,11 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
                 hits.push((d, p, hypervisor));
             }
             Some(_) => {}
-            None if !d.is_settled() && d.possible_profiles().iter().any(|p| needs_tpm_attestation(p)) => {
+            None if !d.is_settled()
+                && d.possible_profiles()
+                    .iter()
+                    .any(|p| needs_tpm_attestation(p)) =>
+            {
                 undetermined += 1
             }
             None => {}
@@ -103,7 +112,14 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     }
     let described: Vec<String> = hits
         .iter()
-        .map(|(d, p, hv)| format!("{} ({hv}) gets '{}' ({})", d.name(), p.name(), deployment_mode(p)))
+        .map(|(d, p, hv)| {
+            format!(
+                "{} ({hv}) gets '{}' ({})",
+                d.name(),
+                p.name(),
+                deployment_mode(p)
+            )
+        })
         .collect();
     let mut affected: Vec<_> = hits.iter().map(|(d, _, _)| d.affected()).collect();
     affected.extend(profiles.values().map(|p| profile_affected(p)));
@@ -169,12 +185,29 @@ mod tests {
     #[test]
     fn passes_when_virtual_machines_get_user_driven_profiles() {
         let f = base(vec![
-            autopilot_profile("kiosk", false, true, "2024-01-01T00:00:00Z", None, vec![group_target("g-kiosk")]),
-            autopilot_profile("office", false, false, "2024-01-01T00:00:00Z", None, vec![group_target("g-office")]),
+            autopilot_profile(
+                "kiosk",
+                false,
+                true,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-kiosk")],
+            ),
+            autopilot_profile(
+                "office",
+                false,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-office")],
+            ),
         ])
         .with(
             Resource::GroupMembers,
-            vec![group("g-kiosk", "Kiosks", &[("device", "e2")]), group("g-office", "Office", &[("device", "e1"), ("device", "e3")])],
+            vec![
+                group("g-kiosk", "Kiosks", &[("device", "e2")]),
+                group("g-office", "Office", &[("device", "e1"), ("device", "e3")]),
+            ],
         )
         .run(ID);
         assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
@@ -184,8 +217,22 @@ mod tests {
     #[test]
     fn fails_for_a_hyper_v_machine_in_the_self_deploying_group() {
         let f = base(vec![
-            autopilot_profile("kiosk", false, true, "2024-01-01T00:00:00Z", None, vec![group_target("g-kiosk")]),
-            autopilot_profile("office", false, false, "2024-01-01T00:00:00Z", None, vec![group_target("g-office")]),
+            autopilot_profile(
+                "kiosk",
+                false,
+                true,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-kiosk")],
+            ),
+            autopilot_profile(
+                "office",
+                false,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-office")],
+            ),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
@@ -196,8 +243,22 @@ mod tests {
     #[test]
     fn pre_provisioning_needs_a_physical_tpm_too() {
         let f = base(vec![
-            autopilot_profile("kiosk", false, false, "2024-01-01T00:00:00Z", None, vec![group_target("g-kiosk")]),
-            preprovisioning(autopilot_profile("office", false, false, "2024-01-01T00:00:00Z", None, vec![group_target("g-office")])),
+            autopilot_profile(
+                "kiosk",
+                false,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-kiosk")],
+            ),
+            preprovisioning(autopilot_profile(
+                "office",
+                false,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![group_target("g-office")],
+            )),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
@@ -207,7 +268,15 @@ mod tests {
 
     #[test]
     fn filtered_assignment_is_undetermined() {
-        let f = base(vec![autopilot_profile("kiosk", false, true, "2024-01-01T00:00:00Z", None, vec![filtered_group_target("g-kiosk", "flt")])]).run(ID);
+        let f = base(vec![autopilot_profile(
+            "kiosk",
+            false,
+            true,
+            "2024-01-01T00:00:00Z",
+            None,
+            vec![filtered_group_target("g-kiosk", "flt")],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
         assert_eq!(f.evidence["undetermined_virtual_machines"], 1);
     }
@@ -216,7 +285,14 @@ mod tests {
     fn not_applicable_without_an_assigned_attesting_profile() {
         let f = base(vec![
             autopilot_profile("unused", false, true, "2024-01-01T00:00:00Z", None, vec![]),
-            autopilot_profile("office", false, false, "2024-01-01T00:00:00Z", None, vec![all_devices_target()]),
+            autopilot_profile(
+                "office",
+                false,
+                false,
+                "2024-01-01T00:00:00Z",
+                None,
+                vec![all_devices_target()],
+            ),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::NotApplicable);
