@@ -3,6 +3,7 @@
 //! Pure and synchronous: no network, no filesystem, no clock (time comes from the snapshot).
 //! The binary crate does the I/O; this crate turns a [`snapshot::Snapshot`] into findings.
 
+pub mod autopilot;
 pub mod catalog;
 pub mod checks;
 pub mod codes;

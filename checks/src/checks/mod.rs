@@ -44,4 +44,12 @@ registry! {
     auto_enrollment_with_legacy_agents,
     legacy_pc_agent_devices,
     configmgr_client_devices,
+    // Autopilot
+    autopilot_device_name_template_invalid,
+    autopilot_profile_conflict,
+    self_deploying_profile_on_virtual_machine,
+    hybrid_profile_with_assigned_user,
+    hybrid_join_connector_unhealthy,
+    autopilot_redeploy_stale_intune_record,
+    autopilot_devices_without_profile,
 }

@@ -61,7 +61,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let mut blocked_by: BTreeMap<&str, (&str, Vec<Affected>)> = BTreeMap::new();
     let mut undetermined = 0usize;
     for user in &population.users {
-        let Some(resolution) = ranked.resolve(&user.id, dir) else { continue };
+        let Some(resolution) = ranked.resolve(&user.id, dir) else {
+            continue;
+        };
         if !resolution.is_certain() {
             undetermined += 1;
             continue;
@@ -85,12 +87,19 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         let summary = format!(
             "Windows (MDM) enrollment is allowed for all {} evaluated{}",
             count(population.users.len(), "user"),
-            if undetermined > 0 { format!(" ({undetermined} depend on an assignment filter or an uncollected group)") } else { String::new() }
+            if undetermined > 0 {
+                format!(" ({undetermined} depend on an assignment filter or an uncollected group)")
+            } else {
+                String::new()
+            }
         );
         return Ok(Outcome::pass(summary).with_evidence(evidence));
     }
     let users: usize = blocked_by.values().map(|(_, u)| u.len()).sum();
-    let names: Vec<String> = blocked_by.values().map(|(n, u)| format!("'{n}' ({})", count(u.len(), "user"))).collect();
+    let names: Vec<String> = blocked_by
+        .values()
+        .map(|(n, u)| format!("'{n}' ({})", count(u.len(), "user")))
+        .collect();
     let mut affected: Vec<Affected> = blocked_by
         .iter()
         .map(|(id, (name, _))| Affected::new(AffectedKind::Configuration, *id, *name))
@@ -115,8 +124,17 @@ mod tests {
 
     fn base(configs: Vec<serde_json::Value>) -> Fixture {
         Fixture::new()
-            .with(Resource::Users, vec![user("u1", "adele@contoso.com"), user("u2", "bob@contoso.com")])
-            .with(Resource::GroupMembers, vec![group("g-kiosk", "Kiosk users", &[("user", "u2")])])
+            .with(
+                Resource::Users,
+                vec![
+                    user("u1", "adele@contoso.com"),
+                    user("u2", "bob@contoso.com"),
+                ],
+            )
+            .with(
+                Resource::GroupMembers,
+                vec![group("g-kiosk", "Kiosk users", &[("user", "u2")])],
+            )
             .with(Resource::DeviceEnrollmentConfigurations, configs)
     }
 
@@ -131,14 +149,26 @@ mod tests {
     fn fails_for_everyone_when_default_blocks() {
         let f = base(vec![default_restrictions(restriction(true, false))]).run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
-        assert_eq!(affected_ids(&f), [format!("{TENANT}_DefaultPlatformRestrictions"), "u1".into(), "u2".into()]);
+        assert_eq!(
+            affected_ids(&f),
+            [
+                format!("{TENANT}_DefaultPlatformRestrictions"),
+                "u1".into(),
+                "u2".into()
+            ]
+        );
     }
 
     #[test]
     fn assigned_block_hits_only_its_group() {
         let f = base(vec![
             default_restrictions(restriction(false, false)),
-            windows_restriction("kiosk", 1, restriction(true, false), vec![group_target("g-kiosk")]),
+            windows_restriction(
+                "kiosk",
+                1,
+                restriction(true, false),
+                vec![group_target("g-kiosk")],
+            ),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
@@ -149,7 +179,12 @@ mod tests {
     fn assigned_allow_overrides_blocking_default() {
         let f = base(vec![
             default_restrictions(restriction(true, false)),
-            windows_restriction("allow", 1, restriction(false, false), vec![all_users_target()]),
+            windows_restriction(
+                "allow",
+                1,
+                restriction(false, false),
+                vec![all_users_target()],
+            ),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
@@ -159,7 +194,12 @@ mod tests {
     fn filtered_assignment_is_undetermined_not_guessed() {
         let f = base(vec![
             default_restrictions(restriction(false, false)),
-            windows_restriction("kiosk", 1, restriction(true, false), vec![filtered_group_target("g-kiosk", "flt-1")]),
+            windows_restriction(
+                "kiosk",
+                1,
+                restriction(true, false),
+                vec![filtered_group_target("g-kiosk", "flt-1")],
+            ),
         ])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
@@ -168,11 +208,16 @@ mod tests {
 
     #[test]
     fn not_evaluated_without_configurations() {
-        let f = base(vec![]).forbidden(Resource::DeviceEnrollmentConfigurations).run(ID);
+        let f = base(vec![])
+            .forbidden(Resource::DeviceEnrollmentConfigurations)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert_eq!(f.permissions, ["DeviceManagementServiceConfig.Read.All"]);
         let f = Fixture::new()
-            .with(Resource::DeviceEnrollmentConfigurations, vec![default_restrictions(restriction(true, false))])
+            .with(
+                Resource::DeviceEnrollmentConfigurations,
+                vec![default_restrictions(restriction(true, false))],
+            )
             .with(Resource::GroupMembers, vec![])
             .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated, "users not collected");
