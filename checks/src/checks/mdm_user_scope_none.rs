@@ -3,9 +3,10 @@
 //! ## What it checks
 //! The MDM user scope of Microsoft Intune in Entra > Mobility (MDM and MAM) (`appliesTo`). It
 //! fails when the scope is None, when it is Some without any group, or when Intune is not an
-//! MDM application at all. Some passes with the groups and their member counts in the evidence;
-//! All passes. When the configuration sets `expected_mdm_scope_groups`, a scope that differs
-//! from it is a warning naming both.
+//! MDM application at all. Some warns when Intune-licensed users are outside the selected
+//! groups (their automatic enrollment fails the same way), and otherwise passes with the groups
+//! and their member counts in the evidence; All passes. When the configuration sets
+//! `expected_mdm_scope_groups`, a scope that differs from it is a warning naming both.
 //!
 //! ## Why enrollment fails
 //! With the MDM user scope at None, Windows devices that join Entra (OOBE, Autopilot, "Access
@@ -19,7 +20,8 @@
 //! 4. Have the user sign in again (or run the "Schedule created by enrollment client for automatically enrolling in MDM from Microsoft Entra ID" task) to retry enrollment.
 
 use crate::catalog::CheckMeta;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::licensing::has_intune;
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -35,6 +37,7 @@ pub const META: CheckMeta = CheckMeta {
     resources: &[
         Resource::MobileDeviceManagementPolicies,
         Resource::GroupMembers,
+        Resource::Users,
     ],
     in_article: true,
 };
@@ -108,6 +111,19 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         }
     };
     let mut evidence = evidence;
+    if applies_to == "selected" {
+        if let Some(outside) = licensed_users_outside(t, &actual, &mut evidence) {
+            if !outside.is_empty() {
+                return Ok(Outcome::warn(format!(
+                    "{summary}; {} with an Intune license {} outside it: automatic enrollment of their Windows devices fails with 0x8018002B",
+                    count(outside.len(), "user"),
+                    if outside.len() == 1 { "is" } else { "are" }
+                ))
+                .with_affected(outside)
+                .with_evidence(evidence));
+            }
+        }
+    }
     if let Some(expected) = &s.expected_mdm_scope_groups {
         let expected: BTreeSet<String> = expected
             .iter()
@@ -126,6 +142,27 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         }
     }
     Ok(Outcome::pass(summary).with_evidence(evidence))
+}
+
+/// Enabled members with an active Intune license who are in none of the scope's groups;
+/// `None` when users were not collected (noted in the evidence).
+fn licensed_users_outside(
+    t: &Tenant,
+    groups: &BTreeSet<String>,
+    evidence: &mut serde_json::Value,
+) -> Option<Vec<Affected>> {
+    let (Ok(users), Ok(dir)) = (t.users.get(), t.group_members.get()) else {
+        evidence["licensed_users_outside_scope"] = json!("not evaluated: users were not collected");
+        return None;
+    };
+    let outside: Vec<Affected> = users
+        .iter()
+        .filter(|u| u.is_enabled() && !u.is_guest() && has_intune(u))
+        .filter(|u| groups.iter().all(|g| dir.contains(g, &u.id) == Some(false)))
+        .map(|u| Affected::new(AffectedKind::User, &u.id, u.name()))
+        .collect();
+    evidence["licensed_users_outside_scope"] = json!(outside.len());
+    Some(outside)
 }
 
 #[cfg(test)]
@@ -165,6 +202,23 @@ mod tests {
         assert_eq!(f.status, FindingStatus::Pass);
         assert_eq!(f.evidence["included_groups"][0]["members"], 2);
         assert!(f.summary.contains("(2 members)"));
+    }
+
+    #[test]
+    fn warns_when_licensed_users_are_outside_some() {
+        let f = scope("selected", &["g1"])
+            .with(
+                Resource::Users,
+                vec![
+                    licensed_user("u1", "in@contoso.com", &[INTUNE_A]),
+                    licensed_user("u3", "out@contoso.com", &[INTUNE_A]),
+                    user("u4", "unlicensed@contoso.com"),
+                ],
+            )
+            .run(ID);
+        assert_eq!(f.status, FindingStatus::Warn);
+        assert_eq!(affected_ids(&f), ["u3"]);
+        assert_eq!(f.evidence["licensed_users_outside_scope"], 1);
     }
 
     #[test]
