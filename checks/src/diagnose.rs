@@ -239,15 +239,31 @@ pub fn diagnose(
                 "users were not collected in this snapshot".into(),
             ));
         }
-        let user = items(&s, Resource::Users)
+        let found = items(&s, Resource::Users)
             .iter()
             .find(|u| {
                 eq(str_of(u, "id"), uq)
                     || eq(str_of(u, "userPrincipalName"), uq)
                     || eq(str_of(u, "onPremisesUserPrincipalName"), uq)
             })
-            .cloned()
-            .ok_or_else(|| DiagnoseError::UnknownUser(uq.clone()))?;
+            .cloned();
+        let user = match found {
+            Some(u) => u,
+            // The device names a user the directory does not have: say so, diagnose the device.
+            None if q.user.is_none() => {
+                keep(&mut s, Resource::Users, |_| false);
+                let note = format!("the device's assigned user {uq:?} is not a user of this tenant (deleted, renamed, or mistyped in the Autopilot assignment)");
+                return finish(
+                    snapshot,
+                    &s,
+                    q,
+                    settings,
+                    Some(json!({"assigned": uq, "note": note})),
+                    device_view,
+                );
+            }
+            None => return Err(DiagnoseError::UnknownUser(uq.clone())),
+        };
         let (uid, upn) = (
             str_of(&user, "id").to_string(),
             str_of(&user, "userPrincipalName").to_string(),
@@ -282,7 +298,20 @@ pub fn diagnose(
         // A device without a user: user-driven causes do not apply to it.
         keep(&mut s, Resource::Users, |_| false);
     }
-    let tenant = Tenant::from_snapshot(&s)?;
+    let user = user_view.map(|u| json!({"object": u}));
+    finish(snapshot, &s, q, settings, user, device_view)
+}
+
+/// Runs the relevant checks on the narrowed snapshot `s` and assembles the diagnosis.
+fn finish(
+    original: &Snapshot,
+    s: &Snapshot,
+    q: &Question,
+    settings: &Settings,
+    user: Option<Value>,
+    device: Option<Value>,
+) -> Result<Diagnosis, DiagnoseError> {
+    let tenant = Tenant::from_snapshot(s)?;
     let relevant = relevant_checks(q.error.as_deref())?;
     let causes = relevant
         .iter()
@@ -295,18 +324,23 @@ pub fn diagnose(
             }
         })
         .collect();
-    let user = user_view.map(|u| {
-        let typed: Option<User> = serde_json::from_value(u.clone()).ok();
-        json!({"object": u, "what_applies": typed.map(|t| what_applies(&tenant, &t))})
+    let user = user.map(|mut u| {
+        if let Some(typed) = u
+            .get("object")
+            .and_then(|o| serde_json::from_value::<User>(o.clone()).ok())
+        {
+            u["what_applies"] = what_applies(&tenant, &typed);
+        }
+        u
     });
     Ok(Diagnosis {
         tenant: crate::report::TenantRef {
-            id: snapshot.tenant.id.clone(),
-            name: snapshot.tenant.name.clone(),
+            id: original.tenant.id.clone(),
+            name: original.tenant.name.clone(),
         },
-        collected_at: snapshot.collected_at.clone(),
+        collected_at: original.collected_at.clone(),
         user,
-        device: device_view,
+        device,
         error: q.error.clone(),
         causes,
         device_steps: device_steps(q.error.as_deref()),
