@@ -302,6 +302,48 @@ pub fn diagnose(
     finish(snapshot, &s, q, settings, user, device_view)
 }
 
+/// Keeps only the Autopilot profiles that can reach the kept Autopilot devices: a profile
+/// that cannot reach the subject's device cannot cause its error. For a device diagnosed
+/// without a user whose profiles are all userless (self-deploying), only the default
+/// enrollment configurations apply, so the assigned ones are dropped too.
+fn narrow_profiles(s: &mut Snapshot, userless_subject: bool) -> Result<(), DiagnoseError> {
+    let tenant = Tenant::from_snapshot(s)?;
+    let Ok(resolved) = crate::autopilot::resolve(&tenant) else {
+        return Ok(()); // Profiles or devices not collected: the checks say not evaluated.
+    };
+    let reaching: std::collections::BTreeSet<String> = resolved
+        .devices
+        .iter()
+        .flat_map(|d| d.possible_profiles())
+        .map(|p| p.id.clone())
+        .collect();
+    let all_userless = !reaching.is_empty()
+        && resolved
+            .devices
+            .iter()
+            .flat_map(|d| d.possible_profiles())
+            .all(|p| p.is_self_deploying());
+    let defaults: Vec<String> = tenant
+        .enrollment_configurations
+        .get()
+        .map(|c| {
+            c.iter()
+                .filter(|c| c.is_default())
+                .map(|c| c.id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    keep(s, Resource::WindowsAutopilotDeploymentProfiles, |p| {
+        reaching.contains(str_of(p, "id"))
+    });
+    if userless_subject && all_userless {
+        keep(s, Resource::DeviceEnrollmentConfigurations, |c| {
+            defaults.iter().any(|d| d == str_of(c, "id"))
+        });
+    }
+    Ok(())
+}
+
 /// Runs the relevant checks on the narrowed snapshot `s` and assembles the diagnosis.
 fn finish(
     original: &Snapshot,
@@ -311,7 +353,10 @@ fn finish(
     user: Option<Value>,
     device: Option<Value>,
 ) -> Result<Diagnosis, DiagnoseError> {
-    let tenant = Tenant::from_snapshot(s)?;
+    let mut s = s.clone();
+    let userless_subject = user.as_ref().is_none_or(|u| u.get("object").is_none());
+    narrow_profiles(&mut s, userless_subject)?;
+    let tenant = Tenant::from_snapshot(&s)?;
     let relevant = relevant_checks(q.error.as_deref())?;
     let causes = relevant
         .iter()

@@ -60,6 +60,11 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         .filter(|d| d.trust_type.as_deref() != Some("ServerAd"))
         .collect();
     let hybrid = devices.len() - counted.len();
+    if population.users.is_empty() {
+        return Ok(Outcome::not_applicable(
+            "No user could enroll, so no one's Entra device quota is at stake",
+        ));
+    }
     if !counted.is_empty() && counted.iter().all(|d| d.registered_owners.is_empty()) {
         return Err(NotEvaluated {
             reason: format!(
@@ -185,6 +190,14 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn not_applicable_without_enrolling_users() {
+        let f = tenant(5, owned("u1", "AzureAd", 9))
+            .with(Resource::Users, vec![])
+            .run(ID);
+        assert_eq!(f.status, FindingStatus::NotApplicable);
     }
 
     #[test]
