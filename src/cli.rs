@@ -26,6 +26,10 @@ pub enum Command {
     Checks(CatalogArgs),
     /// Explain an error code, a message on the screen, or a check id.
     Explain(ExplainArgs),
+    /// Read the tenant from Microsoft Graph and save a snapshot (for offline audit, diff, tickets).
+    Collect(crate::cli_connect::CollectArgs),
+    /// Print the Graph permissions each check needs and the commands that grant them.
+    Permissions(crate::cli_connect::PermissionsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,6 +73,8 @@ pub struct AuditArgs {
     /// How many affected objects to list per finding in the table.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_affected: usize,
+    #[command(flatten)]
+    pub connect: crate::cli_connect::ConnectArgs,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod collect;
 pub mod explain;
+pub mod permissions;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -13,5 +15,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Audit(args) => audit::run(&args),
         Command::Checks(args) => catalog::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Collect(args) => collect::run(&args),
+        Command::Permissions(args) => permissions::run(&args),
     }
 }
