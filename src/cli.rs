@@ -28,6 +28,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Help desk: check every documented cause for one user, one device, or one error code.
     Diagnose(DiagnoseArgs),
+    /// Read the tenant from Microsoft Graph and save a snapshot (for offline audit, diff, tickets).
+    Collect(crate::cli_connect::CollectArgs),
+    /// Print the Graph permissions each check needs and the commands that grant them.
+    Permissions(crate::cli_connect::PermissionsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,6 +75,8 @@ pub struct AuditArgs {
     /// How many affected objects to list per finding in the table.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_affected: usize,
+    #[command(flatten)]
+    pub connect: crate::cli_connect::ConnectArgs,
 }
 
 #[derive(Debug, Args)]

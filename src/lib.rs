@@ -1,7 +1,10 @@
 //! intune-audit: the command-line edges (CLI, files, rendering) around the pure checks crate.
 
+pub mod auth;
 pub mod cli;
+pub mod cli_connect;
 pub mod commands;
+pub mod graph;
 pub mod render;
 pub mod snapshot_io;
 

@@ -2,18 +2,17 @@
 
 use crate::cli::{AuditArgs, Format};
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use intune_audit_checks::{Report, Settings, Snapshot};
 
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub fn run(args: &AuditArgs) -> Result<i32> {
-    let Some(path) = &args.snapshot else {
-        bail!("no --snapshot given; reading a live tenant is not available in this build yet");
+    let snapshot = match &args.snapshot {
+        Some(path) => snapshot_io::load(path)?,
+        None => crate::commands::collect::collect_live(&args.connect)?,
     };
-    let snapshot = snapshot_io::load(path)?;
-    let report = audit_snapshot(&snapshot, &Settings::default())
-        .with_context(|| format!("snapshot {}", path.display()))?;
+    let report = audit_snapshot(&snapshot, &Settings::default())?;
     let text = match args.format {
         Format::Table => render::table::report(&report, args.max_affected),
         Format::Json => render::json(&report),

@@ -2,8 +2,10 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod collect;
 pub mod diagnose;
 pub mod explain;
+pub mod permissions;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -15,5 +17,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Checks(args) => catalog::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Diagnose(args) => diagnose::run(&args),
+        Command::Collect(args) => collect::run(&args),
+        Command::Permissions(args) => permissions::run(&args),
     }
 }

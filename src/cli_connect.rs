@@ -1,0 +1,134 @@
+//! Connection flags shared by `audit` (live) and `collect`: how to sign in and where Graph is.
+
+use crate::graph::cloud::Cloud;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMethod {
+    /// Pick from the flags and environment (order in docs/live-audit.md).
+    Auto,
+    /// App-only with AZURE_CLIENT_SECRET or --client-secret-file.
+    ClientSecret,
+    /// App-only with a certificate (PEM key + cert): --certificate / AZURE_CLIENT_CERTIFICATE_PATH.
+    Certificate,
+    /// App-only with a federated token file (AZURE_FEDERATED_TOKEN_FILE).
+    FederatedToken,
+    /// App-only with the GitHub Actions OIDC token (federated credential, no secret).
+    GithubOidc,
+    /// Delegated: device code (URL and code on stderr).
+    DeviceCode,
+    /// Delegated: browser sign-in (authorization code + PKCE on a loopback redirect).
+    Interactive,
+    /// Azure managed identity (App Service IDENTITY_ENDPOINT, else the VM's IMDS).
+    ManagedIdentity,
+    /// The Azure CLI's login (no Intune scopes: Intune resources come back forbidden).
+    AzureCli,
+    /// A ready access token from --access-token-file.
+    AccessToken,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// How to sign in.
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Connection")]
+    pub auth: AuthMethod,
+    /// Tenant id or domain (delegated sign-in defaults to `organizations`).
+    #[arg(
+        long,
+        env = "AZURE_TENANT_ID",
+        value_name = "TENANT",
+        help_heading = "Connection"
+    )]
+    pub tenant: Option<String>,
+    /// Application (client) id; delegated sign-in defaults to the Microsoft Graph command-line
+    /// tools public client.
+    #[arg(
+        long,
+        env = "AZURE_CLIENT_ID",
+        value_name = "GUID",
+        help_heading = "Connection"
+    )]
+    pub client_id: Option<String>,
+    /// Read the client secret from FILE, or from standard input with `-` (AZURE_CLIENT_SECRET
+    /// is read too; a secret is never taken as a flag value).
+    #[arg(long, value_name = "FILE|-", help_heading = "Connection")]
+    pub client_secret_file: Option<PathBuf>,
+    /// PEM file with the certificate and its unencrypted RSA private key.
+    #[arg(
+        long,
+        env = "AZURE_CLIENT_CERTIFICATE_PATH",
+        value_name = "FILE",
+        help_heading = "Connection"
+    )]
+    pub certificate: Option<PathBuf>,
+    /// File holding a federated (workload identity) token, re-read for every sign-in.
+    #[arg(
+        long,
+        env = "AZURE_FEDERATED_TOKEN_FILE",
+        value_name = "FILE",
+        help_heading = "Connection"
+    )]
+    pub federated_token_file: Option<PathBuf>,
+    /// File holding a ready Graph access token.
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub access_token_file: Option<PathBuf>,
+    /// Sign in as a user with a device code (same as --auth device-code).
+    #[arg(long, conflicts_with = "interactive", help_heading = "Connection")]
+    pub device_code: bool,
+    /// Sign in as a user in the browser (same as --auth interactive).
+    #[arg(long, help_heading = "Connection")]
+    pub interactive: bool,
+    /// With --interactive: print the sign-in URL without opening a browser.
+    #[arg(long, help_heading = "Connection")]
+    pub no_browser: bool,
+    /// National cloud.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "global",
+        help_heading = "Connection"
+    )]
+    pub cloud: Cloud,
+    /// Graph base URL override (http:// only for loopback hosts).
+    #[arg(long, value_name = "URL", help_heading = "Connection")]
+    pub graph_url: Option<String>,
+    /// Login authority override (http:// only for loopback hosts).
+    #[arg(long, value_name = "URL", help_heading = "Connection")]
+    pub login_url: Option<String>,
+    /// Timeout of one Graph request, in seconds.
+    #[arg(
+        long,
+        default_value_t = 60,
+        value_name = "SECONDS",
+        help_heading = "Connection"
+    )]
+    pub timeout: u64,
+    /// Attempts per request on throttling (429) and transient failures (502/503/504).
+    #[arg(long, default_value_t = 6, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20), help_heading = "Connection")]
+    pub max_attempts: u32,
+    /// Requests in flight per throttling bucket (directory, Intune devices, Intune enrollment).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=32), help_heading = "Connection")]
+    pub concurrency: u32,
+    /// First backoff step in milliseconds when Graph sends no Retry-After (tests use a few ms).
+    #[arg(long, default_value_t = 1000, hide = true)]
+    pub retry_base_ms: u64,
+}
+
+/// `intune-audit collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Write the snapshot here (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `intune-audit permissions`.
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// Application (client) id or managed identity's service principal to put in the commands.
+    #[arg(long, value_name = "GUID")]
+    pub client_id: Option<String>,
+}

@@ -1,0 +1,387 @@
+//! The request plan: every Graph request the collector makes, in one table.
+//!
+//! Each row says which endpoint serves a snapshot resource, in which API version, with which
+//! `$select` / `$expand` / page size, which permission grants it and which throttling bucket it
+//! is charged to. The collector, the loopback stand-in used by the tests and
+//! `intune-audit permissions` all read this table; nothing else builds a Graph URL.
+
+use intune_audit_checks::Resource;
+
+/// Graph API version of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    V1,
+    Beta,
+}
+
+impl ApiVersion {
+    pub fn segment(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1.0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+}
+
+/// The throttling family a request is charged to (graph-client.md §3). A 429 pauses every
+/// request of its bucket, not only the one that got it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    /// Entra ID (identity and access): resource-unit token bucket per app and tenant.
+    Directory,
+    /// Intune devices family (managedDevices): 2,000 requests / 20 s per app and tenant.
+    IntuneDevices,
+    /// Intune enrollment / configuration families: 1,000 requests / 20 s per app and tenant.
+    IntuneEnrollment,
+}
+
+impl Bucket {
+    pub const ALL: [Bucket; 3] = [
+        Bucket::Directory,
+        Bucket::IntuneDevices,
+        Bucket::IntuneEnrollment,
+    ];
+    pub fn index(self) -> usize {
+        match self {
+            Bucket::Directory => 0,
+            Bucket::IntuneDevices => 1,
+            Bucket::IntuneEnrollment => 2,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Bucket::Directory => "directory",
+            Bucket::IntuneDevices => "intune-devices",
+            Bucket::IntuneEnrollment => "intune-enrollment",
+        }
+    }
+}
+
+/// What the endpoint returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"value": [...], "@odata.nextLink": ...}`, paged.
+    Collection,
+    /// One object; stored as a 1-item list.
+    Singleton,
+    /// Fan-out per targeted group through `$batch` (see [`GROUP_MEMBER_REQUESTS`]).
+    GroupFanOut,
+}
+
+/// One row of the plan.
+#[derive(Debug)]
+pub struct Request {
+    pub resource: Resource,
+    pub version: ApiVersion,
+    /// Path below the version, starting with `/`.
+    pub path: &'static str,
+    /// `$select`; empty = none (polymorphic collections whose derived-type properties a
+    /// `$select` would have to name per type).
+    pub select: &'static str,
+    /// `$expand`; empty = none.
+    pub expand: &'static str,
+    /// `$top`; `None` = rely on the server's page size (Intune endpoints, small collections).
+    pub top: Option<u32>,
+    /// Send `ConsistencyLevel: eventual` (on every page).
+    pub consistency_eventual: bool,
+    /// Least-privileged application permission (or delegated-only scope).
+    pub permission: &'static str,
+    pub bucket: Bucket,
+    pub shape: Shape,
+    /// Why the row looks the way it does.
+    pub note: &'static str,
+}
+
+impl Request {
+    /// The first page's URL below the Graph base, e.g. `/v1.0/users?$select=id&$top=999`.
+    pub fn relative_url(&self) -> String {
+        let mut url = format!("/{}{}", self.version.segment(), self.path);
+        let mut params: Vec<String> = Vec::new();
+        if !self.select.is_empty() {
+            params.push(format!("$select={}", self.select));
+        }
+        if !self.expand.is_empty() {
+            params.push(format!("$expand={}", self.expand));
+        }
+        if let Some(top) = self.top {
+            params.push(format!("$top={top}"));
+        }
+        if !params.is_empty() {
+            url.push('?');
+            url.push_str(&params.join("&"));
+        }
+        url
+    }
+}
+
+/// Largest `$top` the directory accepts (`$top=1000` → 400).
+pub const DIRECTORY_MAX_TOP: u32 = 999;
+/// `$expand` on directory objects caps a page at 100 objects whatever `$top` says.
+pub const DIRECTORY_EXPAND_TOP: u32 = 100;
+
+/// The plan. One row per snapshot resource, in collection order.
+pub static PLAN: &[Request] = &[
+    Request {
+        resource: Resource::Organization,
+        version: ApiVersion::V1,
+        path: "/organization",
+        select: "id,displayName,verifiedDomains,mobileDeviceManagementAuthority",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "Organization.Read.All",
+        bucket: Bucket::Directory,
+        shape: Shape::Collection,
+        note: "mobileDeviceManagementAuthority is returned only when $select names it (graph-reference §8)",
+    },
+    Request {
+        resource: Resource::Domains,
+        version: ApiVersion::V1,
+        path: "/domains",
+        select: "id,isVerified,isDefault,isInitial,authenticationType",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "Domain.Read.All",
+        bucket: Bucket::Directory,
+        shape: Shape::Collection,
+        note: "small collection, one page",
+    },
+    Request {
+        resource: Resource::SubscribedSkus,
+        version: ApiVersion::V1,
+        path: "/subscribedSkus",
+        select: "",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "LicenseAssignment.Read.All",
+        bucket: Bucket::Directory,
+        shape: Shape::Collection,
+        note: "small collection; no $filter/$top support, read whole",
+    },
+    Request {
+        resource: Resource::Users,
+        version: ApiVersion::V1,
+        path: "/users",
+        select: "id,displayName,userPrincipalName,accountEnabled,userType,assignedPlans,onPremisesSyncEnabled,onPremisesUserPrincipalName",
+        expand: "",
+        top: Some(DIRECTORY_MAX_TOP),
+        consistency_eventual: false,
+        permission: "User.Read.All",
+        bucket: Bucket::Directory,
+        shape: Shape::Collection,
+        note: "assignedPlans is returned only on $select; 999 per page",
+    },
+    Request {
+        resource: Resource::GroupMembers,
+        version: ApiVersion::V1,
+        path: "/groups/{id}/transitiveMembers",
+        select: "id",
+        expand: "",
+        top: Some(DIRECTORY_MAX_TOP),
+        consistency_eventual: false,
+        permission: "GroupMember.Read.All",
+        bucket: Bucket::Directory,
+        shape: Shape::GroupFanOut,
+        note: "only the groups the assignments, MDM/MAM scopes and the device registration policy reference; first pages through $batch",
+    },
+    Request {
+        resource: Resource::Devices,
+        version: ApiVersion::V1,
+        path: "/devices",
+        select: "id,deviceId,displayName,operatingSystem,trustType",
+        expand: "registeredOwners($select=id)",
+        top: Some(DIRECTORY_EXPAND_TOP),
+        consistency_eventual: false,
+        permission: "Device.Read.All",
+        bucket: Bucket::Directory,
+        shape: Shape::Collection,
+        note: "$expand on directory objects returns at most 100 per page (Graph known issue 13635), so $top=100; a device has at most one registered owner, well under the 20 expanded objects Graph returns",
+    },
+    Request {
+        resource: Resource::ManagedDevices,
+        version: ApiVersion::V1,
+        path: "/deviceManagement/managedDevices",
+        select: "id,deviceName,userId,userPrincipalName,operatingSystem,osVersion,serialNumber,model,manufacturer,managementAgent,managedDeviceOwnerType,deviceEnrollmentType,azureADDeviceId,enrolledDateTime",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementManagedDevices.Read.All",
+        bucket: Bucket::IntuneDevices,
+        shape: Shape::Collection,
+        note: "server page size (about 1000); wide objects, so $select",
+    },
+    Request {
+        resource: Resource::DeviceEnrollmentConfigurations,
+        version: ApiVersion::Beta,
+        path: "/deviceManagement/deviceEnrollmentConfigurations",
+        select: "",
+        expand: "assignments",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementServiceConfig.Read.All",
+        bucket: Bucket::IntuneEnrollment,
+        shape: Shape::Collection,
+        note: "beta: the per-platform restriction type exists only there; polymorphic, so no $select",
+    },
+    Request {
+        resource: Resource::MobileDeviceManagementPolicies,
+        version: ApiVersion::Beta,
+        path: "/policies/mobileDeviceManagementPolicies",
+        select: "",
+        expand: "includedGroups($select=id,displayName)",
+        top: None,
+        consistency_eventual: false,
+        permission: "Policy.Read.All (delegated only)",
+        bucket: Bucket::Directory,
+        shape: Shape::Collection,
+        note: "beta only and delegated only: app-only tokens get 401 \"Unsupported app-only call\"",
+    },
+    Request {
+        resource: Resource::MobileAppManagementPolicies,
+        version: ApiVersion::Beta,
+        path: "/policies/mobileAppManagementPolicies",
+        select: "",
+        expand: "includedGroups($select=id,displayName)",
+        top: None,
+        consistency_eventual: false,
+        permission: "Policy.Read.All (delegated only)",
+        bucket: Bucket::Directory,
+        shape: Shape::Collection,
+        note: "beta only and delegated only",
+    },
+    Request {
+        resource: Resource::DeviceRegistrationPolicy,
+        version: ApiVersion::V1,
+        path: "/policies/deviceRegistrationPolicy",
+        select: "",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "Policy.Read.DeviceConfiguration",
+        bucket: Bucket::Directory,
+        shape: Shape::Singleton,
+        note: "a singleton; v1.0 has the current shape",
+    },
+    Request {
+        resource: Resource::WindowsAutopilotDeploymentProfiles,
+        version: ApiVersion::Beta,
+        path: "/deviceManagement/windowsAutopilotDeploymentProfiles",
+        select: "",
+        expand: "assignments",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementServiceConfig.Read.All",
+        bucket: Bucket::IntuneEnrollment,
+        shape: Shape::Collection,
+        note: "beta only; polymorphic (Entra vs hybrid join), so no $select",
+    },
+    Request {
+        resource: Resource::WindowsAutopilotDeviceIdentities,
+        version: ApiVersion::Beta,
+        path: "/deviceManagement/windowsAutopilotDeviceIdentities",
+        select: "id,serialNumber,model,manufacturer,groupTag,userPrincipalName,azureActiveDirectoryDeviceId,azureAdDeviceId,managedDeviceId,displayName,enrollmentState,deploymentProfileAssignmentStatus",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementServiceConfig.Read.All",
+        bucket: Bucket::IntuneEnrollment,
+        shape: Shape::Collection,
+        note: "beta for deploymentProfileAssignmentStatus and azureAdDeviceId; server page size (about 1000)",
+    },
+    Request {
+        resource: Resource::DomainJoinConnectors,
+        version: ApiVersion::Beta,
+        path: "/deviceManagement/domainJoinConnectors",
+        select: "",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementConfiguration.Read.All",
+        bucket: Bucket::IntuneEnrollment,
+        shape: Shape::Collection,
+        note: "beta only; permission is DeviceManagementConfiguration, not ServiceConfig",
+    },
+];
+
+/// The two first-page requests per targeted group, batched 10 groups (20 requests) at a time.
+pub fn group_member_requests(group_id: &str) -> [String; 2] {
+    [
+        format!("/groups/{group_id}?$select=id,displayName"),
+        format!("/groups/{group_id}/transitiveMembers?$select=id&$top={DIRECTORY_MAX_TOP}"),
+    ]
+}
+
+/// Describes [`group_member_requests`] for documentation.
+pub const GROUP_MEMBER_REQUESTS: &str =
+    "/groups/{id}?$select=id,displayName and /groups/{id}/transitiveMembers?$select=id&$top=999";
+
+/// The plan row of a resource.
+pub fn request(resource: Resource) -> &'static Request {
+    PLAN.iter()
+        .find(|r| r.resource == resource)
+        .unwrap_or_else(|| unreachable!("every resource has a plan row (tested)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_resource_has_exactly_one_row_with_the_checks_permission() {
+        for r in Resource::ALL {
+            let rows: Vec<_> = PLAN.iter().filter(|p| p.resource == r).collect();
+            assert_eq!(rows.len(), 1, "{r}");
+            assert_eq!(rows[0].permission, r.permission(), "{r}");
+        }
+    }
+
+    #[test]
+    fn page_sizes_respect_graph_limits() {
+        for p in PLAN {
+            if let Some(top) = p.top {
+                assert!(top <= DIRECTORY_MAX_TOP, "{}", p.resource);
+                if !p.expand.is_empty() && p.bucket == Bucket::Directory {
+                    assert!(top <= DIRECTORY_EXPAND_TOP, "{}", p.resource);
+                }
+            }
+            if p.bucket != Bucket::Directory {
+                assert_eq!(p.top, None, "Intune: rely on the server page size");
+            }
+        }
+    }
+
+    #[test]
+    fn urls_carry_the_fields_the_checks_read() {
+        let users = request(Resource::Users).relative_url();
+        for f in [
+            "id",
+            "displayName",
+            "userPrincipalName",
+            "accountEnabled",
+            "userType",
+            "assignedPlans",
+            "onPremisesSyncEnabled",
+            "onPremisesUserPrincipalName",
+        ] {
+            assert!(users.contains(f), "{f}");
+        }
+        assert!(users.ends_with("&$top=999"));
+        assert_eq!(
+            request(Resource::Organization).relative_url(),
+            "/v1.0/organization?$select=id,displayName,verifiedDomains,mobileDeviceManagementAuthority"
+        );
+        assert!(request(Resource::Devices)
+            .relative_url()
+            .contains("$expand=registeredOwners($select=id)&$top=100"));
+        for r in [
+            Resource::WindowsAutopilotDeploymentProfiles,
+            Resource::DomainJoinConnectors,
+            Resource::MobileDeviceManagementPolicies,
+            Resource::MobileAppManagementPolicies,
+        ] {
+            assert_eq!(request(r).version, ApiVersion::Beta, "{r} is beta only");
+        }
+    }
+}
