@@ -87,6 +87,8 @@ impl Check {
             remediation: self.remediation(),
             reason: None,
             permissions: Vec::new(),
+            waived: false,
+            waiver: None,
         };
         match (self.evaluate)(tenant, settings) {
             Ok(outcome) => {

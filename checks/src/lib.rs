@@ -22,7 +22,9 @@ pub mod time;
 pub(crate) mod testkit;
 
 pub use catalog::{find, run_all, Check, CheckMeta};
-pub use report::{Affected, AffectedKind, Finding, FindingStatus, Outcome, Report, Severity};
+pub use report::{
+    Affected, AffectedKind, Finding, FindingStatus, Outcome, Report, Severity, WaiverRef, WaiverState,
+};
 pub use settings::Settings;
 pub use snapshot::{Resource, Snapshot, SnapshotError};
 pub use tenant::{NotEvaluated, Tenant};

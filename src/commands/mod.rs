@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod diff;
 pub mod explain;
 
 use crate::cli::{Cli, Command};
@@ -13,5 +14,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Audit(args) => audit::run(&args),
         Command::Checks(args) => catalog::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }
