@@ -157,7 +157,7 @@ pub fn what_it_checks(finding: &Finding) -> String {
     intune_audit_checks::find(&finding.check)
         .map(|c| c.doc_section("What it checks"))
         .filter(|s| !s.is_empty())
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ").replace('*', ""))
         .unwrap_or_else(|| finding.title.clone())
 }
 
