@@ -32,6 +32,52 @@ pub enum Command {
     Collect(crate::cli_connect::CollectArgs),
     /// Print the Graph permissions each check needs and the commands that grant them.
     Permissions(crate::cli_connect::PermissionsArgs),
+    /// Compare two snapshots (or two JSON reports): settings that changed in enrollment terms,
+    /// findings that appeared, resolved or persisted.
+    Diff(DiffArgs),
+}
+
+/// Output formats of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
+}
+
+impl ReportFormat {
+    /// The format a file name implies: `.sarif`/`.sarif.json`, `.xml` (JUnit), `.md`, `.html`,
+    /// `.json`, `.txt` (table).
+    pub fn from_path(path: &std::path::Path) -> Option<ReportFormat> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let format = if name.ends_with(".sarif") || name.ends_with(".sarif.json") {
+            ReportFormat::Sarif
+        } else if name.ends_with(".xml") {
+            ReportFormat::Junit
+        } else if name.ends_with(".md") || name.ends_with(".markdown") {
+            ReportFormat::Markdown
+        } else if name.ends_with(".html") || name.ends_with(".htm") {
+            ReportFormat::Html
+        } else if name.ends_with(".json") {
+            ReportFormat::Json
+        } else if name.ends_with(".txt") {
+            ReportFormat::Table
+        } else {
+            return None;
+        };
+        Some(format)
+    }
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,9 +112,22 @@ pub struct AuditArgs {
     /// Audit this snapshot file offline instead of reading the tenant.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    /// Output format (default: table on stdout; with --output, the format follows each file's
+    /// extension).
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write the report to FILE (atomically); repeat for several formats from one run. `-` is
+    /// stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// Configuration file (waivers, disabled checks, severity overrides, thresholds,
+    /// expectations). Default: ./intune-audit.toml when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The repository-relative path SARIF results point at (GitHub code scanning needs a file
+    /// location per result). Default: the --snapshot path, else `intune-audit-snapshot.json`.
+    #[arg(long, value_name = "PATH")]
+    pub sarif_artifact: Option<String>,
     /// Exit 1 when a failing or warning finding is at or above this severity.
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
@@ -77,6 +136,27 @@ pub struct AuditArgs {
     pub max_affected: usize,
     #[command(flatten)]
     pub connect: crate::cli_connect::ConnectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot or JSON report.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later snapshot or JSON report.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: DiffFormat,
+    /// Write the diff to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration used when auditing snapshots (same as `audit --config`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exit 1 when a finding that is new (or worse) in NEW is at or above this severity.
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: FailOn,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cli;
 pub mod cli_connect;
 pub mod commands;
+pub mod config;
 pub mod graph;
 pub mod render;
 pub mod snapshot_io;

@@ -13,6 +13,8 @@ pub struct CheckMeta {
     pub id: &'static str,
     pub title: &'static str,
     pub severity: Severity,
+    /// Where the check belongs in reports: JUnit suites, HTML charts, Markdown.
+    pub area: Area,
     /// Canonical codes (`0x801C0003`) or names (`OOBEIDPS`).
     pub error_codes: &'static [&'static str],
     /// Anchors of the vendor article's sections (see `codes::SECTIONS`).
@@ -22,6 +24,40 @@ pub struct CheckMeta {
     /// `false` for checks from the "also worth checking" list: not in the article, the same
     /// failures in practice.
     pub in_article: bool,
+}
+
+/// The part of the tenant a check looks at; reports group checks by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    Licensing,
+    MdmScope,
+    EnrollmentRestrictions,
+    EntraJoin,
+    Autopilot,
+    LegacyAgents,
+}
+
+impl Area {
+    pub const ALL: [Area; 6] = [
+        Area::Licensing,
+        Area::MdmScope,
+        Area::EnrollmentRestrictions,
+        Area::EntraJoin,
+        Area::Autopilot,
+        Area::LegacyAgents,
+    ];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Area::Licensing => "Licensing",
+            Area::MdmScope => "MDM scope",
+            Area::EnrollmentRestrictions => "Enrollment restrictions",
+            Area::EntraJoin => "Entra join",
+            Area::Autopilot => "Autopilot",
+            Area::LegacyAgents => "Legacy agents",
+        }
+    }
 }
 
 pub type Evaluate = fn(&Tenant, &Settings) -> Result<Outcome, NotEvaluated>;
@@ -87,6 +123,8 @@ impl Check {
             remediation: self.remediation(),
             reason: None,
             permissions: Vec::new(),
+            waived: false,
+            waiver: None,
         };
         match (self.evaluate)(tenant, settings) {
             Ok(outcome) => {

@@ -27,8 +27,11 @@ mod registry_tests;
 #[allow(dead_code)]
 pub(crate) mod testkit;
 
-pub use catalog::{find, run_all, Check, CheckMeta};
-pub use report::{Affected, AffectedKind, Finding, FindingStatus, Outcome, Report, Severity};
+pub use catalog::{find, run_all, Area, Check, CheckMeta};
+pub use report::{
+    Affected, AffectedKind, Finding, FindingStatus, Outcome, Report, Severity, WaiverRef,
+    WaiverState,
+};
 pub use settings::Settings;
 pub use snapshot::{Resource, Snapshot, SnapshotError};
 pub use tenant::{NotEvaluated, Tenant};

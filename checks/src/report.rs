@@ -175,6 +175,41 @@ pub struct Finding {
     /// For not_evaluated: the permissions to grant.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<String>,
+    /// A configured waiver accepts this finding: `status` keeps the original result, but the
+    /// finding does not count for `--fail-on`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waived: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverRef>,
+}
+
+/// Why a finding is waived (from the configuration file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverRef {
+    pub reason: String,
+    /// `YYYY-MM-DD`; the waiver stops applying after this day.
+    pub expires: String,
+    /// The object ids the waiver names; empty when it waives the whole check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<String>,
+    /// Where the waiver is written, `file:line`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+/// A configured waiver and what became of it in this run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverState {
+    pub check: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<String>,
+    pub reason: String,
+    pub expires: String,
+    /// `applied` (it waived a finding), `expired` (past its date: the finding counts again) or
+    /// `unused` (nothing to waive: the check passes or the objects are not affected).
+    pub state: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +223,9 @@ pub struct Summary {
     pub by_status: BTreeMap<String, usize>,
     /// Counts of failing and warning findings per severity.
     pub by_severity: BTreeMap<String, usize>,
+    /// Failing or warning findings accepted by a waiver (they are still counted above).
+    #[serde(default)]
+    pub waived: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,6 +237,9 @@ pub struct Report {
     pub tool_version: String,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// Waivers from the configuration and their state (applied, expired, unused).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverState>,
 }
 
 impl Report {
@@ -220,6 +261,9 @@ impl Report {
                 .by_status
                 .entry(f.status.as_str().into())
                 .or_default() += 1;
+            if f.status.is_problem() && f.waived {
+                summary.waived += 1;
+            }
             if f.status.is_problem() {
                 *summary
                     .by_severity
@@ -235,14 +279,16 @@ impl Report {
             tool_version,
             summary,
             findings,
+            waivers: Vec::new(),
         }
     }
 
     /// Whether any failing or warning finding is at or above `threshold` (drives exit code 1).
+    /// Waived findings do not count.
     pub fn has_problem_at_or_above(&self, threshold: Severity) -> bool {
         self.findings
             .iter()
-            .any(|f| f.status.is_problem() && f.severity >= threshold)
+            .any(|f| f.status.is_problem() && !f.waived && f.severity >= threshold)
     }
 }
 

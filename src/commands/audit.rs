@@ -1,27 +1,113 @@
-//! `intune-audit audit`: snapshot → checks → report.
+//! `intune-audit audit`: snapshot → checks → configuration (overrides, waivers) → report(s).
 
-use crate::cli::{AuditArgs, Format};
+use crate::cli::{AuditArgs, ReportFormat};
+use crate::config::Config;
+use crate::render::sarif::DEFAULT_ARTIFACT;
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
-use anyhow::Result;
-use intune_audit_checks::{Report, Settings, Snapshot};
+use anyhow::{bail, Result};
+use intune_audit_checks::{Report, Settings, Severity, Snapshot};
+use std::path::{Path, PathBuf};
 
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// What the renderers need besides the report.
+pub struct RenderOptions<'a> {
+    pub fail_on: Severity,
+    pub max_affected: usize,
+    pub sarif_artifact: &'a str,
+    pub config: &'a Config,
+}
+
 pub fn run(args: &AuditArgs) -> Result<i32> {
+    let config = Config::load(args.config.as_deref())?;
+    // Resolve every output's format before doing any work (and before signing in), so a bad
+    // name fails fast.
+    let targets = targets(args)?;
     let snapshot = match &args.snapshot {
         Some(path) => snapshot_io::load(path)?,
         None => crate::commands::collect::collect_live(&args.connect)?,
     };
-    let report = audit_snapshot(&snapshot, &Settings::default())?;
-    let text = match args.format {
-        Format::Table => render::table::report(&report, args.max_affected),
-        Format::Json => render::json(&report),
+    let mut report = audit_snapshot(&snapshot, &config.settings())?;
+    for warning in config.apply(&mut report) {
+        eprintln!("intune-audit: warning: {warning}");
+    }
+    let artifact = args
+        .sarif_artifact
+        .clone()
+        .unwrap_or_else(|| default_artifact(args.snapshot.as_deref()));
+    let options = RenderOptions {
+        fail_on: args.fail_on.severity(),
+        max_affected: args.max_affected,
+        sarif_artifact: &artifact,
+        config: &config,
     };
-    render::print_stdout(&text)?;
+    for (target, format) in targets {
+        let text = render_report(&report, format, &options)?;
+        match target {
+            None => render::print_stdout(&text)?,
+            Some(file) => snapshot_io::write_atomic(&file, text.as_bytes())?,
+        }
+    }
     Ok(if report.has_problem_at_or_above(args.fail_on.severity()) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    })
+}
+
+/// (file or stdout, format) for each output.
+fn targets(args: &AuditArgs) -> Result<Vec<(Option<PathBuf>, ReportFormat)>> {
+    if args.output.is_empty() {
+        return Ok(vec![(None, args.format.unwrap_or(ReportFormat::Table))]);
+    }
+    args.output
+        .iter()
+        .map(|o| {
+            let stdout = o.as_os_str() == "-";
+            let format = match (args.format, ReportFormat::from_path(o)) {
+                (Some(f), _) => f,
+                (None, _) if stdout => ReportFormat::Table,
+                (None, Some(f)) => f,
+                (None, None) => bail!(
+                    "cannot tell the format of --output {} from its extension \
+                     (.sarif, .xml, .md, .html, .json, .txt); add --format",
+                    o.display()
+                ),
+            };
+            Ok(((!stdout).then(|| o.clone()), format))
+        })
+        .collect()
+}
+
+/// The snapshot path as given when relative (it is then repository-relative in CI), else its
+/// file name.
+/// A live audit has no file: the tenant's default artifact name stands in.
+fn default_artifact(snapshot: Option<&Path>) -> String {
+    let Some(snapshot) = snapshot else {
+        return DEFAULT_ARTIFACT.to_string();
+    };
+    if snapshot.is_relative() {
+        snapshot.to_string_lossy().into_owned()
+    } else {
+        snapshot
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| DEFAULT_ARTIFACT.to_string())
+    }
+}
+
+pub fn render_report(
+    report: &Report,
+    format: ReportFormat,
+    options: &RenderOptions<'_>,
+) -> Result<String> {
+    Ok(match format {
+        ReportFormat::Table => render::table::report(report, options.max_affected),
+        ReportFormat::Json => render::json(report),
+        ReportFormat::Sarif => render::sarif::render(report, options.sarif_artifact),
+        ReportFormat::Junit => render::junit::render(report, options.config.junit_warn_as),
+        ReportFormat::Markdown => render::markdown::render(report, options.fail_on),
+        ReportFormat::Html => render::html::render(report, options.fail_on)?,
     })
 }
 

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod catalog;
 pub mod collect;
 pub mod diagnose;
+pub mod diff;
 pub mod explain;
 pub mod permissions;
 
@@ -19,5 +20,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Diagnose(args) => diagnose::run(&args),
         Command::Collect(args) => collect::run(&args),
         Command::Permissions(args) => permissions::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }

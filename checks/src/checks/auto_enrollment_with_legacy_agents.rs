@@ -24,7 +24,7 @@
 //! The device's primary user stands for the user who signs in; a PC used by several people is
 //! judged by its primary user only.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::devices::{agent, Agent};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -37,6 +37,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "auto-enrollment-with-legacy-agents",
     title: "Automatic MDM enrollment targets PCs on the legacy PC agent or ConfigMgr client",
     severity: Severity::High,
+    area: Area::LegacyAgents,
     error_codes: &["0x80180026"],
     article_sections: &["something-went-wrong"],
     resources: &[

@@ -29,7 +29,7 @@
 //! only the template itself is judged.
 
 use crate::autopilot::profile_affected;
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::model::AutopilotProfile;
 use crate::report::{Outcome, Severity};
 use crate::settings::Settings;
@@ -42,6 +42,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "autopilot-device-name-template-invalid",
     title: "Autopilot device name template breaks the naming rules",
     severity: Severity::High,
+    area: Area::Autopilot,
     error_codes: &[],
     article_sections: &["an-error-occurred-while-creating-autopilot-profile"],
     resources: &[

@@ -25,7 +25,7 @@
 //! joins a group later gets its profile then.
 
 use crate::autopilot::{self, DeviceProfiles};
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::report::{Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -37,6 +37,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "autopilot-devices-without-profile",
     title: "Autopilot devices without a deployment profile",
     severity: Severity::Medium,
+    area: Area::Autopilot,
     error_codes: &[],
     article_sections: &["prerequisites"],
     resources: &[

@@ -24,7 +24,7 @@
 //! to it, is on the device: update the TPM firmware to 2.0 from the manufacturer's tools.
 
 use crate::autopilot::{self, profile_affected, profile_evidence, DeviceProfiles};
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::model::AutopilotProfile;
 use crate::report::{Outcome, Severity};
 use crate::settings::Settings;
@@ -37,6 +37,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "autopilot-profile-conflict",
     title: "Autopilot device targeted by more than one deployment profile",
     severity: Severity::High,
+    area: Area::Autopilot,
     error_codes: &["0x801C03EA"],
     article_sections: &["registering-your-device-for-mobile-management-failed3-0x801c03ea"],
     resources: &[

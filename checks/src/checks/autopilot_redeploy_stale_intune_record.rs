@@ -25,7 +25,7 @@
 //! restriction; `windows-mdm-platform-blocked` checks that.
 
 use crate::autopilot::{self, deployment_mode, needs_tpm_attestation, profile_evidence};
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::model::ManagedDevice;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -38,6 +38,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "autopilot-redeploy-stale-intune-record",
     title: "Self-deploying or pre-provisioned device still has an Intune record (redeploy fails)",
     severity: Severity::Medium,
+    area: Area::Autopilot,
     error_codes: &["0x80180014"],
     article_sections: &["your-organization-does-not-support-this-version-of-windows"],
     resources: &[

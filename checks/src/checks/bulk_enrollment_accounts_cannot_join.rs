@@ -22,7 +22,7 @@
 //! old packages are judged too. Package accounts found only through uncollected groups are
 //! undetermined.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::checks::entra_join_not_allowed::{
     enumerated_verdict, join_setting, kind_name, listed_groups_evidence, JoinVerdict,
     JOIN_SECURITY_TRADEOFF,
@@ -38,6 +38,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "bulk-enrollment-accounts-cannot-join",
     title: "Provisioning-package accounts may not join devices to Microsoft Entra",
     severity: Severity::High,
+    area: Area::EntraJoin,
     error_codes: &[],
     article_sections: &["a-setup-failure-has-occurred-during-bulk-enrollment"],
     resources: &[

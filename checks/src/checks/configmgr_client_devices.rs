@@ -19,7 +19,7 @@
 //! Devices with the ConfigMgr client that are not tenant-attached do not appear in Intune and
 //! cannot be seen by this check.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::devices::{agent, Agent};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -31,6 +31,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "configmgr-client-devices",
     title: "Windows devices managed by the ConfigMgr client without co-management",
     severity: Severity::Medium,
+    area: Area::LegacyAgents,
     error_codes: &["0x8018000A"],
     article_sections: &["the-device-is-already-enrolled"],
     resources: &[Resource::ManagedDevices],

@@ -30,7 +30,7 @@
 //! user but reassigned to another primary user is counted for the new one. A device that was
 //! enrolled by Autopilot but is no longer registered in Autopilot is counted.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::devices::{is_limit_exempt_enrollment, AutopilotIndex};
 use crate::population::enrolling_users;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -45,6 +45,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "enrollment-limit-reached",
     title: "Users at or near their Intune device enrollment limit",
     severity: Severity::High,
+    area: Area::EnrollmentRestrictions,
     error_codes: &["0x801C0003", "0x80180003"],
     article_sections: &["this-user-is-not-authorized-to-enroll"],
     resources: &[

@@ -23,7 +23,7 @@
 //! Graph returns `registeredOwners` only when the collector expands it; when no Entra-joined or
 //! registered device has an owner the check is not evaluated rather than passed.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::population::enrolling_users;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -36,6 +36,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "entra-device-quota-reached",
     title: "Users have reached the Entra maximum number of devices per user",
     severity: Severity::Medium,
+    area: Area::EntraJoin,
     error_codes: &[],
     article_sections: &["prerequisites"],
     resources: &[

@@ -22,7 +22,7 @@
 //! Only the members of groups that the collector read are known; users who could be allowed
 //! through another listed group are reported as undetermined, not as blocked.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::model::{MembershipKind, RegistrationMembership};
 use crate::population::enrolling_users;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -35,6 +35,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "entra-join-not-allowed",
     title: "Users are not allowed to join devices to Microsoft Entra",
     severity: Severity::Critical,
+    area: Area::EntraJoin,
     error_codes: &["0x801C0003"],
     article_sections: &["this-user-is-not-allowed-to-enroll"],
     resources: &[

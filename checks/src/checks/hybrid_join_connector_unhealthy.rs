@@ -27,7 +27,7 @@
 //! documented.
 
 use crate::autopilot::{self, profile_affected, profile_evidence};
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::model::DomainJoinConnector;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -40,6 +40,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "hybrid-join-connector-unhealthy",
     title: "No healthy Intune Connector for Active Directory for hybrid join Autopilot",
     severity: Severity::High,
+    area: Area::Autopilot,
     error_codes: &["0x80070774"],
     article_sections: &["something-went-wrong-error-code-80070774"],
     resources: &[

@@ -24,7 +24,7 @@
 //! checks the connector, and the rest is checked on the network and the connector's server.
 
 use crate::autopilot::{self, profile_affected, profile_evidence};
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::model::AutopilotProfile;
 use crate::report::{Outcome, Severity};
 use crate::settings::Settings;
@@ -37,6 +37,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "hybrid-profile-with-assigned-user",
     title: "Hybrid join Autopilot profile on a device with an assigned user",
     severity: Severity::High,
+    area: Area::Autopilot,
     error_codes: &["0x80070774"],
     article_sections: &["something-went-wrong-error-code-80070774"],
     resources: &[

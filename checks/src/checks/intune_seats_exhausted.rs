@@ -23,7 +23,7 @@
 //! `consumedUnits` counts every assignment of a subscription, including users for whom the
 //! Intune plan is switched off. Group-based licensing errors are not read.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::licensing::{has_intune, sku_available_units, sku_includes_intune, sku_is_active};
 use crate::model::SubscribedSku;
 use crate::population::enrolling_users;
@@ -37,6 +37,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "intune-seats-exhausted",
     title: "No Intune licenses left for the users who need one",
     severity: Severity::High,
+    area: Area::Licensing,
     error_codes: &[],
     article_sections: &["prerequisites"],
     resources: &[Resource::SubscribedSkus, Resource::Users],

@@ -16,7 +16,7 @@
 //! 3. Retire the device's old record in Devices > All devices so it does not linger or count against the user's limit.
 //! 4. Enroll the PC in MDM: Settings > Accounts > Access work or school > Connect, or let automatic enrollment (MDM user scope) or Autopilot do it.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::devices::{agent, Agent};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -28,6 +28,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "legacy-pc-agent-devices",
     title: "Devices still on the legacy Intune PC agent",
     severity: Severity::Medium,
+    area: Area::LegacyAgents,
     error_codes: &["0x80CF4017"],
     article_sections: &[
         "the-software-cannot-be-installed",

@@ -18,7 +18,7 @@
 //! 2. Set MAM user scope to None (or narrow it so that it does not overlap the MDM user scope), then Save.
 //! 3. If the MAM scope is intended for Windows Information Protection or app protection without enrollment, record that decision with a waiver instead.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -29,6 +29,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "mam-user-scope-not-none",
     title: "MAM user scope of Microsoft Intune is not None",
     severity: Severity::Low,
+    area: Area::MdmScope,
     error_codes: &["0x8018002B"],
     article_sections: &["auto-mdm-enroll-failed"],
     resources: &[Resource::MobileAppManagementPolicies],

@@ -18,7 +18,7 @@
 //! 3. If it is Office 365 (Basic Mobility and Security), move the tenant to Intune following Microsoft's guidance for Basic Mobility and Security: recreate the needed device policies in Intune first, then change the MDM authority to Intune, and let devices check in again.
 //! 4. If it is Configuration Manager (hybrid MDM, retired), migrate the tenant to Intune standalone and set the authority to Intune.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -29,6 +29,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "mdm-authority-not-intune",
     title: "The MDM authority is not Microsoft Intune",
     severity: Severity::Critical,
+    area: Area::MdmScope,
     error_codes: &[],
     article_sections: &["prerequisites"],
     resources: &[Resource::Organization],

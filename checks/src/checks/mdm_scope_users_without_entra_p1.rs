@@ -22,7 +22,7 @@
 //! Groups of the scope whose members were not collected cannot be judged; the check is then
 //! not evaluated unless it already found unlicensed users.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::licensing::{has_entra_premium, ENTRA_PREMIUM_PLANS};
 use crate::population::enrolling_users;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -35,6 +35,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "mdm-scope-users-without-entra-p1",
     title: "Users in the MDM user scope have no Entra ID P1 license",
     severity: Severity::High,
+    area: Area::Licensing,
     error_codes: &[],
     article_sections: &["auto-mdm-enroll-failed", "prerequisites"],
     resources: &[

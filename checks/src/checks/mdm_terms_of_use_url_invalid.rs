@@ -17,7 +17,7 @@
 //! 2. Select "Restore default MDM URLs", or set MDM terms of use URL to https://portal.manage.microsoft.com/TermsofUse.aspx, then Save.
 //! 3. If Microsoft Intune is not listed, add it with "Add application" (or check that the tenant has an Intune subscription), then set its URLs as above.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -28,6 +28,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "mdm-terms-of-use-url-invalid",
     title: "MDM terms of use URL of Microsoft Intune is empty or wrong",
     severity: Severity::High,
+    area: Area::MdmScope,
     error_codes: &[],
     article_sections: &["looks-like-the-mdm-terms-of-use-endpoint-is-not-correctly-configured"],
     resources: &[Resource::MobileDeviceManagementPolicies],

@@ -19,7 +19,7 @@
 //! 3. If Microsoft Intune is not in the list, add it with "Add application" and set its MDM user scope as above.
 //! 4. Have the user sign in again (or run the "Schedule created by enrollment client for automatically enrolling in MDM from Microsoft Entra ID" task) to retry enrollment.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::licensing::has_intune;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -32,6 +32,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "mdm-user-scope-none",
     title: "Automatic MDM enrollment is off (MDM user scope None)",
     severity: Severity::Critical,
+    area: Area::MdmScope,
     error_codes: &["0x8018002B"],
     article_sections: &["auto-mdm-enroll-failed"],
     resources: &[

@@ -30,7 +30,7 @@ use crate::autopilot::{
     self, deployment_mode, needs_tpm_attestation, profile_affected, profile_evidence,
     virtual_machine,
 };
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::model::AutopilotProfile;
 use crate::report::{Outcome, Severity};
 use crate::settings::Settings;
@@ -43,6 +43,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "self-deploying-profile-on-virtual-machine",
     title: "Self-deploying or pre-provisioning Autopilot profile assigned to a virtual machine",
     severity: Severity::High,
+    area: Area::Autopilot,
     error_codes: &["0x800705B4"],
     article_sections: &["securing-your-hardware-failed-0x800705b4"],
     resources: &[

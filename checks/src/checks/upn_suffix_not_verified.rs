@@ -18,7 +18,7 @@
 //! 2. In Active Directory Domains and Trusts add that domain as an alternative UPN suffix, and change the UPN of each user named in the finding to it (Active Directory Users and Computers > Account).
 //! 3. Let Microsoft Entra Connect synchronise (or run a delta sync) and confirm the users' UPN in Entra, then have them sign in again so automatic enrollment retries.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::population::enrolling_users;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -31,6 +31,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "upn-suffix-not-verified",
     title: "UPN suffix is not a verified domain or is non-routable",
     severity: Severity::High,
+    area: Area::EntraJoin,
     error_codes: &["0x8018002B"],
     article_sections: &["auto-mdm-enroll-failed"],
     resources: &[Resource::Users, Resource::Domains],

@@ -24,7 +24,7 @@
 //! Graph returns `assignedPlans` only when the collector selects it; a snapshot collected
 //! without it shows every user as unlicensed (the evidence counts users with any plan at all).
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::licensing::{has_intune, has_mdm_for_office365, MdmForOffice365Use, INTUNE_PLANS};
 use crate::model::User;
 use crate::population::enrolling_users;
@@ -38,6 +38,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "users-without-intune-license",
     title: "Users who could enroll have no active Intune license",
     severity: Severity::High,
+    area: Area::Licensing,
     error_codes: &[],
     article_sections: &[
         "this-account-is-not-allowed-on-this-phone",

@@ -24,7 +24,7 @@
 //! Whether a bulk (provisioning package) enrollment is planned cannot be seen in the tenant
 //! until a device has enrolled that way; without evidence of userless enrollment the check warns.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::devices::is_userless_enrollment;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -37,6 +37,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "windows-blocked-for-userless-enrollment",
     title: "Default platform restriction blocks Windows for enrollments without a user",
     severity: Severity::High,
+    area: Area::EnrollmentRestrictions,
     error_codes: &["0x80180014"],
     article_sections: &["your-organization-does-not-support-this-version-of-windows"],
     resources: &[

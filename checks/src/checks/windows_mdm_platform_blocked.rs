@@ -21,7 +21,7 @@
 //! Enrollments without a user (self-deploying, pre-provisioning, bulk) use only the default
 //! restriction; `windows-blocked-for-userless-enrollment` checks that case.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::population::enrolling_users;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -35,6 +35,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "windows-mdm-platform-blocked",
     title: "Windows (MDM) enrollment blocked by a platform restriction",
     severity: Severity::Critical,
+    area: Area::EnrollmentRestrictions,
     error_codes: &["0x80180014", "0x801C0003", "0x80180003"],
     article_sections: &[
         "your-organization-does-not-support-this-version-of-windows",

@@ -27,7 +27,7 @@
 //! November 2026; a newer Windows release is not known to it. A configuration whose
 //! assignments were not collected is treated as assigned.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::devices::{bound, excluded_by, Exclusion, Version, SERVICED_RELEASES};
 use crate::model::EnrollmentConfiguration;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -41,6 +41,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "windows-os-version-bounds-exclude-current",
     title: "Windows restriction OS version bounds exclude current Windows releases",
     severity: Severity::High,
+    area: Area::EnrollmentRestrictions,
     error_codes: &[],
     article_sections: &["your-organization-does-not-support-this-version-of-windows"],
     resources: &[Resource::DeviceEnrollmentConfigurations],

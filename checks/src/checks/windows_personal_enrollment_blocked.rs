@@ -23,7 +23,7 @@
 //! 3. Open the restriction named in the finding and set Personally owned devices for Windows (MDM) to Allow, then Save; or create an assigned restriction that allows them for a BYOD group with a higher priority.
 //! 4. For corporate PCs that enroll as personal, add their serial numbers or hardware identifiers under Devices > Enrollment > Corporate device identifiers, or enroll them with Autopilot.
 
-use crate::catalog::CheckMeta;
+use crate::catalog::{Area, CheckMeta};
 use crate::devices::is_personal;
 use crate::population::enrolling_users;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -38,6 +38,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "windows-personal-enrollment-blocked",
     title: "Personally owned Windows devices blocked where BYOD enrollment is used",
     severity: Severity::Medium,
+    area: Area::EnrollmentRestrictions,
     error_codes: &["0x801C0003", "0x80180003"],
     article_sections: &["this-user-is-not-authorized-to-enroll"],
     resources: &[

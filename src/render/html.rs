@@ -1,0 +1,199 @@
+//! The readiness report: one self-contained HTML file (inline CSS, inline SVG charts, a few
+//! lines of inline script to filter long tables; nothing loaded from elsewhere).
+//!
+//! The template is rendered with HTML auto-escaping, so every value from the tenant (display
+//! names, ids, evidence) is escaped; display names are attacker-controllable.
+
+use super::{area_of, problems, status_label, Verdict, AREAS};
+use intune_audit_checks::{FindingStatus, Report, Severity};
+use serde_json::{json, Value};
+
+const TEMPLATE: &str = include_str!("templates/report.html");
+
+/// Evidence values longer than this are cut in the report.
+const MAX_EVIDENCE_CHARS: usize = 600;
+
+const BAR_MAX: f64 = 170.0;
+
+pub fn render(report: &Report, fail_on: Severity) -> anyhow::Result<String> {
+    let mut env = minijinja::Environment::new();
+    env.add_template("report.html", TEMPLATE)?;
+    let template = env.get_template("report.html")?;
+    Ok(template.render(minijinja::value::Serde(context(report, fail_on)))?)
+}
+
+fn status_color(status: FindingStatus) -> &'static str {
+    match status {
+        FindingStatus::Fail => "#c62828",
+        FindingStatus::Warn => "#ef8f00",
+        FindingStatus::NotEvaluated => "#6d6d6d",
+        FindingStatus::Pass => "#2e7d32",
+        FindingStatus::NotApplicable => "#9e9e9e",
+    }
+}
+
+fn context(report: &Report, fail_on: Severity) -> Value {
+    let verdict = Verdict::of(report, fail_on);
+    let unwaived = |pred: &dyn Fn(&intune_audit_checks::Finding) -> bool| {
+        report
+            .findings
+            .iter()
+            .filter(|f| !f.waived && pred(f))
+            .count()
+    };
+    let blocking = unwaived(&|f| f.status.is_problem() && f.severity >= fail_on);
+    let below = unwaived(&|f| f.status.is_problem() && f.severity < fail_on);
+    let not_evaluated_n = report
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::NotEvaluated)
+        .count();
+    let mut detail = match verdict {
+        Verdict::NotReady => format!(
+            "{blocking} check(s) at {} or above will make enrollments fail",
+            fail_on.as_str()
+        ),
+        Verdict::ReadyWithWarnings => {
+            format!("{below} check(s) below {} to review", fail_on.as_str())
+        }
+        Verdict::Ready => "No failing or warning checks".to_string(),
+    };
+    if not_evaluated_n > 0 {
+        detail.push_str(&format!("; {not_evaluated_n} not evaluated"));
+    }
+
+    let status_counts: Vec<Value> = FindingStatus::ALL
+        .iter()
+        .map(|s| {
+            json!({"key": s.as_str(), "label": status_label(*s),
+                   "n": report.summary.by_status.get(s.as_str()).copied().unwrap_or(0)})
+        })
+        .collect();
+    let severity_counts: Vec<Value> = Severity::ALL
+        .iter()
+        .map(|s| {
+            json!({"key": s.as_str(), "label": s.as_str(),
+                   "n": report.summary.by_severity.get(s.as_str()).copied().unwrap_or(0)})
+        })
+        .collect();
+
+    let mut areas = Vec::new();
+    for area in AREAS {
+        let in_area: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| area_of(&f.check) == area)
+            .collect();
+        if in_area.is_empty() {
+            continue;
+        }
+        let counts: Vec<(FindingStatus, usize)> = FindingStatus::ALL
+            .iter()
+            .map(|s| (*s, in_area.iter().filter(|f| f.status == *s).count()))
+            .collect();
+        let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1) as f64;
+        let bars: Vec<Value> = counts
+            .iter()
+            .enumerate()
+            .map(|(i, (s, n))| {
+                let width = if *n == 0 {
+                    0.0
+                } else {
+                    (*n as f64 / max * BAR_MAX).max(2.0)
+                };
+                json!({"label": status_label(*s), "n": n, "y": i * 18 + 2,
+                       "width": (width * 10.0).round() / 10.0, "color": status_color(*s)})
+            })
+            .collect();
+        let summary = counts
+            .iter()
+            .map(|(s, n)| format!("{n} {}", status_label(*s).to_lowercase()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        areas.push(json!({"name": area, "bars": bars, "height": counts.len() * 18 + 4, "summary": summary}));
+    }
+
+    let problems: Vec<Value> = problems(report)
+        .into_iter()
+        .map(|f| {
+            let evidence: Vec<Value> = f
+                .evidence
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            let mut text = match v {
+                                Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            if text.chars().count() > MAX_EVIDENCE_CHARS {
+                                text = format!(
+                                    "{}…",
+                                    text.chars().take(MAX_EVIDENCE_CHARS).collect::<String>()
+                                );
+                            }
+                            json!({"key": k, "value": text})
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let affected: Vec<Value> = f
+                .affected
+                .iter()
+                .map(|a| json!({"kind": super::kind_name(a.kind), "name": a.name, "id": a.id}))
+                .collect();
+            json!({
+                "check": f.check, "title": f.title, "summary": f.summary,
+                "status": f.status.as_str(), "status_label": status_label(f.status),
+                "severity": f.severity.as_str(), "waived": f.waived, "waiver": f.waiver,
+                "error_codes": f.error_codes, "what": super::what_it_checks(f),
+                "affected": affected, "affected_total": f.affected_total,
+                "evidence": evidence, "remediation": f.remediation,
+            })
+        })
+        .collect();
+
+    let not_evaluated: Vec<Value> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::NotEvaluated)
+        .map(|f| {
+            json!({"check": f.check, "reason": f.reason.clone().unwrap_or_else(|| f.summary.clone()),
+                   "permissions": f.permissions.join(", ")})
+        })
+        .collect();
+    let passed: Vec<Value> = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.status, FindingStatus::Pass | FindingStatus::NotApplicable))
+        .map(|f| json!({"check": f.check, "status_label": status_label(f.status), "summary": f.summary}))
+        .collect();
+    let waiver_notes: Vec<Value> = report
+        .waivers
+        .iter()
+        .filter(|w| w.state != "applied")
+        .map(|w| {
+            let text = if w.state == "expired" {
+                format!("expired on {}; its findings count again", w.expires)
+            } else {
+                "matched no failing or warning finding (unused)".to_string()
+            };
+            json!({"check": w.check, "source": w.source, "text": text})
+        })
+        .collect();
+    let tenant_label = if report.tenant.name.is_empty() {
+        report.tenant.id.clone()
+    } else {
+        report.tenant.name.clone()
+    };
+    json!({
+        "tenant": report.tenant, "tenant_label": tenant_label,
+        "collected_at": report.collected_at, "tool_version": report.tool_version,
+        "fail_on": fail_on.as_str(),
+        "verdict": {"label": verdict.label(), "css": verdict.css(), "detail": detail},
+        "status_counts": status_counts, "severity_counts": severity_counts,
+        "waived": report.summary.waived,
+        "areas": areas, "problems": problems, "not_evaluated": not_evaluated,
+        "passed": passed, "waiver_notes": waiver_notes,
+    })
+}
