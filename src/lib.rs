@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod netcheck;
 pub mod render;
 pub mod snapshot_io;
 

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod explain;
+pub mod netcheck;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -13,5 +14,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Audit(args) => audit::run(&args),
         Command::Checks(args) => catalog::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Netcheck(args) => netcheck::run(&args),
     }
 }
