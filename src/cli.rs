@@ -35,6 +35,9 @@ pub enum Command {
     /// Compare two snapshots (or two JSON reports): settings that changed in enrollment terms,
     /// findings that appeared, resolved or persisted.
     Diff(DiffArgs),
+    /// Probe, from this network, the endpoints Autopilot, Entra join and Intune enrollment need
+    /// (DNS, TCP, TLS; honours HTTPS_PROXY/NO_PROXY). Exit 1 when a required one fails.
+    Netcheck(NetcheckArgs),
 }
 
 /// Output formats of `audit`.
@@ -192,6 +195,37 @@ pub struct DiagnoseArgs {
     pub error: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct NetcheckArgs {
+    /// Only the endpoints these deployments need (repeat or comma-separate); all by default.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SCENARIO")]
+    pub scenario: Vec<crate::netcheck::Scenario>,
+    /// Seconds each step (DNS, TCP, proxy, TLS) may take.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: f64,
+    /// Probes running at once.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Probe the endpoints of this JSON file instead of the built-in table (docs/netcheck.md).
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: Option<PathBuf>,
+    /// Also trust the CA certificates of this PEM file. For tests and labs only: a device in
+    /// OOBE trusts only the public roots, so a pass with this flag proves nothing about OOBE.
+    #[arg(long, value_name = "PEM", hide = true)]
+    pub trust_ca: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.05..=300.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0.05 and 300"
+        )),
+    }
 }
 
 /// Help and version go to stdout with exit 0; a usage error is one line on stderr, exit 2.

@@ -6,6 +6,7 @@ pub mod cli_connect;
 pub mod commands;
 pub mod config;
 pub mod graph;
+pub mod netcheck;
 pub mod render;
 pub mod snapshot_io;
 

@@ -6,6 +6,7 @@ pub mod collect;
 pub mod diagnose;
 pub mod diff;
 pub mod explain;
+pub mod netcheck;
 pub mod permissions;
 
 use crate::cli::{Cli, Command};
@@ -21,5 +22,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Collect(args) => collect::run(&args),
         Command::Permissions(args) => permissions::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Netcheck(args) => netcheck::run(&args),
     }
 }

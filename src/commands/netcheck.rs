@@ -1,0 +1,51 @@
+//! `intune-audit netcheck`: probe the enrollment endpoints from this network.
+
+use crate::cli::{Format, NetcheckArgs};
+use crate::netcheck::{self, endpoints, proxy, tls::Trust, Options, Report, Resolver, Summary};
+use crate::{render, EXIT_FINDINGS, EXIT_OK};
+use anyhow::{bail, Context, Result};
+use std::time::Duration;
+
+pub fn run(args: &NetcheckArgs) -> Result<i32> {
+    let list = match &args.endpoints {
+        Some(path) => endpoints::from_file(path)?,
+        None => endpoints::builtin(),
+    };
+    let list = endpoints::filter(list, &args.scenario);
+    if list.is_empty() {
+        bail!("no endpoint to probe for the scenario(s) given");
+    }
+    let extra = match &args.trust_ca {
+        Some(path) => Trust::read_pem(path)?,
+        None => Vec::new(),
+    };
+    let trust = Trust::public(&extra).context("cannot set up TLS verification")?;
+    let env = |k: &str| std::env::var(k).ok();
+    let proxy = proxy::Proxy::from_env(env).map_err(anyhow::Error::msg)?;
+    let options = Options {
+        timeout: Duration::from_secs_f64(args.timeout),
+        concurrency: usize::from(args.concurrency),
+        proxy: proxy.clone(),
+        no_proxy: proxy::NoProxy::from_env(env),
+        trust,
+        resolver: Resolver::System,
+    };
+    let results =
+        netcheck::probe::run_blocking(list, options).context("cannot start the network runtime")?;
+    let report = Report {
+        proxy: proxy.map(|p| p.to_string()),
+        timeout_seconds: args.timeout,
+        summary: Summary::of(&results),
+        endpoints: results,
+    };
+    let text = match args.format {
+        Format::Json => render::json(&report),
+        Format::Table => netcheck::report::table(&report),
+    };
+    render::print_stdout(&text)?;
+    Ok(if report.summary.failed_required > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
