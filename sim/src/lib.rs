@@ -1,0 +1,14 @@
+//! A deterministic Microsoft Graph simulator for intune-audit: a synthetic tenant of any size
+//! served with Graph's paging, query, `$batch`, latency and throttling semantics, plus the
+//! collection benchmark (`src/bin/bench.rs`). See `docs/benchmark.md`.
+
+#![recursion_limit = "256"]
+
+pub mod floor;
+pub mod model;
+pub mod server;
+pub mod tenant;
+
+pub use model::{Latency, Throttling};
+pub use server::{Counts, Sim, SimConfig, Stats};
+pub use tenant::{Sizes, Tenant};
