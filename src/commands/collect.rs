@@ -4,9 +4,8 @@ use crate::auth;
 use crate::cli_connect::{CollectArgs, ConnectArgs};
 use crate::graph::client::GraphClient;
 use crate::graph::cloud::Endpoints;
-use crate::graph::collect::{collect, CollectOptions};
+use crate::graph::collect::{collect_with, write_snapshot, CollectOptions, Collected};
 use crate::graph::retry::RetryPolicy;
-use crate::snapshot_io;
 use anyhow::{Context, Result};
 use intune_audit_checks::snapshot::Status;
 use intune_audit_checks::Snapshot;
@@ -14,12 +13,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub fn run(args: &CollectArgs) -> Result<i32> {
-    let snapshot = collect_live(&args.connect)?;
-    let json = snapshot.to_json_pretty();
-    snapshot_io::write_atomic(&args.out, json.as_bytes())?;
+    // The large collections are spooled next to the output (same filesystem, removed when done)
+    // and streamed into the snapshot file, so memory stays flat whatever the tenant's size.
+    let dir = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let spool = tempfile::Builder::new()
+        .prefix(".intune-audit-spool-")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot write to folder {}", dir.display()))?;
+    let collected = collect_live_with(&args.connect, Some(spool.path()))?;
+    write_snapshot(&args.out, &collected)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
     eprintln!(
         "intune-audit: {} → {}",
-        summary(&snapshot),
+        summary(&collected.snapshot),
         args.out.display()
     );
     Ok(crate::EXIT_OK)
@@ -49,6 +58,15 @@ pub fn summary(s: &Snapshot) -> String {
 
 /// Signs in and reads every resource of the plan.
 pub fn collect_live(args: &ConnectArgs) -> Result<Snapshot> {
+    Ok(collect_live_with(args, None)?.snapshot)
+}
+
+/// Signs in and reads every resource of the plan; with `spool`, the large collections go to
+/// files in that folder instead of memory.
+pub fn collect_live_with(
+    args: &ConnectArgs,
+    spool: Option<&std::path::Path>,
+) -> Result<Collected> {
     let endpoints = Endpoints::new(
         args.cloud,
         args.graph_url.as_deref(),
@@ -84,7 +102,7 @@ pub fn collect_live(args: &ConnectArgs) -> Result<Snapshot> {
         // Sign in first: a wrong secret is one clear error, not 14 forbidden resources.
         authenticator.token().await?;
         let client = GraphClient::new(&endpoints.graph, authenticator.clone(), policy)?;
-        let snapshot = collect(&client, &opts).await?;
-        Ok::<_, anyhow::Error>(snapshot)
+        let collected = collect_with(&client, &opts, spool).await?;
+        Ok::<_, anyhow::Error>(collected)
     })
 }

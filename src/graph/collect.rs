@@ -17,8 +17,10 @@ use intune_audit_checks::snapshot::{
 use intune_audit_checks::targeting::{ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP};
 use intune_audit_checks::{Resource, Snapshot};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 /// What the collector needs to know besides the client.
 pub struct CollectOptions {
@@ -59,49 +61,227 @@ impl Progress {
     }
 }
 
-/// Reads the whole plan. `Err` only when signing in fails.
+/// Resources whose items are spooled to disk when the caller gives a spool folder: the large
+/// collections (users, devices, managed devices, Autopilot devices, group memberships). They are
+/// written as compact JSON page by page, so a 100k-user tenant never sits in memory as
+/// `serde_json::Value`s (DESIGN.md, performance model).
+pub const SPOOLED: [Resource; 5] = [
+    Resource::Users,
+    Resource::Devices,
+    Resource::ManagedDevices,
+    Resource::WindowsAutopilotDeviceIdentities,
+    Resource::GroupMembers,
+];
+
+/// The resources whose items name the groups to read; the group phase starts as soon as they
+/// are in, while the large collections are still paging.
+const GROUP_SOURCES: [Resource; 5] = [
+    Resource::DeviceEnrollmentConfigurations,
+    Resource::WindowsAutopilotDeploymentProfiles,
+    Resource::MobileDeviceManagementPolicies,
+    Resource::MobileAppManagementPolicies,
+    Resource::DeviceRegistrationPolicy,
+];
+
+/// A resource's items on disk: compact JSON values separated by `,\n` (the inside of a JSON
+/// array), `count` of them.
+#[derive(Debug)]
+pub struct Spooled {
+    pub path: PathBuf,
+    pub count: usize,
+}
+
+/// A collection: the snapshot, and for spooled resources the file holding their items (their
+/// entry in `snapshot` then has no items).
+#[derive(Debug)]
+pub struct Collected {
+    pub snapshot: Snapshot,
+    pub spooled: BTreeMap<String, Spooled>,
+}
+
+/// Where the items of one resource go: memory, or a spool file.
+enum Sink {
+    Memory(Vec<Value>),
+    File {
+        w: BufWriter<File>,
+        path: PathBuf,
+        count: usize,
+        error: Option<std::io::Error>,
+    },
+}
+
+impl Sink {
+    fn new(spool: Option<&Path>, name: &str) -> Sink {
+        let Some(dir) = spool else {
+            return Sink::Memory(Vec::new());
+        };
+        let path = dir.join(format!("{name}.jsonl"));
+        match File::create(&path) {
+            Ok(f) => Sink::File {
+                w: BufWriter::with_capacity(256 * 1024, f),
+                path,
+                count: 0,
+                error: None,
+            },
+            // The folder is ours; if it fails, memory still works.
+            Err(_) => Sink::Memory(Vec::new()),
+        }
+    }
+
+    fn push(&mut self, v: Value) {
+        match self {
+            Sink::Memory(items) => items.push(v),
+            Sink::File { w, count, error, .. } => {
+                if error.is_some() {
+                    return;
+                }
+                let r = (if *count > 0 { w.write_all(b",\n") } else { Ok(()) })
+                    .and_then(|()| serde_json::to_writer(&mut *w, &v).map_err(std::io::Error::other));
+                match r {
+                    Ok(()) => *count += 1,
+                    Err(e) => *error = Some(e),
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Sink::Memory(items) => items.len(),
+            Sink::File { count, .. } => *count,
+        }
+    }
+
+    /// Drops what was written (a partitioned read falling back to a plain one).
+    fn reset(&mut self) {
+        match self {
+            Sink::Memory(items) => items.clear(),
+            Sink::File {
+                w, count, error, ..
+            } => {
+                *count = 0;
+                let r = w
+                    .flush()
+                    .and_then(|()| w.get_mut().set_len(0))
+                    .and_then(|()| w.get_mut().seek(SeekFrom::Start(0)).map(|_| ()));
+                if let Err(e) = r {
+                    *error = Some(e);
+                }
+            }
+        }
+    }
+
+    /// The items (memory) or the spool file, or a write error.
+    fn finish(self) -> Result<(Vec<Value>, Option<Spooled>), String> {
+        match self {
+            Sink::Memory(items) => Ok((items, None)),
+            Sink::File {
+                mut w,
+                path,
+                count,
+                error,
+            } => {
+                if let Some(e) = error {
+                    return Err(format!("cannot spool to {}: {e}", path.display()));
+                }
+                w.flush()
+                    .map_err(|e| format!("cannot spool to {}: {e}", path.display()))?;
+                Ok((Vec::new(), Some(Spooled { path, count })))
+            }
+        }
+    }
+}
+
+/// Reads the whole plan into memory. `Err` only when signing in fails.
 pub async fn collect(client: &GraphClient, opts: &CollectOptions) -> Result<Snapshot, AuthError> {
+    Ok(collect_with(client, opts, None).await?.snapshot)
+}
+
+/// Reads the whole plan; with `spool`, the large collections go to files in that folder.
+/// `Err` only when signing in fails.
+pub async fn collect_with(
+    client: &GraphClient,
+    opts: &CollectOptions,
+    spool: Option<&Path>,
+) -> Result<Collected, AuthError> {
     let progress = Progress::new(opts.progress);
-    let first = PLAN.iter().filter(|r| r.shape != Shape::GroupFanOut);
-    let results = join_all(first.map(|req| {
+    let one = |req: &'static Request| {
         let bar = progress.bar(req.resource.key());
         async move {
-            let entry = collect_one(client, req, &bar, opts.method).await;
-            finish(&bar, &entry);
-            entry.map(|e| (req.resource, e))
+            let sink = Sink::new(
+                spool.filter(|_| SPOOLED.contains(&req.resource)),
+                req.resource.key(),
+            );
+            let entry = collect_one(client, req, sink, &bar, opts.method).await;
+            finish(&bar, entry.as_ref().map(|e| &e.0));
+            entry.map(|(e, n)| (req.resource, e, n))
         }
-    }))
+    };
+    let independent = PLAN
+        .iter()
+        .filter(|r| r.shape != Shape::GroupFanOut && !GROUP_SOURCES.contains(&r.resource));
+    let sources = PLAN.iter().filter(|r| GROUP_SOURCES.contains(&r.resource));
+    // The large collections page on while the group phase (which needs only the small
+    // enrollment resources) runs beside them.
+    let (rest, (first, groups)) = futures_util::future::join(
+        join_all(independent.map(one)),
+        async {
+            let first = join_all(sources.map(one)).await;
+            let mut map: BTreeMap<String, ResourceEntry> = BTreeMap::new();
+            for (resource, entry, _) in first.iter().flatten() {
+                map.insert(resource.key().to_string(), entry.0.clone());
+            }
+            let bar = progress.bar(Resource::GroupMembers.key());
+            let ids = referenced_groups(&map);
+            let sink = Sink::new(
+                spool.filter(|_| SPOOLED.contains(&Resource::GroupMembers)),
+                Resource::GroupMembers.key(),
+            );
+            let r = collect_group_members(client, &ids, sink, spool, &bar).await;
+            finish(&bar, r.as_ref().map(|e| &e.0));
+            (first, r)
+        },
+    )
     .await;
     let mut resources: BTreeMap<String, ResourceEntry> = BTreeMap::new();
-    for r in results {
-        let (resource, entry) = r?;
+    let mut spooled: BTreeMap<String, Spooled> = BTreeMap::new();
+    let group_entry = groups.map(|(e, n)| (Resource::GroupMembers, e, n));
+    for r in rest.into_iter().chain(first).chain(std::iter::once(group_entry)) {
+        let (resource, (entry, file), _) = r?;
+        if let Some(f) = file {
+            spooled.insert(resource.key().to_string(), f);
+        }
         resources.insert(resource.key().to_string(), entry);
     }
-    let bar = progress.bar(Resource::GroupMembers.key());
-    let groups = referenced_groups(&resources);
-    let entry = collect_group_members(client, &groups, &bar).await?;
-    finish(&bar, &Ok(entry.clone()));
-    resources.insert(Resource::GroupMembers.key().to_string(), entry);
 
     let tenant = tenant_info(&resources, opts.fallback_tenant.as_deref());
     let collected_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into());
-    Ok(Snapshot {
-        schema: SNAPSHOT_SCHEMA.into(),
-        version: SNAPSHOT_VERSION,
-        tenant,
-        cloud: opts.cloud.clone(),
-        collected_at,
-        tool_version: opts.tool_version.clone(),
-        resources,
+    Ok(Collected {
+        snapshot: Snapshot {
+            schema: SNAPSHOT_SCHEMA.into(),
+            version: SNAPSHOT_VERSION,
+            tenant,
+            cloud: opts.cloud.clone(),
+            collected_at,
+            tool_version: opts.tool_version.clone(),
+            resources,
+        },
+        spooled,
     })
 }
 
-fn finish(bar: &ProgressBar, entry: &Result<ResourceEntry, AuthError>) {
+/// An entry, its spool file if any, and how many items it holds.
+type Outcome = ((ResourceEntry, Option<Spooled>), usize);
+
+fn finish(bar: &ProgressBar, entry: Result<&(ResourceEntry, Option<Spooled>), &AuthError>) {
     let msg = match entry {
-        Ok(e) => match e.status {
-            Status::Ok => format!("{} items", e.items.len()),
+        Ok((e, file)) => match e.status {
+            Status::Ok => format!(
+                "{} items",
+                file.as_ref().map_or(e.items.len(), |f| f.count)
+            ),
             Status::Forbidden => "forbidden".into(),
             Status::NotFound => "not found".into(),
             Status::Error => "error".into(),
@@ -111,12 +291,34 @@ fn finish(bar: &ProgressBar, entry: &Result<ResourceEntry, AuthError>) {
     bar.finish_with_message(msg);
 }
 
+/// Turns a finished sink into an ok entry (or an error entry if the spool failed).
+fn ok_entry(resource: Resource, path: String, sink: Sink) -> Outcome {
+    let n = sink.len();
+    match sink.finish() {
+        Ok((items, file)) => ((ResourceEntry::ok(path, items), file), n),
+        Err(message) => (
+            (
+                ResourceEntry {
+                    path,
+                    status: Status::Error,
+                    permission: None,
+                    message: Some(format!("{resource}: {message}")),
+                    items: Vec::new(),
+                },
+                None,
+            ),
+            0,
+        ),
+    }
+}
+
 async fn collect_one(
     client: &GraphClient,
     req: &Request,
+    mut sink: Sink,
     bar: &ProgressBar,
     method: AuthMethod,
-) -> Result<ResourceEntry, AuthError> {
+) -> Result<Outcome, AuthError> {
     let path = req.relative_url();
     let url = format!("{}{path}", client.base());
     let result = match req.shape {
@@ -124,34 +326,228 @@ async fn collect_one(
             .get_json(req.bucket, &url, req.consistency_eventual)
             .await
             .and_then(|v| match v {
-                Value::Object(_) => Ok(vec![v]),
+                Value::Object(_) => {
+                    sink.push(v);
+                    Ok(())
+                }
                 _ => Err(GraphError::Malformed("expected a JSON object".into())),
             }),
+        _ if plan::partition_property(req.resource).is_some() => {
+            collect_partitioned(client, req, &url, &mut sink, bar).await
+        }
         _ => {
-            let mut items: Vec<Value> = Vec::new();
             let mut pages = 0u64;
             client
                 .for_each_page(req.bucket, &url, req.consistency_eventual, |page| {
                     pages += 1;
-                    items.extend(page);
-                    bar.set_message(format!("{pages} pages, {} items", items.len()));
+                    for v in page {
+                        sink.push(v);
+                    }
+                    bar.set_message(format!("{pages} pages, {} items", sink.len()));
                 })
                 .await
-                .map(|()| items)
         }
     };
     match result {
-        Ok(items) => Ok(ResourceEntry::ok(path, items)),
+        Ok(()) => Ok(ok_entry(req.resource, path, sink)),
         Err(GraphError::Auth(e)) => Err(e),
-        Err(e) => Ok(failed_entry(
-            req.resource,
-            req.permission,
-            req.bucket,
-            path,
-            &e,
-            method,
+        Err(e) => Ok((
+            (
+                failed_entry(req.resource, req.permission, req.bucket, path, &e, method),
+                None,
+            ),
+            0,
         )),
     }
+}
+
+/// Percent-encodes a query value (everything but RFC 3986 unreserved characters).
+fn encode_query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An OData string literal: single-quoted, quotes doubled.
+fn odata_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The `$filter`s of a partitioned read: ranges of `property` cut at `bounds` (sorted,
+/// distinct) with `le` / `ge`, so every non-null value falls in at least one range whatever
+/// the collation, plus `eq null`. A value equal to a bound is in two ranges; the caller
+/// de-duplicates those by id.
+pub fn partition_filters(property: &str, bounds: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(bounds.len() + 2);
+    let Some(first) = bounds.first() else {
+        return out;
+    };
+    out.push(format!("{property} le {}", odata_literal(first)));
+    for w in bounds.windows(2) {
+        out.push(format!(
+            "{property} ge {} and {property} le {}",
+            odata_literal(&w[0]),
+            odata_literal(&w[1])
+        ));
+    }
+    if let Some(last) = bounds.last() {
+        out.push(format!("{property} ge {}", odata_literal(last)));
+    }
+    out.push(format!("{property} eq null"));
+    out
+}
+
+/// `parts - 1` cut points from a sample of values: its quantiles, lowercased and distinct.
+pub fn partition_bounds(sample: &[String], parts: usize) -> Vec<String> {
+    let mut v: Vec<String> = sample
+        .iter()
+        .map(|s| s.to_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    v.sort();
+    v.dedup();
+    if v.len() < 2 || parts < 2 {
+        return Vec::new();
+    }
+    let mut bounds: Vec<String> = (1..parts).map(|j| v[j * v.len() / parts].clone()).collect();
+    bounds.dedup();
+    bounds
+}
+
+/// Partitioned paging for a large directory collection whose nextLinks form one long chain
+/// (Entra devices: `$expand` caps a page at 100): read the first page and `$count` together;
+/// if the collection is large, cut it into ranges of its partition property at the quantiles
+/// of the first page's values and page through the ranges side by side. Any failure of the
+/// ranges (a Graph that refuses the `$filter`) falls back to the plain nextLink chain.
+async fn collect_partitioned(
+    client: &GraphClient,
+    req: &Request,
+    url: &str,
+    sink: &mut Sink,
+    bar: &ProgressBar,
+) -> Result<(), GraphError> {
+    let Some(property) = plan::partition_property(req.resource) else {
+        return Err(GraphError::Malformed("no partition property".into()));
+    };
+    let count_url = format!(
+        "{}/{}{}/$count",
+        client.base(),
+        req.version.segment(),
+        req.path
+    );
+    let (first, count) = futures_util::future::join(
+        client.get_json(req.bucket, url, req.consistency_eventual),
+        client.get_json(req.bucket, &count_url, true),
+    )
+    .await;
+    let first = first?;
+    let items = first
+        .get("value")
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| GraphError::Malformed("not a Graph collection page".into()))?;
+    let next = first
+        .get("@odata.nextLink")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let total = match count {
+        Ok(v) => v
+            .as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())),
+        Err(GraphError::Auth(e)) => return Err(GraphError::Auth(e)),
+        Err(_) => None,
+    };
+    let page = req.top.unwrap_or(100).max(1) as u64;
+    let parts = total.map_or(1, |n| {
+        (n.div_ceil(page) / plan::PAGES_PER_PARTITION).min(plan::MAX_PARTITIONS as u64) as usize
+    });
+    let sample: Vec<String> = items
+        .iter()
+        .filter_map(|v| v.get(property).and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
+    let bounds = partition_bounds(&sample, parts);
+    let Some(next) = next.filter(|_| !bounds.is_empty()) else {
+        // Small (or unpartitionable): the plain chain, keeping the first page.
+        for v in items {
+            sink.push(v);
+        }
+        if let Some(next) = first.get("@odata.nextLink").and_then(Value::as_str) {
+            client
+                .for_each_page(req.bucket, next, req.consistency_eventual, |p| {
+                    for v in p {
+                        sink.push(v);
+                    }
+                    bar.set_message(format!("{} items", sink.len()));
+                })
+                .await?;
+        }
+        return Ok(());
+    };
+    drop(items);
+    let filters = partition_filters(property, &bounds);
+    let shared = std::cell::RefCell::new((&mut *sink, HashSet::<String>::new()));
+    let bounds_ref = &bounds;
+    let shared_ref = &shared;
+    let runs = filters.iter().map(|f| {
+        let part_url = format!("{url}&$filter={}", encode_query_value(f));
+        async move {
+            client
+                .for_each_page(req.bucket, &part_url, req.consistency_eventual, |p| {
+                    let mut guard = shared_ref.borrow_mut();
+                    let (sink, seen) = &mut *guard;
+                    for v in p {
+                        let on_bound = v
+                            .get(property)
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| bounds_ref.contains(&n.to_lowercase()));
+                        if on_bound {
+                            let id = v.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+                            if !seen.insert(id) {
+                                continue;
+                            }
+                        }
+                        sink.push(v);
+                    }
+                    bar.set_message(format!("{} ranges, {} items", bounds_ref.len() + 2, sink.len()));
+                })
+                .await
+        }
+    });
+    let results = join_all(runs).await;
+    drop(shared);
+    let mut failure = None;
+    for r in results {
+        match r {
+            Ok(()) => {}
+            Err(GraphError::Auth(e)) => return Err(GraphError::Auth(e)),
+            Err(e) => failure = Some(e),
+        }
+    }
+    if failure.is_some() {
+        // Fall back to the plain chain from the first page.
+        sink.reset();
+        let mut pages = 0u64;
+        return client
+            .for_each_page(req.bucket, url, req.consistency_eventual, |p| {
+                pages += 1;
+                for v in p {
+                    sink.push(v);
+                }
+                bar.set_message(format!("{pages} pages, {} items", sink.len()));
+            })
+            .await
+            .map(|()| {
+                let _ = &next;
+            });
+    }
+    Ok(())
 }
 
 /// The entry for a resource that could not be read.
@@ -271,13 +667,42 @@ fn member_ref(v: Value) -> Value {
     Value::Object(out)
 }
 
+/// How one group's read ended.
+enum GroupRead {
+    Item {
+        id: Value,
+        name: Value,
+        members: Sink,
+    },
+    Forbidden(String),
+    Failed(String),
+}
+
 async fn collect_group_members(
     client: &GraphClient,
     groups: &[String],
+    mut sink: Sink,
+    spool: Option<&Path>,
     bar: &ProgressBar,
-) -> Result<ResourceEntry, AuthError> {
+) -> Result<Outcome, AuthError> {
     let req = plan::request(Resource::GroupMembers);
     let path = format!("/v1.0/$batch: {}", plan::GROUP_MEMBER_REQUESTS);
+    let failed_outcome = |e: &GraphError| {
+        (
+            (
+                failed_entry(
+                    Resource::GroupMembers,
+                    req.permission,
+                    req.bucket,
+                    path.clone(),
+                    e,
+                    AuthMethod::Auto,
+                ),
+                None,
+            ),
+            0,
+        )
+    };
     let mut batch: Vec<BatchGet> = Vec::with_capacity(groups.len() * 2);
     for (i, g) in groups.iter().enumerate() {
         let [group_url, members_url] = plan::group_member_requests(g);
@@ -290,112 +715,140 @@ async fn collect_group_members(
         match client.batch(Bucket::Directory, ApiVersion::V1, batch).await {
             Ok(a) => a,
             Err(GraphError::Auth(e)) => return Err(e),
-            Err(e) => {
-                return Ok(failed_entry(
-                    Resource::GroupMembers,
-                    req.permission,
-                    req.bucket,
-                    path,
-                    &e,
-                    AuthMethod::Auto,
-                ))
-            }
+            Err(e) => return Ok(failed_outcome(&e)),
         }
     };
-    let mut items: Vec<Value> = Vec::new();
+    let done = std::cell::Cell::new(0usize);
+    // Every group's further pages at once (each group is its own nextLink chain).
+    let reads = groups.iter().enumerate().map(|(i, g)| {
+        let group = answers.get(&format!("g{i}"));
+        let members = answers.get(&format!("m{i}"));
+        let done = &done;
+        async move {
+            let (Some(group), Some(members)) = (group, members) else {
+                return Ok(GroupRead::Failed(format!("{g} (no answer in the $batch)")));
+            };
+            if group.status == 404 || members.status == 404 {
+                // A deleted group still referenced by an assignment: it reaches nobody.
+                return Ok(GroupRead::Item {
+                    id: json!(g),
+                    name: Value::Null,
+                    members: Sink::Memory(Vec::new()),
+                });
+            }
+            if let Some(r) = [group, members].into_iter().find(|r| !r.is_success()) {
+                return Ok(if matches!(r.status, 401 | 403) {
+                    GroupRead::Forbidden(g.clone())
+                } else {
+                    GroupRead::Failed(format!("{g} ({})", r.error()))
+                });
+            }
+            let Some(first) = members.body.get("value").and_then(Value::as_array) else {
+                return Ok(GroupRead::Failed(format!(
+                    "{g} (malformed transitiveMembers page)"
+                )));
+            };
+            let mut list = Sink::new(spool, &format!("group-{i}"));
+            for v in first {
+                list.push(member_ref(v.clone()));
+            }
+            if let Some(next) = members.body.get("@odata.nextLink").and_then(Value::as_str) {
+                let r = client
+                    .for_each_page(Bucket::Directory, next, false, |page| {
+                        for v in page {
+                            list.push(member_ref(v));
+                        }
+                    })
+                    .await;
+                match r {
+                    Ok(()) => {}
+                    Err(GraphError::Auth(e)) => return Err(e),
+                    Err(e) if matches!(e.status(), Some(401 | 403)) => {
+                        return Ok(GroupRead::Forbidden(g.clone()))
+                    }
+                    Err(e) => return Ok(GroupRead::Failed(format!("{g} ({e})"))),
+                }
+            }
+            done.set(done.get() + 1);
+            bar.set_message(format!("{} of {} groups", done.get(), groups.len()));
+            Ok(GroupRead::Item {
+                id: group.body.get("id").cloned().unwrap_or_else(|| json!(g)),
+                name: group
+                    .body
+                    .get("displayName")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+                members: list,
+            })
+        }
+    });
+    let results = join_all(reads).await;
+    let mut read = 0usize;
     let mut forbidden: Vec<String> = Vec::new();
     let mut failed: Vec<String> = Vec::new();
-    for (i, g) in groups.iter().enumerate() {
-        let (Some(group), Some(members)) =
-            (answers.get(&format!("g{i}")), answers.get(&format!("m{i}")))
-        else {
-            failed.push(format!("{g} (no answer in the $batch)"));
-            continue;
-        };
-        if group.status == 404 || members.status == 404 {
-            // A deleted group still referenced by an assignment: it reaches nobody.
-            items.push(json!({"id": g, "displayName": null, "members": []}));
-            continue;
-        }
-        let bad = [group, members].into_iter().find(|r| !r.is_success());
-        if let Some(r) = bad {
-            if matches!(r.status, 401 | 403) {
-                forbidden.push(g.clone());
-            } else {
-                failed.push(format!("{g} ({})", r.error()));
-            }
-            continue;
-        }
-        let mut list: Vec<Value> = members
-            .body
-            .get("value")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .map(member_ref)
-            .collect();
-        if members
-            .body
-            .get("value")
-            .and_then(Value::as_array)
-            .is_none()
-        {
-            failed.push(format!("{g} (malformed transitiveMembers page)"));
-            continue;
-        }
-        if let Some(next) = members.body.get("@odata.nextLink").and_then(Value::as_str) {
-            let mut more: Vec<Value> = Vec::new();
-            let r = client
-                .for_each_page(Bucket::Directory, next, false, |page| {
-                    more.extend(page.into_iter().map(member_ref))
-                })
-                .await;
-            match r {
-                Ok(()) => list.extend(more),
-                Err(GraphError::Auth(e)) => return Err(e),
-                Err(e) if matches!(e.status(), Some(401 | 403)) => {
-                    forbidden.push(g.clone());
-                    continue;
-                }
-                Err(e) => {
-                    failed.push(format!("{g} ({e})"));
-                    continue;
+    for r in results {
+        match r? {
+            GroupRead::Item { id, name, members } => {
+                read += 1;
+                match members.finish() {
+                    Ok((items, None)) => {
+                        sink.push(json!({"id": id, "displayName": name, "members": items}))
+                    }
+                    Ok((_, Some(file))) => {
+                        // Spooled memberships are spliced into the group item on disk.
+                        if let Err(e) = splice_group(&mut sink, &id, &name, &file) {
+                            failed.push(format!("{} ({e})", id.as_str().unwrap_or("")));
+                            read -= 1;
+                        }
+                        let _ = std::fs::remove_file(&file.path);
+                    }
+                    Err(e) => {
+                        failed.push(format!("{} ({e})", id.as_str().unwrap_or("")));
+                        read -= 1;
+                    }
                 }
             }
+            GroupRead::Forbidden(g) => forbidden.push(g),
+            GroupRead::Failed(f) => failed.push(f),
         }
-        items.push(json!({
-            "id": group.body.get("id").cloned().unwrap_or_else(|| json!(g)),
-            "displayName": group.body.get("displayName").cloned().unwrap_or(Value::Null),
-            "members": list,
-        }));
-        bar.set_message(format!("{} of {} groups", items.len(), groups.len()));
     }
-    if !groups.is_empty() && items.is_empty() && !forbidden.is_empty() && failed.is_empty() {
-        return Ok(ResourceEntry {
-            path,
-            status: Status::Forbidden,
-            permission: Some(req.permission.to_string()),
-            message: Some(format!(
-                "access denied to the members of every targeted group; grant {}",
-                req.permission
-            )),
-            items: Vec::new(),
-        });
+    if !groups.is_empty() && read == 0 && !forbidden.is_empty() && failed.is_empty() {
+        return Ok((
+            (
+                ResourceEntry {
+                    path,
+                    status: Status::Forbidden,
+                    permission: Some(req.permission.to_string()),
+                    message: Some(format!(
+                        "access denied to the members of every targeted group; grant {}",
+                        req.permission
+                    )),
+                    items: Vec::new(),
+                },
+                None,
+            ),
+            0,
+        ));
     }
-    if !groups.is_empty() && items.is_empty() && !failed.is_empty() {
-        return Ok(ResourceEntry {
-            path,
-            status: Status::Error,
-            permission: None,
-            message: Some(format!(
-                "groupMembers: no group could be read: {}",
-                failed.join("; ")
-            )),
-            items: Vec::new(),
-        });
+    if !groups.is_empty() && read == 0 && !failed.is_empty() {
+        return Ok((
+            (
+                ResourceEntry {
+                    path,
+                    status: Status::Error,
+                    permission: None,
+                    message: Some(format!(
+                        "groupMembers: no group could be read: {}",
+                        failed.join("; ")
+                    )),
+                    items: Vec::new(),
+                },
+                None,
+            ),
+            0,
+        ));
     }
-    let mut entry = ResourceEntry::ok(path, items);
+    let ((mut entry, file), n) = ok_entry(Resource::GroupMembers, path, sink);
     let mut notes: Vec<String> = Vec::new();
     if !forbidden.is_empty() {
         notes.push(format!(
@@ -412,10 +865,97 @@ async fn collect_group_members(
             failed.join("; ")
         ));
     }
-    if !notes.is_empty() {
+    if !notes.is_empty() && entry.status == Status::Ok {
         entry.message = Some(notes.join("; "));
     }
-    Ok(entry)
+    Ok(((entry, file), n))
+}
+
+/// Appends `{"id", "displayName", "members": [<spooled members>]}` to a spooled sink.
+fn splice_group(sink: &mut Sink, id: &Value, name: &Value, members: &Spooled) -> std::io::Result<()> {
+    let Sink::File { w, count, .. } = sink else {
+        return Err(std::io::Error::other("not a spool"));
+    };
+    if *count > 0 {
+        w.write_all(b",\n")?;
+    }
+    write!(
+        w,
+        "{{\"id\":{},\"displayName\":{},\"members\":[",
+        serde_json::to_string(id).map_err(std::io::Error::other)?,
+        serde_json::to_string(name).map_err(std::io::Error::other)?
+    )?;
+    let mut f = File::open(&members.path)?;
+    std::io::copy(&mut f, w)?;
+    w.write_all(b"]}")?;
+    *count += 1;
+    Ok(())
+}
+
+/// Writes a collection as a snapshot file, atomically, streaming spooled items from disk.
+pub fn write_snapshot(path: &Path, c: &Collected) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+    let s = &c.snapshot;
+    let js = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into());
+    writeln!(w, "{{")?;
+    writeln!(w, "  \"schema\": {},", js(&s.schema))?;
+    writeln!(w, "  \"version\": {},", s.version)?;
+    writeln!(
+        w,
+        "  \"tenant\": {{\"id\": {}, \"name\": {}}},",
+        js(&s.tenant.id),
+        js(&s.tenant.name)
+    )?;
+    writeln!(w, "  \"cloud\": {},", js(&s.cloud))?;
+    writeln!(w, "  \"collected_at\": {},", js(&s.collected_at))?;
+    writeln!(w, "  \"tool_version\": {},", js(&s.tool_version))?;
+    writeln!(w, "  \"resources\": {{")?;
+    let n = s.resources.len();
+    for (i, (key, e)) in s.resources.iter().enumerate() {
+        writeln!(w, "    {}: {{", js(key))?;
+        writeln!(w, "      \"path\": {},", js(&e.path))?;
+        let status = serde_json::to_string(&e.status).map_err(std::io::Error::other)?;
+        writeln!(w, "      \"status\": {status},")?;
+        if let Some(p) = &e.permission {
+            writeln!(w, "      \"permission\": {},", js(p))?;
+        }
+        if let Some(m) = &e.message {
+            writeln!(w, "      \"message\": {},", js(m))?;
+        }
+        write!(w, "      \"items\": [")?;
+        match c.spooled.get(key) {
+            Some(f) if f.count > 0 => {
+                writeln!(w)?;
+                let mut file = File::open(&f.path)?;
+                std::io::copy(&mut file, &mut w)?;
+                write!(w, "\n      ")?;
+            }
+            Some(_) => {}
+            None => {
+                for (k, item) in e.items.iter().enumerate() {
+                    w.write_all(if k == 0 { b"\n" } else { b",\n" })?;
+                    serde_json::to_writer(&mut w, item).map_err(std::io::Error::other)?;
+                }
+                if !e.items.is_empty() {
+                    write!(w, "\n      ")?;
+                }
+            }
+        }
+        writeln!(w, "]")?;
+        writeln!(w, "    }}{}", if i + 1 < n { "," } else { "" })?;
+    }
+    writeln!(w, "  }}")?;
+    writeln!(w, "}}")?;
+    w.flush()?;
+    drop(w);
+    tmp.as_file().sync_all().ok();
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn tenant_info(resources: &BTreeMap<String, ResourceEntry>, fallback: Option<&str>) -> TenantInfo {

@@ -317,6 +317,24 @@ pub fn group_member_requests(group_id: &str) -> [String; 2] {
 pub const GROUP_MEMBER_REQUESTS: &str =
     "/groups/{id}?$select=id,displayName and /groups/{id}/transitiveMembers?$select=id&$top=999";
 
+/// Partitioned paging (see `collect.rs`): resources whose nextLink chain is long enough to
+/// set the collection's wall time, and the property whose `ge`/`le` ranges split them. Entra
+/// devices qualify: `$expand=registeredOwners` caps their pages at 100, so a 220k-device
+/// tenant is a chain of 2,200 pages. Graph supports `ge`, `le` and `eq null` on a device's
+/// `displayName` without advanced-query headers.
+pub fn partition_property(resource: Resource) -> Option<&'static str> {
+    match resource {
+        Resource::Devices => Some("displayName"),
+        _ => None,
+    }
+}
+
+/// A partition is worth its extra requests (one partial last page each, plus `$count` and the
+/// sample page) when each covers at least this many pages: the overhead stays under 5%.
+pub const PAGES_PER_PARTITION: u64 = 20;
+/// At most this many ranges (plus `eq null`) in flight for one resource.
+pub const MAX_PARTITIONS: usize = 16;
+
 /// The plan row of a resource.
 pub fn request(resource: Resource) -> &'static Request {
     PLAN.iter()
