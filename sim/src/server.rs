@@ -504,6 +504,16 @@ fn get(st: &State, target: &str, eventual: bool) -> Answer {
         };
     }
     let expand = query.expand.clone().unwrap_or_default();
+    // Expanded navigation properties come back whatever `$select` says.
+    let keep: Option<Vec<String>> = query.select.clone().map(|mut f| {
+        f.extend(
+            expandable(&src)
+                .iter()
+                .filter(|e| expand.contains(**e))
+                .map(|e| e.to_string()),
+        );
+        f
+    });
     let strip = |mut v: Value| {
         if let Value::Object(m) = &mut v {
             for f in expandable(&src) {
@@ -512,7 +522,7 @@ fn get(st: &State, target: &str, eventual: bool) -> Answer {
                 }
             }
         }
-        select(v, query.select.as_deref())
+        select(v, keep.as_deref())
     };
     let directory = family == Family::Directory;
     let (default_page, max_page) = match (&src, directory) {
