@@ -85,6 +85,7 @@ pub fn collect_live_with(
         concurrency: args.concurrency as usize,
         ..RetryPolicy::default()
     };
+    crate::graph::collect::limit_malloc_arenas();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
