@@ -66,7 +66,12 @@ pub fn floor(t: &Tenant, lat: &Latency) -> Floor {
             "devices" => (t.len(Big::Devices), 100, false, true),
             "managedDevices" => (t.len(Big::ManagedDevices), 1000, true, true),
             "windowsAutopilotDeviceIdentities" => (t.len(Big::Autopilot), 1000, true, true),
-            _ => (t.small.get(key).map_or(0, Vec::len), usize::MAX, false, false),
+            _ => (
+                t.small.get(key).map_or(0, Vec::len),
+                usize::MAX,
+                false,
+                false,
+            ),
         };
         if big {
             let ps = pages(n, size);
@@ -97,10 +102,11 @@ pub fn floor(t: &Tenant, lat: &Latency) -> Floor {
         chains.push(("groupMembers".into(), first + batch + longest_rest));
     }
     let token = lat.token_ms * mean;
-    let (chain_of, longest) = chains
-        .iter()
-        .cloned()
-        .fold((String::new(), 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    let (chain_of, longest) =
+        chains
+            .iter()
+            .cloned()
+            .fold((String::new(), 0.0), |a, b| if b.1 > a.1 { b } else { a });
     let unpartitioned = chains
         .iter()
         .filter(|(k, _)| k != "devices")

@@ -164,9 +164,7 @@ impl TokenBucket {
 /// Resource units of a directory GET (learn.microsoft.com/graph/throttling-limits): a base cost
 /// per endpoint, −1 with `$select`, +1 with `$expand`, −1 with `$top` under 20, never below 1.
 pub fn resource_units(path: &str, select: bool, expand: bool, top: Option<usize>) -> u32 {
-    let tail = path
-        .trim_start_matches("/v1.0")
-        .trim_start_matches("/beta");
+    let tail = path.trim_start_matches("/v1.0").trim_start_matches("/beta");
     let base: i32 = if tail == "/users" {
         2
     } else if tail.ends_with("/transitiveMembers") {

@@ -253,7 +253,11 @@ async fn handle(st: Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>>
         .unwrap_or_default();
     let path = target.split('?').next().unwrap_or("").to_string();
     if method == hyper::Method::GET && path == "/_sim/stats" {
-        return reply(Answer::json(200, &st.stats.counts().to_json(), Call::Single));
+        return reply(Answer::json(
+            200,
+            &st.stats.counts().to_json(),
+            Call::Single,
+        ));
     }
     if method == hyper::Method::POST && path.ends_with("/oauth2/v2.0/token") {
         st.stats.token_requests.fetch_add(1, Relaxed);
@@ -281,25 +285,28 @@ async fn handle(st: Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>>
             "Access token is empty or invalid.",
         ));
     }
-    let answer = if method == hyper::Method::POST
-        && (path == "/v1.0/$batch" || path == "/beta/$batch")
-    {
-        let version = if path.starts_with("/beta") {
-            "/beta"
+    let answer =
+        if method == hyper::Method::POST && (path == "/v1.0/$batch" || path == "/beta/$batch") {
+            let version = if path.starts_with("/beta") {
+                "/beta"
+            } else {
+                "/v1.0"
+            };
+            st.stats.batches.fetch_add(1, Relaxed);
+            let (a, latency) = batch(&st, version, &body);
+            tokio::time::sleep(latency).await;
+            a
+        } else if method == hyper::Method::GET {
+            let a = get(&st, &target, eventual);
+            tokio::time::sleep(draw(&st, a.call)).await;
+            a
         } else {
-            "/v1.0"
+            Answer::error(
+                405,
+                "Request_BadRequest",
+                "The simulator serves GET and $batch only.",
+            )
         };
-        st.stats.batches.fetch_add(1, Relaxed);
-        let (a, latency) = batch(&st, version, &body);
-        tokio::time::sleep(latency).await;
-        a
-    } else if method == hyper::Method::GET {
-        let a = get(&st, &target, eventual);
-        tokio::time::sleep(draw(&st, a.call)).await;
-        a
-    } else {
-        Answer::error(405, "Request_BadRequest", "The simulator serves GET and $batch only.")
-    };
     st.stats.bytes.fetch_add(answer.body.len() as u64, Relaxed);
     reply(answer)
 }
@@ -359,14 +366,12 @@ fn parse_query(q: &str) -> Result<Query, Answer> {
                     })?;
                 continue;
             }
-            "$select" => {
-                out.select = Some(val.split(',').map(|s| s.trim().to_string()).collect())
-            }
+            "$select" => out.select = Some(val.split(',').map(|s| s.trim().to_string()).collect()),
             "$expand" => out.expand = Some(val),
             "$top" => {
-                let t: usize = val.parse().map_err(|_| {
-                    Answer::error(400, "Request_BadRequest", "Invalid $top value.")
-                })?;
+                let t: usize = val
+                    .parse()
+                    .map_err(|_| Answer::error(400, "Request_BadRequest", "Invalid $top value."))?;
                 out.top = Some(t);
             }
             "$filter" => out.filter = Some(val),
@@ -652,7 +657,11 @@ fn get(st: &State, target: &str, eventual: bool) -> Answer {
     let mut body = serde_json::Map::new();
     body.insert(
         "@odata.context".into(),
-        json!(format!("{}/{version}/$metadata#{}", st.base, path.rsplit('/').next().unwrap_or(""))),
+        json!(format!(
+            "{}/{version}/$metadata#{}",
+            st.base,
+            path.rsplit('/').next().unwrap_or("")
+        )),
     );
     if query.count && query.skip == 0 {
         if let Some(n) = total {
@@ -663,7 +672,10 @@ fn get(st: &State, target: &str, eventual: bool) -> Answer {
         let sep = if query.raw_rest.is_empty() { "" } else { "&" };
         body.insert(
             "@odata.nextLink".into(),
-            json!(format!("{}{path}?{}{sep}$skiptoken=sim{n:x}", st.base, query.raw_rest)),
+            json!(format!(
+                "{}{path}?{}{sep}$skiptoken=sim{n:x}",
+                st.base, query.raw_rest
+            )),
         );
     }
     body.insert("value".into(), Value::Array(items));
@@ -680,8 +692,15 @@ fn throttle(st: &State, family: Family, path: &str, q: &Query) -> Option<Answer>
     };
     if r503 < t.random_503 {
         st.stats.unavailable.fetch_add(1, Relaxed);
-        let mut a = Answer::error(503, "ServiceUnavailable", "The service is temporarily unavailable.");
-        a.headers.push(("Retry-After".into(), format!("{:.3}", (0.5 + r503 * 2.0) * scale)));
+        let mut a = Answer::error(
+            503,
+            "ServiceUnavailable",
+            "The service is temporarily unavailable.",
+        );
+        a.headers.push((
+            "Retry-After".into(),
+            format!("{:.3}", (0.5 + r503 * 2.0) * scale),
+        ));
         return Some(a);
     }
     let mut wait = None;
@@ -700,7 +719,9 @@ fn throttle(st: &State, family: Family, path: &str, q: &Query) -> Option<Answer>
         }
     }
     if wait.is_none() && r429 < t.random_429 {
-        wait = Some(Duration::from_secs_f64((1.0 + r429 * 4.0 / t.random_429.max(1e-9)).min(5.0) * scale));
+        wait = Some(Duration::from_secs_f64(
+            (1.0 + r429 * 4.0 / t.random_429.max(1e-9)).min(5.0) * scale,
+        ));
     }
     let w = wait?;
     st.stats.throttled.fetch_add(1, Relaxed);
@@ -718,7 +739,8 @@ fn throttle(st: &State, family: Family, path: &str, q: &Query) -> Option<Answer>
     };
     a.headers.push(("x-ms-throttle-scope".into(), scope.into()));
     if family == Family::Directory {
-        a.headers.push(("x-ms-resource-unit".into(), ru.to_string()));
+        a.headers
+            .push(("x-ms-resource-unit".into(), ru.to_string()));
     }
     Some(a)
 }
@@ -731,8 +753,9 @@ impl State {
 
 /// `$batch`: 1–20 GETs answered independently; latency is the slowest sub-request + overhead.
 fn batch(st: &State, version: &str, body: &[u8]) -> (Answer, Duration) {
-    let overhead =
-        Duration::from_secs_f64(st.cfg.latency.batch_overhead_ms * st.cfg.latency.time_scale / 1000.0);
+    let overhead = Duration::from_secs_f64(
+        st.cfg.latency.batch_overhead_ms * st.cfg.latency.time_scale / 1000.0,
+    );
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
         return (
             Answer::error(400, "BadRequest", "Invalid batch payload."),
@@ -827,7 +850,9 @@ pub fn parse_filter(s: &str) -> Result<Filter, String> {
             rest = &after[after.len() - r.len()..];
             continue;
         }
-        return Err(format!("Unsupported or invalid query filter clause near '{after}'."));
+        return Err(format!(
+            "Unsupported or invalid query filter clause near '{after}'."
+        ));
     }
     Ok(if terms.len() == 1 {
         terms.remove(0)
@@ -841,10 +866,7 @@ fn parse_term(s: &str) -> Result<(Filter, &str), String> {
     let lower = s.to_ascii_lowercase();
     if lower.starts_with("startswith(displayname,") {
         let (lit, rest) = literal(s["startswith(displayName,".len()..].trim_start())?;
-        let rest = rest
-            .trim_start()
-            .strip_prefix(')')
-            .ok_or("expected ')'")?;
+        let rest = rest.trim_start().strip_prefix(')').ok_or("expected ')'")?;
         return Ok((Filter::StartsWith(lit), rest));
     }
     let rest = lower

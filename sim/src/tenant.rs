@@ -78,14 +78,62 @@ const AAD_PREMIUM: &str = "41781fb2-bc02-4b7c-bd55-b576c07bb09d";
 const EXCHANGE_S_ENTERPRISE: &str = "efb87545-963c-4e0d-99df-69c6916d9eb0";
 
 const FIRST: &[&str] = &[
-    "adele", "alex", "allan", "bianca", "christie", "debra", "diego", "emily", "enrico", "grady",
-    "henrietta", "irvin", "isaiah", "johanna", "joni", "lee", "lidia", "lynne", "megan", "miriam",
-    "nestor", "patti", "pradeep", "raul", "sanne", "thijs", "wouter", "yara", "zeno", "fleur",
+    "adele",
+    "alex",
+    "allan",
+    "bianca",
+    "christie",
+    "debra",
+    "diego",
+    "emily",
+    "enrico",
+    "grady",
+    "henrietta",
+    "irvin",
+    "isaiah",
+    "johanna",
+    "joni",
+    "lee",
+    "lidia",
+    "lynne",
+    "megan",
+    "miriam",
+    "nestor",
+    "patti",
+    "pradeep",
+    "raul",
+    "sanne",
+    "thijs",
+    "wouter",
+    "yara",
+    "zeno",
+    "fleur",
 ];
 const LAST: &[&str] = &[
-    "vance", "wilber", "beck", "pollard", "cline", "berger", "zbinden", "braun", "bogdanovic",
-    "archie", "cermak", "mueller", "jansen", "lamb", "sherman", "gu", "holloway", "cox", "bowen",
-    "hagen", "sullivan", "fernandez", "gupta", "ruiz",
+    "vance",
+    "wilber",
+    "beck",
+    "pollard",
+    "cline",
+    "berger",
+    "zbinden",
+    "braun",
+    "bogdanovic",
+    "archie",
+    "cermak",
+    "mueller",
+    "jansen",
+    "lamb",
+    "sherman",
+    "gu",
+    "holloway",
+    "cox",
+    "bowen",
+    "hagen",
+    "sullivan",
+    "fernandez",
+    "gupta",
+    "ruiz",
 ];
 const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -239,7 +287,7 @@ impl Tenant {
 
     fn user(&self, i: usize) -> Value {
         let (f, l, upn) = self.upn(i);
-        let synced = i % 3 == 0;
+        let synced = i.is_multiple_of(3);
         let guest = is_guest(i);
         let mut plans = vec![plan(EXCHANGE_S_ENTERPRISE, "Enabled")];
         if i % 37 != 4 {
@@ -281,8 +329,7 @@ impl Tenant {
         if self.sizes.users == 0 {
             return 0;
         }
-        (j as u128 * self.sizes.users as u128 / self.sizes.managed_devices.max(1) as u128)
-            as usize
+        (j as u128 * self.sizes.users as u128 / self.sizes.managed_devices.max(1) as u128) as usize
     }
 
     /// The display name of Entra device `k`: what `$filter` ranges compare.
@@ -305,7 +352,15 @@ impl Tenant {
         s
     }
 
-    fn os(j: usize) -> (&'static str, &'static str, &'static str, &'static str, &'static str) {
+    fn os(
+        j: usize,
+    ) -> (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ) {
         match j % 6 {
             0..=2 => (
                 "Windows",
@@ -348,7 +403,7 @@ impl Tenant {
             "managedDeviceName": format!("{}_{}", upn.split('@').next().unwrap_or_default(), os), "partnerReportedThreatState": "unknown",
             "requireUserEnrollmentApproval": null, "complianceGracePeriodExpirationDateTime": "9999-12-31T23:59:59Z",
             "androidSecurityPatchLevel": "", "physicalMemoryInBytes": 0, "deviceCategoryDisplayName": "Unknown",
-            "notes": null, "enrollmentProfileName": null, "autopilotEnrolled": os == "Windows" && j % 3 == 0,
+            "notes": null, "enrollmentProfileName": null, "autopilotEnrolled": os == "Windows" && j.is_multiple_of(3),
         })
     }
 

@@ -94,7 +94,10 @@ async fn users_page_at_999_with_select_applied_and_top_capped() {
     // Without $top, a directory page holds 100; above 999 is a 400 as on Graph.
     let (_, v) = c.get("/v1.0/users").await;
     assert_eq!(v["value"].as_array().unwrap().len(), 100);
-    assert!(v["value"][0].get("givenName").is_some(), "no $select: every property");
+    assert!(
+        v["value"][0].get("givenName").is_some(),
+        "no $select: every property"
+    );
     let (s, v) = c.get("/v1.0/users?$top=1000").await;
     assert_eq!(s, 400);
     assert_eq!(v["error"]["code"], "Request_UnsupportedQuery");
@@ -149,7 +152,10 @@ async fn count_needs_consistency_level_and_filter_ranges_partition_devices_exact
         .get_with("/v1.0/users?$count=true&$select=id&$top=999", true)
         .await;
     assert_eq!(s, 200);
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["@odata.count"], 600);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["@odata.count"],
+        600
+    );
 
     // The collector's ranges, cut at a sample page's quantiles, cover every device.
     let base = "/v1.0/devices?$select=id,displayName&$expand=registeredOwners($select=id)&$top=100";
@@ -270,12 +276,18 @@ async fn batch_answers_each_sub_request_and_refuses_more_than_20() {
     let statuses: Vec<u64> = (0..4)
         .map(|i| by_id(&format!("m{i}"))["status"].as_u64().unwrap())
         .collect();
-    assert!(statuses.contains(&200) && statuses.contains(&429), "{statuses:?}");
+    assert!(
+        statuses.contains(&200) && statuses.contains(&429),
+        "{statuses:?}"
+    );
     let throttled = (0..4)
         .map(|i| by_id(&format!("m{i}")))
         .find(|r| r["status"] == 429)
         .unwrap();
-    assert!(throttled["headers"]["Retry-After"].as_str().unwrap().contains('.'));
+    assert!(throttled["headers"]["Retry-After"]
+        .as_str()
+        .unwrap()
+        .contains('.'));
     let n = sim.stats.counts();
     assert_eq!((n.batches, n.sub_requests), (2, 7));
     assert!(n.throttled >= 1);
@@ -287,7 +299,12 @@ async fn a_seed_gives_the_same_tenant_and_another_seed_another() {
     let b = Tenant::new(7, Sizes::per_user(300));
     let c = Tenant::new(8, Sizes::per_user(300));
     use intune_audit_sim::tenant::Big;
-    for big in [Big::Users, Big::Devices, Big::ManagedDevices, Big::Autopilot] {
+    for big in [
+        Big::Users,
+        Big::Devices,
+        Big::ManagedDevices,
+        Big::Autopilot,
+    ] {
         for i in [0, 1, 59, a.len(big) - 1] {
             assert_eq!(a.item(big, i), b.item(big, i));
         }

@@ -63,10 +63,7 @@ pub fn collect_live(args: &ConnectArgs) -> Result<Snapshot> {
 
 /// Signs in and reads every resource of the plan; with `spool`, the large collections go to
 /// files in that folder instead of memory.
-pub fn collect_live_with(
-    args: &ConnectArgs,
-    spool: Option<&std::path::Path>,
-) -> Result<Collected> {
+pub fn collect_live_with(args: &ConnectArgs, spool: Option<&std::path::Path>) -> Result<Collected> {
     let endpoints = Endpoints::new(
         args.cloud,
         args.graph_url.as_deref(),

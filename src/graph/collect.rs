@@ -131,12 +131,18 @@ impl Sink {
     fn push(&mut self, v: Value) {
         match self {
             Sink::Memory(items) => items.push(v),
-            Sink::File { w, count, error, .. } => {
+            Sink::File {
+                w, count, error, ..
+            } => {
                 if error.is_some() {
                     return;
                 }
-                let r = (if *count > 0 { w.write_all(b",\n") } else { Ok(()) })
-                    .and_then(|()| serde_json::to_writer(&mut *w, &v).map_err(std::io::Error::other));
+                let r = (if *count > 0 {
+                    w.write_all(b",\n")
+                } else {
+                    Ok(())
+                })
+                .and_then(|()| serde_json::to_writer(&mut *w, &v).map_err(std::io::Error::other));
                 match r {
                     Ok(()) => *count += 1,
                     Err(e) => *error = Some(e),
@@ -236,9 +242,8 @@ pub async fn collect_with(
     let sources = PLAN.iter().filter(|r| GROUP_SOURCES.contains(&r.resource));
     // The large collections page on while the group phase (which needs only the small
     // enrollment resources) runs beside them.
-    let (rest, (first, groups)) = futures_util::future::join(
-        join_all(independent.map(one)),
-        async {
+    let (rest, (first, groups)) =
+        futures_util::future::join(join_all(independent.map(one)), async {
             let first = join_all(sources.map(one)).await;
             let mut map: BTreeMap<String, ResourceEntry> = BTreeMap::new();
             for (resource, entry, _) in first.iter().flatten() {
@@ -253,13 +258,16 @@ pub async fn collect_with(
             let r = collect_group_members(client, &ids, sink, spool, &bar).await;
             finish(&bar, r.as_ref().map(|e| &e.0));
             (first, r)
-        },
-    )
-    .await;
+        })
+        .await;
     let mut resources: BTreeMap<String, ResourceEntry> = BTreeMap::new();
     let mut spooled: BTreeMap<String, Spooled> = BTreeMap::new();
     let group_entry = groups.map(|(e, n)| (Resource::GroupMembers, e, n));
-    for r in rest.into_iter().chain(first).chain(std::iter::once(group_entry)) {
+    for r in rest
+        .into_iter()
+        .chain(first)
+        .chain(std::iter::once(group_entry))
+    {
         let (resource, (entry, file), _) = r?;
         if let Some(f) = file {
             spooled.insert(resource.key().to_string(), f);
@@ -291,10 +299,7 @@ type Outcome = ((ResourceEntry, Option<Spooled>), usize);
 fn finish(bar: &ProgressBar, entry: Result<&(ResourceEntry, Option<Spooled>), &AuthError>) {
     let msg = match entry {
         Ok((e, file)) => match e.status {
-            Status::Ok => format!(
-                "{} items",
-                file.as_ref().map_or(e.items.len(), |f| f.count)
-            ),
+            Status::Ok => format!("{} items", file.as_ref().map_or(e.items.len(), |f| f.count)),
             Status::Forbidden => "forbidden".into(),
             Status::NotFound => "not found".into(),
             Status::Error => "error".into(),
@@ -486,7 +491,7 @@ async fn collect_partitioned(
         .map(str::to_string)
         .collect();
     let bounds = partition_bounds(&sample, parts);
-    let Some(next) = next.filter(|_| !bounds.is_empty()) else {
+    if next.is_none() || bounds.is_empty() {
         // Small (or unpartitionable): the plain chain, keeping the first page.
         for v in items {
             sink.push(v);
@@ -502,7 +507,7 @@ async fn collect_partitioned(
                 .await?;
         }
         return Ok(());
-    };
+    }
     drop(items);
     let filters = partition_filters(property, &bounds);
     let shared = std::cell::RefCell::new((&mut *sink, HashSet::<String>::new()));
@@ -521,14 +526,22 @@ async fn collect_partitioned(
                             .and_then(Value::as_str)
                             .is_some_and(|n| bounds_ref.contains(&n.to_lowercase()));
                         if on_bound {
-                            let id = v.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+                            let id = v
+                                .get("id")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string();
                             if !seen.insert(id) {
                                 continue;
                             }
                         }
                         sink.push(v);
                     }
-                    bar.set_message(format!("{} ranges, {} items", bounds_ref.len() + 2, sink.len()));
+                    bar.set_message(format!(
+                        "{} ranges, {} items",
+                        bounds_ref.len() + 2,
+                        sink.len()
+                    ));
                 })
                 .await
         }
@@ -555,10 +568,7 @@ async fn collect_partitioned(
                 }
                 bar.set_message(format!("{pages} pages, {} items", sink.len()));
             })
-            .await
-            .map(|()| {
-                let _ = &next;
-            });
+            .await;
     }
     Ok(())
 }
@@ -885,7 +895,12 @@ async fn collect_group_members(
 }
 
 /// Appends `{"id", "displayName", "members": [<spooled members>]}` to a spooled sink.
-fn splice_group(sink: &mut Sink, id: &Value, name: &Value, members: &Spooled) -> std::io::Result<()> {
+fn splice_group(
+    sink: &mut Sink,
+    id: &Value,
+    name: &Value,
+    members: &Spooled,
+) -> std::io::Result<()> {
     let Sink::File { w, count, .. } = sink else {
         return Err(std::io::Error::other("not a spool"));
     };

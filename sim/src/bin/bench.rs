@@ -77,7 +77,9 @@ fn args() -> Result<Args, String> {
             "--collector-arg" => a.extra.push(val()?),
             "--random-429" => a.random_429 = val()?.parse().map_err(|_| "bad --random-429")?,
             "--random-503" => a.random_503 = val()?.parse().map_err(|_| "bad --random-503")?,
-            "--budget-scale" => a.budget_scale = val()?.parse().map_err(|_| "bad --budget-scale")?,
+            "--budget-scale" => {
+                a.budget_scale = val()?.parse().map_err(|_| "bad --budget-scale")?
+            }
             "-h" | "--help" => {
                 println!("bench [--sizes 1k,10k,100k] [--no-naive] [--seed N] [--time-scale F] [--collector PATH] [--collector-arg ARG]... [--out-dir DIR] [--random-429 P] [--random-503 P] [--budget-scale F]");
                 std::process::exit(0);
@@ -217,7 +219,8 @@ async fn naive(base: &str, tenant: &str) -> Result<(Duration, u64), String> {
     drop(small);
     for g in groups {
         get(format!("{base}/v1.0/groups/{g}")).await?;
-        let members = page_all(format!("{base}/v1.0/groups/{g}/transitiveMembers?$top=100")).await?;
+        let members =
+            page_all(format!("{base}/v1.0/groups/{g}/transitiveMembers?$top=100")).await?;
         items_total += members.len() as u64;
     }
     Ok((start.elapsed(), items_total))
@@ -361,9 +364,10 @@ fn main() {
             let sim = Sim::start(cfg, 0).await.map_err(|e| e.to_string())?;
             let out = a.out_dir.join(format!("snapshot-{users}.json"));
             let log = a.out_dir.join(format!("collect-{users}.log"));
-            eprintln!("bench: {users} users: collecting with {} …", a.collector.display());
-            let collector = a.collector.clone();
-            let _ = collector;
+            eprintln!(
+                "bench: {users} users: collecting with {} …",
+                a.collector.display()
+            );
             let run = tokio::task::block_in_place(|| run_collector(&a, &sim, &out, &log))?;
             if run.exit != 0 {
                 return Err(format!(
@@ -381,7 +385,8 @@ fn main() {
             let load = t0.elapsed();
             // The checks on typed data, and the whole `audit` (typing the snapshot included).
             let t1 = Instant::now();
-            let typed = intune_audit_checks::Tenant::from_snapshot(&snap).map_err(|e| e.to_string())?;
+            let typed =
+                intune_audit_checks::Tenant::from_snapshot(&snap).map_err(|e| e.to_string())?;
             let typing = t1.elapsed();
             let t2 = Instant::now();
             let findings = intune_audit_checks::run_all(&typed, &Settings::default()).len();
@@ -395,13 +400,16 @@ fn main() {
                     (t.elapsed(), c.id())
                 })
                 .collect();
-            per.sort_by(|a, b| b.0.cmp(&a.0));
+            per.sort_by_key(|b| std::cmp::Reverse(b.0));
             let slowest: Vec<String> = per
                 .iter()
                 .take(3)
                 .map(|(d, id)| format!("{id} {:.0} ms", d.as_secs_f64() * 1000.0))
                 .collect();
-            eprintln!("bench: {users} users: slowest checks: {}", slowest.join(", "));
+            eprintln!(
+                "bench: {users} users: slowest checks: {}",
+                slowest.join(", ")
+            );
             drop(typed);
             let t3 = Instant::now();
             let report = intune_audit_checks::audit(&snap, &Settings::default(), "bench")

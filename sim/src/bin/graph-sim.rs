@@ -62,7 +62,10 @@ fn main() {
                 std::process::exit(2);
             }
         };
-        println!("graph-sim: {} (tenant {}, {users} users)", sim.base, sim.tenant_id);
+        println!(
+            "graph-sim: {} (tenant {}, {users} users)",
+            sim.base, sim.tenant_id
+        );
         let _ = tokio::signal::ctrl_c().await;
         println!("{}", sim.stats.counts().to_json());
     });
