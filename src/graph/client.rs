@@ -424,6 +424,10 @@ impl GraphClient {
                 let mut again: Vec<BatchGet> = Vec::new();
                 let mut wait: Option<Duration> = None;
                 let mut expired = false;
+                // Sub-requests that got their final answer this round: while some do, the
+                // batch is making progress under throttling and keeps its attempts (each such
+                // round settles at least one of at most 20, so this stays bounded).
+                let mut settled = 0usize;
                 for req in pending {
                     let Some((resp, retry_after)) = responses.get(&req.id) else {
                         return Err(GraphError::Malformed(format!(
@@ -443,6 +447,7 @@ impl GraphClient {
                         expired |= token_expired;
                         again.push(req);
                     } else {
+                        settled += usize::from(!throttled);
                         out.insert(req.id.clone(), resp.clone());
                     }
                 }
@@ -457,7 +462,7 @@ impl GraphClient {
                     self.stats.retries.fetch_add(1, Relaxed);
                     self.gate(bucket).pause(w);
                     tokio::time::sleep(w).await;
-                    retry += 1;
+                    retry = if settled > 0 { 0 } else { retry + 1 };
                 }
                 pending = again;
             }

@@ -1009,6 +1009,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn partition_ranges_cover_every_name_and_quote_literals() {
+        let sample: Vec<String> = [
+            "DESKTOP-9",
+            "desktop-1",
+            "LAPTOP-5",
+            "o'brien-pc",
+            "iPhone-2",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let bounds = partition_bounds(&sample, 3);
+        assert_eq!(bounds, vec!["desktop-9", "laptop-5"]);
+        let f = partition_filters("displayName", &bounds);
+        assert_eq!(
+            f,
+            vec![
+                "displayName le 'desktop-9'",
+                "displayName ge 'desktop-9' and displayName le 'laptop-5'",
+                "displayName ge 'laptop-5'",
+                "displayName eq null",
+            ]
+        );
+        assert_eq!(
+            partition_filters("displayName", &["o'brien".to_string()])[0],
+            "displayName le 'o''brien'"
+        );
+        assert!(partition_bounds(&sample, 1).is_empty());
+        assert_eq!(encode_query_value("a b'c&d"), "a%20b%27c%26d");
+    }
+
+    #[test]
     fn referenced_groups_skip_virtual_ids_and_dedupe() {
         let mut r = BTreeMap::new();
         r.insert(
