@@ -82,7 +82,6 @@ pub fn collect_live_with(args: &ConnectArgs, spool: Option<&std::path::Path>) ->
         concurrency: args.concurrency as usize,
         ..RetryPolicy::default()
     };
-    crate::graph::collect::limit_malloc_arenas();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

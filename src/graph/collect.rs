@@ -198,19 +198,6 @@ impl Sink {
     }
 }
 
-/// Limits glibc to one malloc arena. Measured on a 100k-user simulated tenant: page buffers
-/// (0.1–1 MB each) allocated and freed across the runtime's threads left the collector at a
-/// 221 MB peak RSS with glibc's default per-thread arenas, 28 MB with one; the collector is
-/// network-bound, so the lock contention of one arena costs nothing measurable. Call before
-/// any thread is started.
-pub fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator tunable; called before other threads exist.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
-}
-
 /// Reads the whole plan into memory. `Err` only when signing in fails.
 pub async fn collect(client: &GraphClient, opts: &CollectOptions) -> Result<Snapshot, AuthError> {
     Ok(collect_with(client, opts, None).await?.snapshot)

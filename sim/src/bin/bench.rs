@@ -18,7 +18,7 @@ use intune_audit_sim::floor::{floor, Floor};
 use intune_audit_sim::{Counts, Latency, Sim, SimConfig, Sizes, Tenant};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const CLIENT_ID: &str = "5b0d7c1e-8f3a-4d62-9e17-2c4a6b8d0f13";
@@ -97,10 +97,15 @@ struct Run {
     exit: i32,
 }
 
-/// Runs the collector as a child and reaps it with `wait4` for its own peak RSS.
-fn run_collector(a: &Args, sim: &Sim, out: &PathBuf, log: &PathBuf) -> Result<Run, String> {
-    let mut cmd = std::process::Command::new(&a.collector);
-    cmd.args(["collect", "--out"])
+/// Runs the collector through a fresh copy of this binary (`--measure-child`), which spawns it
+/// and reaps it with `wait4`. A direct child would inherit the benchmark's own peak RSS: Linux
+/// keeps `ru_maxrss` across exec, and the spawn starts as a copy of the (by then large) parent.
+fn run_collector(a: &Args, sim: &Sim, out: &Path, log: &Path) -> Result<Run, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--measure-child")
+        .arg(&a.collector)
+        .args(["collect", "--out"])
         .arg(out)
         .args(["--graph-url", &sim.base, "--login-url", &sim.base])
         .args(["--tenant", &sim.tenant_id, "--client-id", CLIENT_ID])
@@ -111,33 +116,65 @@ fn run_collector(a: &Args, sim: &Sim, out: &PathBuf, log: &PathBuf) -> Result<Ru
         }
     }
     cmd.env("AZURE_CLIENT_SECRET", "sim-client-secret-not-a-real-one");
-    let logf = std::fs::File::create(log).map_err(|e| e.to_string())?;
-    cmd.stdout(std::process::Stdio::null()).stderr(logf);
+    cmd.env("INTUNE_AUDIT_BENCH_LOG", log);
     let start = Instant::now();
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", a.collector.display()))?;
+    let output = cmd
+        .output()
+        .map_err(|e| format!("cannot start the measuring helper: {e}"))?;
+    let wall = start.elapsed();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.split_whitespace();
+    let max_rss_kb: i64 = parts.next().and_then(|v| v.parse().ok()).ok_or_else(|| {
+        format!(
+            "the measuring helper failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })?;
+    let exit: i32 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(-1);
+    Ok(Run {
+        wall,
+        counts: sim.stats.counts(),
+        max_rss_kb,
+        exit,
+    })
+}
+
+/// `bench --measure-child PROGRAM ARGS…`: runs PROGRAM (stderr to `$INTUNE_AUDIT_BENCH_LOG`),
+/// prints `<ru_maxrss in KiB> <exit code>`. Runs first thing in `main`, while this process is
+/// still small.
+fn measure_child(mut argv: Vec<String>) -> ! {
+    if argv.is_empty() {
+        std::process::exit(2);
+    }
+    let program = argv.remove(0);
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(argv).stdout(std::process::Stdio::null());
+    if let Some(log) = std::env::var_os("INTUNE_AUDIT_BENCH_LOG") {
+        if let Ok(f) = std::fs::File::create(log) {
+            cmd.stderr(f);
+        }
+    }
+    let Ok(child) = cmd.spawn() else {
+        eprintln!("cannot start the collector");
+        std::process::exit(2);
+    };
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: an all-zero rusage is a valid value for this plain C struct.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: pid is our own child, not yet reaped; both pointers are valid for the call.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = start.elapsed();
     if r != pid {
-        return Err("wait4 failed".into());
+        eprintln!("wait4 failed");
+        std::process::exit(2);
     }
     let exit = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {
         -1
     };
-    Ok(Run {
-        wall,
-        counts: sim.stats.counts(),
-        max_rss_kb: usage.ru_maxrss,
-        exit,
-    })
+    println!("{} {exit}", usage.ru_maxrss);
+    std::process::exit(0);
 }
 
 /// The naive collection: one request after another, `$top=100`, no `$select`.
@@ -307,6 +344,10 @@ fn print_row(r: &Row, scale: f64) {
 }
 
 fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("--measure-child") {
+        measure_child(argv[1..].to_vec());
+    }
     let a = match args() {
         Ok(a) => a,
         Err(e) => {
