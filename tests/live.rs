@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use tokio::io::AsyncWriteExt;
 
-/// The tenant the round trip serves. Point this at `examples/tenants/broken.json` once it exists.
+/// A small tenant for the protocol tests (few items, so paging is easy to count).
 const FIXTURE: &str = "tests/fixtures/live-tenant.json";
 const SECRET: &str = "S3cr3t~VALUE-that-must-never-be-printed";
 
@@ -202,6 +202,41 @@ async fn round_trip_collect_then_audit_gives_the_offline_findings() {
     assert_eq!(live.code, a.code, "{}", live.stderr);
     let fl: Value = serde_json::from_str(&live.stdout).unwrap();
     assert_eq!(fl["findings"], fa["findings"]);
+}
+
+/// The shipped sample tenant: collected from the stand-in and audited, it gives exactly the
+/// findings of the offline audit of the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trip_of_the_broken_sample_matches_its_offline_audit() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tenants/broken.json");
+    let sample = Snapshot::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut config = Config::new(sample.clone()).with_secret(SECRET);
+    config.page_size = 50;
+    let s = StandIn::start(config).await;
+    let (r, snap, out, _dir) = collect(&s, &[], &[("AZURE_CLIENT_SECRET", SECRET)]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_clean(&s);
+    let mut collected = snap.unwrap();
+    assert!(count(&s, "/v1.0/users") >= 320 / 50, "users were paged");
+    collected.collected_at = sample.collected_at.clone();
+    std::fs::write(&out, collected.to_json_pretty()).unwrap();
+    let audit = |file: &Path| {
+        let file = file.to_str().unwrap().to_string();
+        async move { run(&["audit", "--snapshot", &file, "--format", "json"], &[], None).await }
+    };
+    let (offline, live) = (audit(&path).await, audit(&out).await);
+    assert_eq!(offline.code, 1, "the broken sample fails the audit");
+    assert_eq!(live.code, offline.code, "{}", live.stderr);
+    let fo: Value = serde_json::from_str(&offline.stdout).unwrap();
+    let fl: Value = serde_json::from_str(&live.stdout).unwrap();
+    let problems = fo["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail" || f["status"] == "warn")
+        .count();
+    assert_eq!(problems, 26, "every check trips on the broken sample");
+    assert_eq!(fl["findings"], fo["findings"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
