@@ -222,7 +222,14 @@ async fn round_trip_of_the_broken_sample_matches_its_offline_audit() {
     std::fs::write(&out, collected.to_json_pretty()).unwrap();
     let audit = |file: &Path| {
         let file = file.to_str().unwrap().to_string();
-        async move { run(&["audit", "--snapshot", &file, "--format", "json"], &[], None).await }
+        async move {
+            run(
+                &["audit", "--snapshot", &file, "--format", "json"],
+                &[],
+                None,
+            )
+            .await
+        }
     };
     let (offline, live) = (audit(&path).await, audit(&out).await);
     assert_eq!(offline.code, 1, "the broken sample fails the audit");
