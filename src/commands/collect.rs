@@ -6,6 +6,7 @@ use crate::graph::client::GraphClient;
 use crate::graph::cloud::Endpoints;
 use crate::graph::collect::{collect, CollectOptions};
 use crate::graph::retry::RetryPolicy;
+use crate::graph::targeted::{collect_for, Subject};
 use crate::snapshot_io;
 use anyhow::{Context, Result};
 use intune_audit_checks::snapshot::Status;
@@ -49,6 +50,12 @@ pub fn summary(s: &Snapshot) -> String {
 
 /// Signs in and reads every resource of the plan.
 pub fn collect_live(args: &ConnectArgs) -> Result<Snapshot> {
+    collect_scoped(args, None)
+}
+
+/// Signs in and reads the whole plan, or with a subject only what diagnosing it needs (and
+/// says on stderr how many Graph requests that took).
+pub fn collect_scoped(args: &ConnectArgs, subject: Option<&Subject>) -> Result<Snapshot> {
     let endpoints = Endpoints::new(
         args.cloud,
         args.graph_url.as_deref(),
@@ -84,7 +91,18 @@ pub fn collect_live(args: &ConnectArgs) -> Result<Snapshot> {
         // Sign in first: a wrong secret is one clear error, not 14 forbidden resources.
         authenticator.token().await?;
         let client = GraphClient::new(&endpoints.graph, authenticator.clone(), policy)?;
-        let snapshot = collect(&client, &opts).await?;
+        let snapshot = match subject {
+            None => collect(&client, &opts).await?,
+            Some(subject) => {
+                let snapshot = collect_for(&client, &opts, subject).await?;
+                let requests = client
+                    .stats
+                    .requests
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                eprintln!("intune-audit: read {requests} Graph requests for this diagnosis");
+                snapshot
+            }
+        };
         Ok::<_, anyhow::Error>(snapshot)
     })
 }

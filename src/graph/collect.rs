@@ -111,7 +111,7 @@ fn finish(bar: &ProgressBar, entry: &Result<ResourceEntry, AuthError>) {
     bar.finish_with_message(msg);
 }
 
-async fn collect_one(
+pub(crate) async fn collect_one(
     client: &GraphClient,
     req: &Request,
     bar: &ProgressBar,
@@ -155,7 +155,7 @@ async fn collect_one(
 }
 
 /// The entry for a resource that could not be read.
-fn failed_entry(
+pub(crate) fn failed_entry(
     resource: Resource,
     permission: &str,
     bucket: Bucket,
@@ -418,7 +418,10 @@ async fn collect_group_members(
     Ok(entry)
 }
 
-fn tenant_info(resources: &BTreeMap<String, ResourceEntry>, fallback: Option<&str>) -> TenantInfo {
+pub(crate) fn tenant_info(
+    resources: &BTreeMap<String, ResourceEntry>,
+    fallback: Option<&str>,
+) -> TenantInfo {
     let org = resources
         .get(Resource::Organization.key())
         .filter(|e| e.status == Status::Ok)
