@@ -278,6 +278,32 @@ async fn throttling_and_unavailability_slow_the_run_down_without_failing_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_next_link_is_an_error_not_a_loop() {
+    let page = |next: &str| Step {
+        status: 200,
+        retry_after: None,
+        body: Some(format!(
+            r#"{{"value": [{{"id": "contoso.com", "isVerified": true}}], "@odata.nextLink": "{{base}}/v1.0/domains?$skiptoken={next}"}}"#
+        )),
+    };
+    // Page 1 → token a; page a → token b; page b → token a again.
+    let cfg = Config::new(fixture()).script("domains", vec![page("a"), page("b"), page("a")]);
+    let s = StandIn::start(cfg).await;
+    let (r, snap, _, _d) = collect(&s, &[], &[("AZURE_CLIENT_SECRET", SECRET)]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let snap = snap.unwrap();
+    let dom = snap.entry(Resource::Domains).unwrap();
+    assert_eq!(dom.status, Status::Error);
+    assert!(
+        dom.message.as_deref().unwrap().contains("nextLink"),
+        "{:?}",
+        dom.message
+    );
+    assert_eq!(count(&s, "/v1.0/domains"), 3, "stops at the first repeat");
+    assert_eq!(status(&snap, Resource::Users), Status::Ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_resource_failing_never_loses_the_others() {
     let cfg = Config::new(fixture())
         .always("managedDevices", Step::status(500))

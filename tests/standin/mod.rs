@@ -537,13 +537,12 @@ fn page_params(query: &str) -> (usize, Option<usize>, String) {
     (skip, top, base_query.join("&"))
 }
 
+/// The next scripted answer for `key`; `{base}` in a scripted body becomes the stand-in's URL.
 fn next_step(st: &mut State, key: &str) -> Option<Step> {
-    if let Some(q) = st.config.script.get_mut(key) {
-        if let Some(s) = q.pop_front() {
-            return Some(s);
-        }
-    }
-    st.config.always.get(key).cloned()
+    let scripted = st.config.script.get_mut(key).and_then(|q| q.pop_front());
+    let mut step = scripted.or_else(|| st.config.always.get(key).cloned())?;
+    step.body = step.body.map(|b| b.replace("{base}", &st.base));
+    Some(step)
 }
 
 fn step_answer(step: Step) -> (u16, String, Vec<(String, String)>) {
