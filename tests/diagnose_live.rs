@@ -6,7 +6,7 @@ mod standin;
 
 use intune_audit_checks::Snapshot;
 use serde_json::Value;
-use standin::{Config, StandIn, CLIENT_ID, TENANT};
+use standin::{run, Config, StandIn, CLIENT_ID, TENANT};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -16,21 +16,12 @@ fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tenants/broken.json")
 }
 
-async fn run(args: &[String]) -> (Option<i32>, Value, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"))
-        .args(args)
-        .env("AZURE_CLIENT_SECRET", SECRET)
-        .env_remove("AZURE_CLIENT_CERTIFICATE_PATH")
-        .env_remove("AZURE_FEDERATED_TOKEN_FILE")
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .env_remove("IDENTITY_ENDPOINT")
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("JSON from {args:?}: {stderr}"));
-    (out.status.code(), json, stderr)
+async fn run_json(args: &[String]) -> (Option<i32>, Value, String) {
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&argv, &[("AZURE_CLIENT_SECRET", SECRET)], None).await;
+    let json = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|_| panic!("JSON from {args:?}: {}", out.stderr));
+    (Some(out.code), json, out.stderr)
 }
 
 fn args(list: &[&str]) -> Vec<String> {
@@ -52,7 +43,8 @@ fn verdicts(d: &Value) -> BTreeMap<String, String> {
 
 /// The first affected user and Autopilot device of every failing check of the sample.
 async fn subjects(sample: &str) -> Vec<(&'static str, String)> {
-    let (_, report, _) = run(&args(&["audit", "--snapshot", sample, "--format", "json"])).await;
+    let (_, report, _) =
+        run_json(&args(&["audit", "--snapshot", sample, "--format", "json"])).await;
     let mut out: Vec<(&'static str, String)> = Vec::new();
     for f in report["findings"].as_array().unwrap() {
         for (kind, flag) in [("user", "--user"), ("autopilot_device", "--device")] {
@@ -119,11 +111,11 @@ async fn live_diagnosis_reads_little_and_agrees_with_the_offline_one() {
             "--format",
             "json",
         ]);
-        let (code_offline, d_offline, _) = run(&offline).await;
+        let (code_offline, d_offline, _) = run_json(&offline).await;
         let before = s.log(|l| l.requests.len());
         let mut live = args(&["diagnose", flag, id, "--format", "json"]);
         live.extend(live_flags.iter().cloned());
-        let (code_live, d_live, stderr) = run(&live).await;
+        let (code_live, d_live, stderr) = run_json(&live).await;
         let requests = s.log(|l| {
             l.requests[before..]
                 .iter()
@@ -167,24 +159,20 @@ async fn an_unknown_user_or_device_is_said_plainly() {
         ("--user", "nobody@contoso.com"),
         ("--device", "NO-SUCH-SERIAL"),
     ] {
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"))
-            .args([
-                "diagnose",
-                flag,
-                id,
-                "--graph-url",
-                &s.base,
-                "--login-url",
-                &s.base,
-            ])
-            .args(["--tenant", TENANT, "--client-id", CLIENT_ID])
-            .env("AZURE_CLIENT_SECRET", SECRET)
-            .output()
-            .await
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+        let argv = [
+            "diagnose",
+            flag,
+            id,
+            "--graph-url",
+            &s.base,
+            "--login-url",
+            &s.base,
+        ];
+        let mut argv = argv.to_vec();
+        argv.extend(["--tenant", TENANT, "--client-id", CLIENT_ID]);
+        let out = run(&argv, &[("AZURE_CLIENT_SECRET", SECRET)], None).await;
+        let (stdout, stderr) = (&out.stdout, &out.stderr);
+        assert_eq!(out.code, 2, "{stdout}{stderr}");
         assert!(
             stderr.contains("not found") || stderr.contains("no "),
             "{stderr}"

@@ -6,10 +6,9 @@ mod standin;
 use intune_audit_checks::snapshot::Status;
 use intune_audit_checks::{Resource, Snapshot};
 use serde_json::Value;
-use standin::{ClientAuth, Config, StandIn, Step, CLIENT_ID, TENANT};
+use standin::{run, ClientAuth, Config, Run, StandIn, Step, CLIENT_ID, TENANT};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use tokio::io::AsyncWriteExt;
 
 /// A small tenant for the protocol tests (few items, so paging is easy to count).
 const FIXTURE: &str = "tests/fixtures/live-tenant.json";
@@ -18,51 +17,6 @@ const SECRET: &str = "S3cr3t~VALUE-that-must-never-be-printed";
 fn fixture() -> Snapshot {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
     Snapshot::from_json(&std::fs::read_to_string(path).expect("fixture")).expect("fixture parses")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the binary with a clean credential environment plus `env`.
-async fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"));
-    cmd.args(args);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AZURE_")
-            || k.starts_with("ACTIONS_")
-            || k.starts_with("IDENTITY_")
-            || k == "MSI_ENDPOINT"
-        {
-            cmd.env_remove(k);
-        }
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("binary runs");
-    if let Some(text) = stdin {
-        let mut si = child.stdin.take().unwrap();
-        si.write_all(text.as_bytes()).await.unwrap();
-        drop(si);
-    }
-    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
-        .await
-        .expect("finishes within a minute")
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
 }
 
 fn conn(s: &StandIn) -> Vec<String> {

@@ -5,7 +5,7 @@
 mod standin;
 
 use intune_audit_checks::Snapshot;
-use standin::{Config, StandIn, CLIENT_ID, TENANT};
+use standin::{run, Config, StandIn, CLIENT_ID, TENANT};
 use std::path::{Path, PathBuf};
 
 const SECRET: &str = "read-only-test-secret";
@@ -18,30 +18,27 @@ async fn a_collection_sends_nothing_but_reads() {
         StandIn::start(Config::new(Snapshot::from_json(&text).unwrap()).with_secret(SECRET)).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s.json");
-    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"))
-        .args(["collect", "--out", out.to_str().unwrap()])
-        .args(["--graph-url", &s.base, "--login-url", &s.base])
-        .args([
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT_ID,
-            "--retry-base-ms",
-            "2",
-        ])
-        .env("AZURE_CLIENT_SECRET", SECRET)
-        .env_remove("AZURE_CLIENT_CERTIFICATE_PATH")
-        .env_remove("AZURE_FEDERATED_TOKEN_FILE")
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .env_remove("IDENTITY_ENDPOINT")
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    let out = out.to_str().unwrap();
+    let args = [
+        "collect",
+        "--out",
+        out,
+        "--graph-url",
+        &s.base,
+        "--login-url",
+        &s.base,
+    ];
+    let mut args = args.to_vec();
+    args.extend([
+        "--tenant",
+        TENANT,
+        "--client-id",
+        CLIENT_ID,
+        "--retry-base-ms",
+        "2",
+    ]);
+    let r = run(&args, &[("AZURE_CLIENT_SECRET", SECRET)], None).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let token_path = format!("/{TENANT}/oauth2/v2.0/token");
     let requests = s.log(|l| l.requests.clone());
     assert!(

@@ -84,9 +84,7 @@ pub async fn collect(client: &GraphClient, opts: &CollectOptions) -> Result<Snap
     resources.insert(Resource::GroupMembers.key().to_string(), entry);
 
     let tenant = tenant_info(&resources, opts.fallback_tenant.as_deref());
-    let collected_at = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into());
+    let collected_at = now_rfc3339();
     Ok(Snapshot {
         schema: SNAPSHOT_SCHEMA.into(),
         version: SNAPSHOT_VERSION,
@@ -96,6 +94,13 @@ pub async fn collect(client: &GraphClient, opts: &CollectOptions) -> Result<Snap
         tool_version: opts.tool_version.clone(),
         resources,
     })
+}
+
+/// The collection time, as the snapshot records it.
+pub(crate) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 fn finish(bar: &ProgressBar, entry: &Result<ResourceEntry, AuthError>) {

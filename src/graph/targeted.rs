@@ -17,7 +17,7 @@
 use crate::auth::AuthError;
 use crate::graph::client::{GraphClient, GraphError};
 use crate::graph::collect::{
-    collect_one, failed_entry, referenced_groups, tenant_info, CollectOptions,
+    collect_one, failed_entry, now_rfc3339, referenced_groups, tenant_info, CollectOptions,
 };
 use crate::graph::plan::{self, Bucket, Shape, PLAN};
 use futures_util::future::join_all;
@@ -296,9 +296,7 @@ pub async fn collect_for(
         .iter()
         .filter(|r| r.shape != Shape::GroupFanOut)
         .all(|r| resources.contains_key(r.resource.key())));
-    let collected_at = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into());
+    let collected_at = now_rfc3339();
     Ok(Snapshot {
         schema: SNAPSHOT_SCHEMA.into(),
         version: SNAPSHOT_VERSION,

@@ -16,7 +16,9 @@ use intune_audit_checks::snapshot::Status;
 use intune_audit_checks::{Resource, Snapshot};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
+use tokio::io::AsyncWriteExt;
 
 pub const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 pub const CLIENT_ID: &str = "22222222-3333-4444-5555-666666666666";
@@ -904,4 +906,50 @@ fn percent_decode(s: &str) -> String {
         .ok()
         .and_then(|u| u.query_pairs().next().map(|(_, v)| v.into_owned()))
         .unwrap_or_else(|| s.to_string())
+}
+
+/// The binary's exit code and output.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the binary with a clean credential environment plus `env`.
+pub async fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"));
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AZURE_")
+            || k.starts_with("ACTIONS_")
+            || k.starts_with("IDENTITY_")
+            || k == "MSI_ENDPOINT"
+        {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("binary runs");
+    if let Some(text) = stdin {
+        let mut si = child.stdin.take().unwrap();
+        si.write_all(text.as_bytes()).await.unwrap();
+        drop(si);
+    }
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("finishes within a minute")
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
 }
