@@ -198,3 +198,40 @@ fn the_cli_reads_thresholds_from_the_config_file() {
     assert_eq!(warn["status"], "warn");
     assert_eq!(warn["affected"][0]["id"], "u1");
 }
+
+#[test]
+fn the_sample_config_waives_the_kiosk_restriction_of_the_broken_sample() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = bin()
+        .current_dir(root)
+        .args([
+            "audit",
+            "--snapshot",
+            "examples/tenants/broken.json",
+            "--config",
+            "examples/intune-audit.toml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "other findings still fail");
+    assert!(
+        out.stderr.is_empty(),
+        "no expired or unused waiver: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "windows-mdm-platform-blocked")
+        .unwrap();
+    assert_eq!(
+        (f["status"].as_str(), f["waived"].as_bool()),
+        (Some("fail"), Some(true))
+    );
+    assert_eq!(r["waivers"][0]["state"], "applied");
+    assert_eq!(r["waivers"][0]["source"], "examples/intune-audit.toml:37");
+}
