@@ -263,3 +263,43 @@ fn the_checker_catches_renamed_flags_and_subcommands() {
     );
     assert_eq!(check(&ok[0]).as_deref(), Ok("diff"));
 }
+
+/// The fenced blocks of one language in Markdown text.
+fn fenced<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
+    let open = format!("```{lang}\n");
+    text.match_indices(&open)
+        .filter_map(|(i, _)| {
+            let body = &text[i + open.len()..];
+            body.find("```").map(|end| &body[..end])
+        })
+        .collect()
+}
+
+/// docs/reports.md and the README's reports section: the TOML examples are valid
+/// configurations and the shell examples use real subcommands and flags.
+#[test]
+fn documented_examples_are_real() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(root.join("docs/reports.md")).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let (_, section) = readme
+        .split_once("## Reports, configuration and drift\n")
+        .expect("README section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    for (name, text) in [("docs/reports.md", docs.as_str()), ("README.md", section)] {
+        let tomls = fenced(text, "toml");
+        assert!(!tomls.is_empty(), "{name}: a configuration example");
+        for t in tomls {
+            intune_audit::config::Config::parse(t, name)
+                .unwrap_or_else(|e| panic!("{name}: documented configuration is invalid: {e}"));
+        }
+        let mut n = 0;
+        for sh in fenced(text, "sh") {
+            for inv in invocations(sh) {
+                check(&inv).unwrap_or_else(|e| panic!("{name}: {e}"));
+                n += 1;
+            }
+        }
+        assert!(n >= 2, "{name}: {n} commands");
+    }
+}
