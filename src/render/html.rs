@@ -43,7 +43,7 @@ fn escape_html(text: &str) -> String {
 /// check descriptions and fixes are written with them). Unbalanced backticks stay as they are.
 fn code_spans(text: String) -> minijinja::Value {
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return minijinja::Value::from_safe_string(escape_html(&text));
     }
     let mut out = String::with_capacity(text.len() + 16);
