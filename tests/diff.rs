@@ -102,6 +102,10 @@ fn mdm_scope_all_to_some_group() {
     );
     let (code, d, _) = diff_docs(&old, &new, &[]);
     assert_eq!(
+        (d["schema"].as_str(), d["version"].as_u64()),
+        (Some("intune-audit/diff"), Some(1))
+    );
+    assert_eq!(
         settings(&d),
         ["MDM user scope: Microsoft Intune: applies to: All → Some (groups: Kiosk users (g-kiosk))"]
     );
@@ -530,4 +534,30 @@ fn bad_inputs_are_one_line_errors() {
     let (code, _, err) = diff_files(&good, &good, &["--config", "/nonexistent/c.toml"]);
     one_line_error(code, &err);
     assert!(err.contains("cannot read configuration"), "{err}");
+}
+
+#[test]
+fn mam_scope_none_to_all() {
+    let mam = |applies: &str| {
+        let mut p = mdm_policy(applies, &[]);
+        for k in ["termsOfUseUrl", "discoveryUrl", "complianceUrl"] {
+            p[k] = json!("");
+        }
+        p
+    };
+    let mut old = healthy_snapshot();
+    old["resources"]["mobileAppManagementPolicies"] =
+        json!({"path": "/test/mam", "status": "ok", "items": [mam("none")]});
+    let new = with(old.clone(), "mobileAppManagementPolicies", vec![mam("all")]);
+    let (code, d, _) = diff_docs(&old, &new, &["--fail-on", "info"]);
+    assert_eq!(
+        settings(&d),
+        ["MAM user scope: Microsoft Intune: applies to: None → All"]
+    );
+    assert_eq!(
+        changes(&d, "appeared"),
+        ["mam-user-scope-not-none pass→warn"]
+    );
+    assert_eq!(code, 1, "a new low finding fails at --fail-on info");
+    assert_eq!(diff_docs(&old, &new, &[]).0, 0, "but not at high");
 }

@@ -24,6 +24,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
+/// The `schema` of `diff --format json`.
+pub const DIFF_SCHEMA: &str = "intune-audit/diff";
+
 /// One setting that changed between the two snapshots.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SettingChange {
@@ -72,6 +75,10 @@ pub struct Side {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
+    /// `intune-audit/diff`.
+    pub schema: &'static str,
+    /// 1.
+    pub version: u32,
     pub old: Side,
     pub new: Side,
     /// `false` when comparing reports (settings are only in snapshots).
@@ -199,6 +206,8 @@ fn diff_snapshots(
 fn diff_reports(old: &Report, new: &Report, args: &DiffArgs) -> Diff {
     let (appeared, resolved, persisted, unevaluated) = finding_changes(old, new);
     Diff {
+        schema: DIFF_SCHEMA,
+        version: 1,
         old: side(&args.old, "report", &old.tenant.id, &old.collected_at),
         new: side(&args.new, "report", &new.tenant.id, &new.collected_at),
         settings_compared: false,
@@ -319,9 +328,13 @@ fn group_names(old: &Snapshot, new: &Snapshot) -> BTreeMap<String, String> {
                 names.insert(id.to_string(), name.to_string());
             }
         }
-        for p in items(s, Resource::MobileDeviceManagementPolicies)
-            .into_iter()
-            .flatten()
+        for p in [
+            Resource::MobileDeviceManagementPolicies,
+            Resource::MobileAppManagementPolicies,
+        ]
+        .into_iter()
+        .filter_map(|r| items(s, r))
+        .flatten()
         {
             for g in p
                 .get("includedGroups")
@@ -370,7 +383,20 @@ pub fn setting_changes(old: &Snapshot, new: &Snapshot) -> Vec<SettingChange> {
         groups: group_names(old, new),
         out: Vec::new(),
     };
-    mdm_scope(&mut cx, old, new);
+    user_scope(
+        &mut cx,
+        old,
+        new,
+        Resource::MobileDeviceManagementPolicies,
+        "MDM user scope",
+    );
+    user_scope(
+        &mut cx,
+        old,
+        new,
+        Resource::MobileAppManagementPolicies,
+        "MAM user scope",
+    );
     enrollment_configurations(&mut cx, old, new);
     registration_policy(&mut cx, old, new);
     by_id(
@@ -392,9 +418,10 @@ pub fn setting_changes(old: &Snapshot, new: &Snapshot) -> Vec<SettingChange> {
     cx.out
 }
 
-fn mdm_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot) {
+/// The Microsoft Intune entry of the MDM (or MAM) user scope policies.
+fn user_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot, resource: Resource, area: &str) {
     let intune = |s: &Snapshot| -> Option<Value> {
-        items(s, Resource::MobileDeviceManagementPolicies)?
+        items(s, resource)?
             .iter()
             .find(|p| {
                 str_of(p, "id").is_some_and(|id| {
@@ -403,10 +430,7 @@ fn mdm_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot) {
             })
             .cloned()
     };
-    let (Some(_), Some(_)) = (
-        items(old, Resource::MobileDeviceManagementPolicies),
-        items(new, Resource::MobileDeviceManagementPolicies),
-    ) else {
+    let (Some(_), Some(_)) = (items(old, resource), items(new, resource)) else {
         return;
     };
     let (a, b) = (intune(old), intune(new));
@@ -440,7 +464,7 @@ fn mdm_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot) {
         }
     };
     let (sa, sb) = (scope(cx, &a), scope(cx, &b));
-    cx.change("MDM user scope", "Microsoft Intune", "applies to", sa, sb);
+    cx.change(area, "Microsoft Intune", "applies to", sa, sb);
     for (key, label) in [
         ("termsOfUseUrl", "terms of use URL"),
         ("discoveryUrl", "discovery URL"),
@@ -453,13 +477,7 @@ fn mdm_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot) {
                 .unwrap_or("(empty)")
                 .to_string()
         };
-        cx.change(
-            "MDM user scope",
-            "Microsoft Intune",
-            label,
-            get(&a),
-            get(&b),
-        );
+        cx.change(area, "Microsoft Intune", label, get(&a), get(&b));
     }
 }
 
