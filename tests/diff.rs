@@ -384,6 +384,7 @@ fn two_json_reports_compare_findings_only() {
     // The table says why settings are missing.
     let out = bin().arg("diff").arg(&old).arg(&new).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("intune-audit diff — report "), "{text}");
     assert!(
         text.contains("Settings not compared: they are only in snapshots (report → report)."),
         "{text}"

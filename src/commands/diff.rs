@@ -780,14 +780,11 @@ fn by_id(
 
 fn header(diff: &Diff) -> String {
     format!(
-        "{} {} ({}) → {} ({})",
-        if diff.settings_compared {
-            "Snapshots"
-        } else {
-            "Reports"
-        },
+        "{} {} ({}) → {} {} ({})",
+        diff.old.kind,
         diff.old.path,
         diff.old.collected_at,
+        diff.new.kind,
         diff.new.path,
         diff.new.collected_at
     )
