@@ -181,7 +181,7 @@ pub struct ExplainArgs {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("subject").required(true).multiple(true).args(["user", "device", "error"])))]
 pub struct DiagnoseArgs {
-    /// Diagnose from this snapshot file.
+    /// Diagnose from this snapshot file (else read only what the question needs from Graph).
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
     /// The user: UPN (or on-premises UPN) or object id.
@@ -193,6 +193,8 @@ pub struct DiagnoseArgs {
     /// The error on the screen, in any spelling (0x801c0003, 80180014, OOBEIDPS).
     #[arg(long, value_name = "CODE")]
     pub error: Option<String>,
+    #[command(flatten)]
+    pub connect: crate::cli_connect::ConnectArgs,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }

@@ -6,63 +6,17 @@ mod standin;
 use intune_audit_checks::snapshot::Status;
 use intune_audit_checks::{Resource, Snapshot};
 use serde_json::Value;
-use standin::{ClientAuth, Config, StandIn, Step, CLIENT_ID, TENANT};
+use standin::{run, ClientAuth, Config, Run, StandIn, Step, CLIENT_ID, TENANT};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use tokio::io::AsyncWriteExt;
 
-/// The tenant the round trip serves. Point this at `examples/tenants/broken.json` once it exists.
+/// A small tenant for the protocol tests (few items, so paging is easy to count).
 const FIXTURE: &str = "tests/fixtures/live-tenant.json";
 const SECRET: &str = "S3cr3t~VALUE-that-must-never-be-printed";
 
 fn fixture() -> Snapshot {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
     Snapshot::from_json(&std::fs::read_to_string(path).expect("fixture")).expect("fixture parses")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the binary with a clean credential environment plus `env`.
-async fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"));
-    cmd.args(args);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AZURE_")
-            || k.starts_with("ACTIONS_")
-            || k.starts_with("IDENTITY_")
-            || k == "MSI_ENDPOINT"
-        {
-            cmd.env_remove(k);
-        }
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("binary runs");
-    if let Some(text) = stdin {
-        let mut si = child.stdin.take().unwrap();
-        si.write_all(text.as_bytes()).await.unwrap();
-        drop(si);
-    }
-    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
-        .await
-        .expect("finishes within a minute")
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
 }
 
 fn conn(s: &StandIn) -> Vec<String> {
@@ -204,6 +158,48 @@ async fn round_trip_collect_then_audit_gives_the_offline_findings() {
     assert_eq!(fl["findings"], fa["findings"]);
 }
 
+/// The shipped sample tenant: collected from the stand-in and audited, it gives exactly the
+/// findings of the offline audit of the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trip_of_the_broken_sample_matches_its_offline_audit() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tenants/broken.json");
+    let sample = Snapshot::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut config = Config::new(sample.clone()).with_secret(SECRET);
+    config.page_size = 50;
+    let s = StandIn::start(config).await;
+    let (r, snap, out, _dir) = collect(&s, &[], &[("AZURE_CLIENT_SECRET", SECRET)]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_clean(&s);
+    let mut collected = snap.unwrap();
+    assert!(count(&s, "/v1.0/users") >= 320 / 50, "users were paged");
+    collected.collected_at = sample.collected_at.clone();
+    std::fs::write(&out, collected.to_json_pretty()).unwrap();
+    let audit = |file: &Path| {
+        let file = file.to_str().unwrap().to_string();
+        async move {
+            run(
+                &["audit", "--snapshot", &file, "--format", "json"],
+                &[],
+                None,
+            )
+            .await
+        }
+    };
+    let (offline, live) = (audit(&path).await, audit(&out).await);
+    assert_eq!(offline.code, 1, "the broken sample fails the audit");
+    assert_eq!(live.code, offline.code, "{}", live.stderr);
+    let fo: Value = serde_json::from_str(&offline.stdout).unwrap();
+    let fl: Value = serde_json::from_str(&live.stdout).unwrap();
+    let problems = fo["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail" || f["status"] == "warn")
+        .count();
+    assert_eq!(problems, 26, "every check trips on the broken sample");
+    assert_eq!(fl["findings"], fo["findings"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_unavailability_slow_the_run_down_without_failing_it() {
     let cfg = Config::new(fixture())
@@ -233,6 +229,32 @@ async fn throttling_and_unavailability_slow_the_run_down_without_failing_it() {
         Status::Ok
     );
     assert_eq!(count(&s, "/v1.0/users"), 5, "two throttled + three pages");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_next_link_is_an_error_not_a_loop() {
+    let page = |next: &str| Step {
+        status: 200,
+        retry_after: None,
+        body: Some(format!(
+            r#"{{"value": [{{"id": "contoso.com", "isVerified": true}}], "@odata.nextLink": "{{base}}/v1.0/domains?$skiptoken={next}"}}"#
+        )),
+    };
+    // Page 1 → token a; page a → token b; page b → token a again.
+    let cfg = Config::new(fixture()).script("domains", vec![page("a"), page("b"), page("a")]);
+    let s = StandIn::start(cfg).await;
+    let (r, snap, _, _d) = collect(&s, &[], &[("AZURE_CLIENT_SECRET", SECRET)]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let snap = snap.unwrap();
+    let dom = snap.entry(Resource::Domains).unwrap();
+    assert_eq!(dom.status, Status::Error);
+    assert!(
+        dom.message.as_deref().unwrap().contains("nextLink"),
+        "{:?}",
+        dom.message
+    );
+    assert_eq!(count(&s, "/v1.0/domains"), 3, "stops at the first repeat");
+    assert_eq!(status(&snap, Resource::Users), Status::Ok);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

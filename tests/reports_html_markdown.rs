@@ -86,3 +86,80 @@ fn markdown_escapes_table_breakers() {
     assert_eq!(markdown::escape("a|b\n<c>"), "a\\|b &lt;c&gt;");
     assert_eq!(markdown::escape("*x* [y](z)"), "\\*x\\* \\[y\\](z)");
 }
+
+/// Every `src=`/`href=` attribute value in a page.
+fn attribute_urls(page: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["src=", "href="] {
+        for (i, _) in page.match_indices(attr) {
+            let rest = &page[i + attr.len()..];
+            let value: String = match rest.chars().next() {
+                Some(q @ ('"' | '\'')) => rest[1..].chars().take_while(|c| *c != q).collect(),
+                _ => rest
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '>')
+                    .collect(),
+            };
+            out.push(value);
+        }
+    }
+    out
+}
+
+#[test]
+fn html_of_the_samples_through_the_cli_loads_nothing_and_escapes_names() {
+    let dir = tempdir();
+    let built = write(dir.path(), "built.json", &broken_snapshot().to_string());
+    let mut inputs = vec![built];
+    inputs.extend(["healthy", "broken"].iter().filter_map(|n| sample(n)));
+    assert_eq!(inputs.len(), 3, "the sample tenants are shipped");
+    for snap in inputs {
+        let out_path = dir.path().join("r.html");
+        let out = bin()
+            .args(["audit", "--snapshot"])
+            .arg(&snap)
+            .arg("--output")
+            .arg(&out_path)
+            .output()
+            .unwrap();
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let page = std::fs::read_to_string(&out_path).unwrap();
+        assert!(!page.contains("<script src"), "no external script");
+        for url in attribute_urls(&page) {
+            assert!(
+                !url.starts_with("http:") && !url.starts_with("https:") && !url.starts_with("//"),
+                "{snap:?}: external asset {url}"
+            );
+        }
+        assert!(
+            !page.contains(XSS),
+            "{snap:?}: a raw script tag from the tenant"
+        );
+        assert_eq!(
+            page.matches("<script").count(),
+            1,
+            "only the report's own inline script"
+        );
+    }
+}
+
+#[test]
+fn html_shows_code_spans_of_descriptions_as_code_and_still_escapes() {
+    // A tenant whose MDM authority check fails: its description has a code span.
+    let mut snap = broken_snapshot();
+    snap["resources"]["organization"] = serde_json::json!({"path": "/test/organization", "status": "ok",
+        "items": [{"id": TENANT, "displayName": "Contoso", "mobileDeviceManagementAuthority": "office365", "verifiedDomains": []}]});
+    let page = html::render(&report(&snap, None), Severity::High).unwrap();
+    assert!(
+        page.contains("The organization&#x27;s <code>mobileDeviceManagementAuthority</code>"),
+        "a description's code span"
+    );
+    assert_eq!(page.matches('`').count(), 0, "no raw backticks left");
+    let url_check = attribute_urls("<a href=\"https://x\">x</a><img src=a.png>");
+    assert_eq!(url_check, ["a.png", "https://x"]);
+}

@@ -169,3 +169,178 @@ expires = 2026-01-01
         "expired waivers do not suppress"
     );
 }
+
+/// What GitHub code scanning requires of an uploaded log (docs.github.com, "SARIF support for
+/// code scanning" and "SARIF results exceed one or more limits"): every result has a message
+/// and at least one physical location whose URI is repository-relative (no scheme, no leading
+/// slash: otherwise "locationFromSarifResult: expected at least one location" or
+/// "unrecognized SARIF location URI scheme"), a ruleId of a rule in the run, and stable
+/// partialFingerprints; at most 20 runs, 25,000 results and rules per run, 1,000 locations per
+/// result and 20 tags per rule.
+fn assert_github_accepts(doc: &Value, artifact: &str) {
+    let runs = doc["runs"].as_array().expect("runs");
+    assert!(!runs.is_empty() && runs.len() <= 20);
+    for run in runs {
+        assert!(run["tool"]["driver"]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()));
+        let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+        assert!(rules.len() <= 25_000);
+        for rule in rules {
+            let tags = rule["properties"]["tags"].as_array().map_or(0, Vec::len);
+            assert!(tags <= 20, "{}", rule["id"]);
+            assert!(rule["shortDescription"]["text"].is_string());
+        }
+        let results = run["results"].as_array().expect("results");
+        assert!(results.len() <= 25_000);
+        for r in results {
+            let id = r["ruleId"].as_str().expect("ruleId");
+            let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+            assert_eq!(rules[index]["id"], id, "ruleIndex points at the rule");
+            assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+            let locations = r["locations"].as_array().expect("locations");
+            assert!(!locations.is_empty() && locations.len() <= 1000, "{id}");
+            for l in locations {
+                let uri = l["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .expect("a physical location on every result");
+                assert_eq!(uri, artifact);
+                assert!(!uri.starts_with('/') && !uri.contains(':'), "{uri}");
+                assert!(l["physicalLocation"]["region"]["startLine"].as_u64() >= Some(1));
+            }
+            assert!(r["partialFingerprints"]["primaryLocationLineHash"].is_string());
+        }
+    }
+}
+
+#[test]
+fn the_sample_tenants_through_the_cli_validate_and_suit_github() {
+    let dir = tempdir();
+    for name in ["healthy", "broken"] {
+        let snap = sample(name).expect("sample tenants are shipped");
+        let out_path = dir.path().join(format!("{name}.sarif"));
+        let out = bin()
+            .args([
+                "audit",
+                "--sarif-artifact",
+                "snapshots/tenant.json",
+                "--snapshot",
+            ])
+            .arg(&snap)
+            .arg("--output")
+            .arg(&out_path)
+            .output()
+            .unwrap();
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+        validate(&doc);
+        assert_github_accepts(&doc, "snapshots/tenant.json");
+        let results = doc["runs"][0]["results"].as_array().unwrap();
+        let failing = report(
+            &serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap(),
+            None,
+        )
+        .findings
+        .iter()
+        .filter(|f| f.status.is_problem())
+        .count();
+        assert_eq!(
+            results.len(),
+            failing,
+            "{name}: one result per failing or warning check"
+        );
+        assert_eq!(name == "healthy", results.is_empty());
+    }
+}
+
+#[test]
+fn sarif_artifact_must_be_repository_relative() {
+    let dir = tempdir();
+    let snap = write(dir.path(), "s.json", &broken_snapshot().to_string());
+    for bad in [
+        "/abs/tenant.json",
+        "C:\\audit\\tenant.json",
+        "https://example.com/t.json",
+        "../t.json",
+        "",
+    ] {
+        let out = bin()
+            .args([
+                "audit",
+                "--output",
+                "-",
+                "--format",
+                "sarif",
+                "--sarif-artifact",
+                bad,
+                "--snapshot",
+            ])
+            .arg(&snap)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("must be a path relative to the repository root"),
+            "{err}"
+        );
+    }
+    let out = bin()
+        .args([
+            "audit",
+            "--format",
+            "sarif",
+            "--sarif-artifact",
+            ".\\snapshots\\tenant.json",
+            "--snapshot",
+        ])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_github_accepts(&doc, "snapshots/tenant.json");
+}
+
+/// Microsoft's SARIF multitool (`scripts/sarif-validate.sh`, npm @microsoft/sarif-multitool,
+/// GitHub ingestion rules included) on the broken sample. Needs node and the package (npx
+/// fetches it once): `cargo test --test reports_sarif -- --ignored`.
+#[test]
+#[ignore = "needs node/npx and @microsoft/sarif-multitool"]
+fn microsoft_sarif_multitool_reports_no_errors() {
+    let dir = tempdir();
+    let out_path = dir.path().join("broken.sarif");
+    let status = bin()
+        .args([
+            "audit",
+            "--sarif-artifact",
+            "examples/tenants/broken.json",
+            "--snapshot",
+        ])
+        .arg(sample("broken").unwrap())
+        .arg("--output")
+        .arg(&out_path)
+        .status()
+        .unwrap();
+    assert_ne!(status.code(), Some(2));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/sarif-validate.sh");
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Analysis completed successfully"), "{text}");
+    assert!(!text.contains(": error "), "{text}");
+}

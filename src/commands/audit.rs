@@ -31,10 +31,10 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     for warning in config.apply(&mut report) {
         eprintln!("intune-audit: warning: {warning}");
     }
-    let artifact = args
-        .sarif_artifact
-        .clone()
-        .unwrap_or_else(|| default_artifact(args.snapshot.as_deref()));
+    let artifact = match &args.sarif_artifact {
+        Some(a) => repository_relative(a)?,
+        None => default_artifact(args.snapshot.as_deref()),
+    };
     let options = RenderOptions {
         fail_on: args.fail_on.severity(),
         max_affected: args.max_affected,
@@ -82,6 +82,22 @@ fn targets(args: &AuditArgs) -> Result<Vec<(Option<PathBuf>, ReportFormat)>> {
 /// The snapshot path as given when relative (it is then repository-relative in CI), else its
 /// file name.
 /// A live audit has no file: the tenant's default artifact name stands in.
+/// `--sarif-artifact` as GitHub code scanning accepts it: a path relative to the repository
+/// root. An absolute path, a drive letter, a URL or `..` would make the upload fail
+/// ("unrecognized SARIF location URI scheme") or point outside the repository.
+fn repository_relative(path: &str) -> Result<String> {
+    let p = path.trim().replace('\\', "/");
+    let has_scheme = p
+        .split_once(':')
+        .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains('/'));
+    if p.is_empty() || p.starts_with('/') || has_scheme || p.split('/').any(|seg| seg == "..") {
+        bail!(
+            "--sarif-artifact {path:?} must be a path relative to the repository root, like snapshots/tenant.json"
+        );
+    }
+    Ok(p)
+}
+
 fn default_artifact(snapshot: Option<&Path>) -> String {
     let Some(snapshot) = snapshot else {
         return DEFAULT_ARTIFACT.to_string();

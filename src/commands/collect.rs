@@ -6,6 +6,7 @@ use crate::graph::client::GraphClient;
 use crate::graph::cloud::Endpoints;
 use crate::graph::collect::{collect_with, write_snapshot, CollectOptions, Collected};
 use crate::graph::retry::RetryPolicy;
+use crate::graph::targeted::{collect_for, Subject};
 use anyhow::{Context, Result};
 use intune_audit_checks::snapshot::Status;
 use intune_audit_checks::Snapshot;
@@ -58,12 +59,26 @@ pub fn summary(s: &Snapshot) -> String {
 
 /// Signs in and reads every resource of the plan.
 pub fn collect_live(args: &ConnectArgs) -> Result<Snapshot> {
-    Ok(collect_live_with(args, None)?.snapshot)
+    collect_scoped(args, None)
+}
+
+/// Signs in and reads the whole plan, or with a subject only what diagnosing it needs (and
+/// says on stderr how many Graph requests that took).
+pub fn collect_scoped(args: &ConnectArgs, subject: Option<&Subject>) -> Result<Snapshot> {
+    Ok(collect_inner(args, subject, None)?.snapshot)
 }
 
 /// Signs in and reads every resource of the plan; with `spool`, the large collections go to
 /// files in that folder instead of memory.
 pub fn collect_live_with(args: &ConnectArgs, spool: Option<&std::path::Path>) -> Result<Collected> {
+    collect_inner(args, None, spool)
+}
+
+fn collect_inner(
+    args: &ConnectArgs,
+    subject: Option<&Subject>,
+    spool: Option<&std::path::Path>,
+) -> Result<Collected> {
     let endpoints = Endpoints::new(
         args.cloud,
         args.graph_url.as_deref(),
@@ -99,7 +114,21 @@ pub fn collect_live_with(args: &ConnectArgs, spool: Option<&std::path::Path>) ->
         // Sign in first: a wrong secret is one clear error, not 14 forbidden resources.
         authenticator.token().await?;
         let client = GraphClient::new(&endpoints.graph, authenticator.clone(), policy)?;
-        let collected = collect_with(&client, &opts, spool).await?;
+        let collected = match subject {
+            None => collect_with(&client, &opts, spool).await?,
+            Some(subject) => {
+                let snapshot = collect_for(&client, &opts, subject).await?;
+                let requests = client
+                    .stats
+                    .requests
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                eprintln!("intune-audit: read {requests} Graph requests for this diagnosis");
+                Collected {
+                    snapshot,
+                    spooled: Default::default(),
+                }
+            }
+        };
         Ok::<_, anyhow::Error>(collected)
     })
 }

@@ -2,8 +2,10 @@
 //! each with a verdict and the evidence.
 
 use crate::cli::{DiagnoseArgs, Format};
+use crate::commands::collect::collect_scoped;
+use crate::graph::targeted::Subject;
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use intune_audit_checks::codes;
 use intune_audit_checks::diagnose::{diagnose, Diagnosis, Question, Verdict};
@@ -11,9 +13,6 @@ use intune_audit_checks::Settings;
 use std::fmt::Write;
 
 pub fn run(args: &DiagnoseArgs) -> Result<i32> {
-    let Some(path) = &args.snapshot else {
-        bail!("no --snapshot given; live diagnosis needs a Graph connection, which this build does not have yet");
-    };
     let error =
         match &args.error {
             Some(e) => Some(codes::normalize(e).ok_or_else(|| {
@@ -21,7 +20,16 @@ pub fn run(args: &DiagnoseArgs) -> Result<i32> {
             })?),
             None => None,
         };
-    let snapshot = snapshot_io::load(path)?;
+    let snapshot = match &args.snapshot {
+        Some(path) => snapshot_io::load(path)?,
+        None => {
+            let subject = Subject {
+                user: args.user.clone(),
+                device: args.device.clone(),
+            };
+            collect_scoped(&args.connect, Some(&subject))?
+        }
+    };
     let question = Question {
         user: args.user.clone(),
         device: args.device.clone(),

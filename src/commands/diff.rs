@@ -3,15 +3,19 @@
 //! With snapshots it reports the settings that changed in enrollment terms (MDM user scope,
 //! Windows platform restrictions, enrollment limits, Entra join and device quota, terms-of-use
 //! URL, Autopilot profiles and assignments, connectors) and audits both to compare findings.
-//! With reports it compares findings only. Exit 1 when a finding that appeared, or got worse,
-//! is at or above `--fail-on` (waived findings do not count).
+//! With reports it compares findings only; a snapshot on one side and a report on the other
+//! is audited (with `--config`) and compared by findings only. Exit 1 when a finding that
+//! appeared, or got worse, is at or above `--fail-on` (waived findings do not count).
+//!
+//! A finding that was failing or warning and is `not_evaluated` (or absent) in NEW is not
+//! "resolved": it is listed as no longer evaluated, so a lost permission never looks like a fix.
 
 use crate::cli::{DiffArgs, DiffFormat};
 use crate::config::Config;
 use crate::render::markdown::escape;
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
 use anyhow::{bail, Context, Result};
-use intune_audit_checks::report::REPORT_SCHEMA;
+use intune_audit_checks::report::{REPORT_SCHEMA, REPORT_VERSION};
 use intune_audit_checks::snapshot::{Status, SNAPSHOT_SCHEMA};
 use intune_audit_checks::{Finding, Report, Resource, Severity, Snapshot};
 use serde::Serialize;
@@ -19,6 +23,9 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
+
+/// The `schema` of `diff --format json`.
+pub const DIFF_SCHEMA: &str = "intune-audit/diff";
 
 /// One setting that changed between the two snapshots.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,7 +59,8 @@ pub struct FindingChange {
     pub affected_added: Vec<String>,
     pub affected_removed: Vec<String>,
     pub affected_total: usize,
-    /// Persisting, and worse: warn → fail, higher severity, or new affected objects.
+    /// Persisting, and worse: warn → fail, higher severity, new affected objects, or a waiver
+    /// that no longer applies.
     pub worsened: bool,
     pub waived: bool,
 }
@@ -67,6 +75,10 @@ pub struct Side {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
+    /// `intune-audit/diff`.
+    pub schema: &'static str,
+    /// 1.
+    pub version: u32,
     pub old: Side,
     pub new: Side,
     /// `false` when comparing reports (settings are only in snapshots).
@@ -75,6 +87,9 @@ pub struct Diff {
     pub appeared: Vec<FindingChange>,
     pub resolved: Vec<FindingChange>,
     pub persisted: Vec<FindingChange>,
+    /// Checks that were evaluated in OLD but are `not_evaluated` or absent in NEW (a lost
+    /// permission, a disabled check): neither resolved nor new.
+    pub unevaluated: Vec<FindingChange>,
 }
 
 impl Diff {
@@ -100,10 +115,20 @@ fn load(path: &Path) -> Result<Input> {
         .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", path.display()))?;
     match value.get("schema").and_then(Value::as_str) {
         Some(SNAPSHOT_SCHEMA) => Ok(Input::Snapshot(Box::new(snapshot_io::load(path)?))),
-        Some(REPORT_SCHEMA) => Ok(Input::Report(Box::new(
-            serde_json::from_value(value)
-                .with_context(|| format!("report {} is malformed", path.display()))?,
-        ))),
+        Some(REPORT_SCHEMA) => {
+            let version = value.get("version").and_then(Value::as_u64);
+            if version != Some(u64::from(REPORT_VERSION)) {
+                bail!(
+                    "{}: report version {} is not supported (expected {REPORT_VERSION})",
+                    path.display(),
+                    version.map_or("(missing)".to_string(), |v| v.to_string())
+                );
+            }
+            Ok(Input::Report(Box::new(
+                serde_json::from_value(value)
+                    .map_err(|e| anyhow::anyhow!("report {} is malformed: {e}", path.display()))?,
+            )))
+        }
         other => bail!(
             "{} is neither an intune-audit snapshot nor a JSON report (schema {:?})",
             path.display(),
@@ -117,7 +142,18 @@ pub fn run(args: &DiffArgs) -> Result<i32> {
     let diff = match (load(&args.old)?, load(&args.new)?) {
         (Input::Snapshot(a), Input::Snapshot(b)) => diff_snapshots(&a, &b, &config, args)?,
         (Input::Report(a), Input::Report(b)) => diff_reports(&a, &b, args),
-        _ => bail!("OLD and NEW must both be snapshots or both be JSON reports"),
+        // One of each: audit the snapshot and compare findings (settings live only in
+        // snapshots).
+        (Input::Snapshot(a), Input::Report(b)) => {
+            let mut d = diff_reports(&audit_with(&a, &config)?, &b, args);
+            d.old.kind = "snapshot".into();
+            d
+        }
+        (Input::Report(a), Input::Snapshot(b)) => {
+            let mut d = diff_reports(&a, &audit_with(&b, &config)?, args);
+            d.new.kind = "snapshot".into();
+            d
+        }
     };
     let fail_on = args.fail_on.severity();
     let text = match args.format {
@@ -145,18 +181,20 @@ fn side(path: &Path, kind: &str, tenant: &str, at: &str) -> Side {
     }
 }
 
+/// Audits a snapshot as `audit --config` would (waiver warnings are `audit`'s business).
+fn audit_with(s: &Snapshot, config: &Config) -> Result<Report> {
+    let mut r = super::audit::audit_snapshot(s, &config.settings())?;
+    config.apply(&mut r);
+    Ok(r)
+}
+
 fn diff_snapshots(
     old: &Snapshot,
     new: &Snapshot,
     config: &Config,
     args: &DiffArgs,
 ) -> Result<Diff> {
-    let audit = |s: &Snapshot| -> Result<Report> {
-        let mut r = super::audit::audit_snapshot(s, &config.settings())?;
-        config.apply(&mut r);
-        Ok(r)
-    };
-    let (old_report, new_report) = (audit(old)?, audit(new)?);
+    let (old_report, new_report) = (audit_with(old, config)?, audit_with(new, config)?);
     let mut diff = diff_reports(&old_report, &new_report, args);
     diff.old = side(&args.old, "snapshot", &old.tenant.id, &old.collected_at);
     diff.new = side(&args.new, "snapshot", &new.tenant.id, &new.collected_at);
@@ -166,8 +204,10 @@ fn diff_snapshots(
 }
 
 fn diff_reports(old: &Report, new: &Report, args: &DiffArgs) -> Diff {
-    let (appeared, resolved, persisted) = finding_changes(old, new);
+    let (appeared, resolved, persisted, unevaluated) = finding_changes(old, new);
     Diff {
+        schema: DIFF_SCHEMA,
+        version: 1,
         old: side(&args.old, "report", &old.tenant.id, &old.collected_at),
         new: side(&args.new, "report", &new.tenant.id, &new.collected_at),
         settings_compared: false,
@@ -175,15 +215,23 @@ fn diff_reports(old: &Report, new: &Report, args: &DiffArgs) -> Diff {
         appeared,
         resolved,
         persisted,
+        unevaluated,
     }
 }
 
 // ------------------------------------------------------------------ findings
 
-type Changes = (Vec<FindingChange>, Vec<FindingChange>, Vec<FindingChange>);
+/// (appeared, resolved, persisted, no longer evaluated)
+type Changes = (
+    Vec<FindingChange>,
+    Vec<FindingChange>,
+    Vec<FindingChange>,
+    Vec<FindingChange>,
+);
 
 /// Compares findings by check id and affected object ids.
 pub fn finding_changes(old: &Report, new: &Report) -> Changes {
+    use intune_audit_checks::FindingStatus;
     let index = |r: &Report| -> BTreeMap<String, Finding> {
         r.findings
             .iter()
@@ -196,20 +244,25 @@ pub fn finding_changes(old: &Report, new: &Report) -> Changes {
             .map(|f| f.affected.iter().map(|a| a.id.clone()).collect())
             .unwrap_or_default()
     };
+    // Evaluated: the check ran and came to a verdict.
+    let evaluated =
+        |f: Option<&Finding>| f.is_some_and(|f| f.status != FindingStatus::NotEvaluated);
     let mut appeared = Vec::new();
     let mut resolved = Vec::new();
     let mut persisted = Vec::new();
+    let mut unevaluated = Vec::new();
     let checks: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
     for check in checks {
         let (of, nf) = (o.get(check), n.get(check));
         let was = of.is_some_and(|f| f.status.is_problem());
         let is = nf.is_some_and(|f| f.status.is_problem());
-        if !was && !is {
+        let lost = evaluated(of) && !evaluated(nf);
+        if !was && !is && !lost {
             continue;
         }
-        let (before, after) = (ids(of), ids(nf));
         let main = nf.filter(|_| is).or(of).or(nf);
         let Some(main) = main else { continue };
+        let (before, after) = (ids(of), ids(nf));
         let status = |f: Option<&Finding>| f.map(|f| f.status.as_str()).unwrap_or("absent");
         let mut change = FindingChange {
             check: check.clone(),
@@ -225,14 +278,15 @@ pub fn finding_changes(old: &Report, new: &Report) -> Changes {
         };
         match (was, is, of, nf) {
             (false, true, _, _) => appeared.push(change),
-            (true, false, _, _) => resolved.push(change),
             (true, true, Some(a), Some(b)) => {
                 change.worsened = b.severity > a.severity
-                    || (b.status == intune_audit_checks::FindingStatus::Fail
-                        && a.status != intune_audit_checks::FindingStatus::Fail)
-                    || !change.affected_added.is_empty();
+                    || (b.status == FindingStatus::Fail && a.status != FindingStatus::Fail)
+                    || !change.affected_added.is_empty()
+                    || (a.waived && !b.waived);
                 persisted.push(change);
             }
+            _ if lost => unevaluated.push(change),
+            (true, false, _, _) => resolved.push(change),
             _ => {}
         }
     }
@@ -242,7 +296,8 @@ pub fn finding_changes(old: &Report, new: &Report) -> Changes {
     order(&mut appeared);
     order(&mut resolved);
     order(&mut persisted);
-    (appeared, resolved, persisted)
+    order(&mut unevaluated);
+    (appeared, resolved, persisted, unevaluated)
 }
 
 // ------------------------------------------------------------------ settings
@@ -273,9 +328,13 @@ fn group_names(old: &Snapshot, new: &Snapshot) -> BTreeMap<String, String> {
                 names.insert(id.to_string(), name.to_string());
             }
         }
-        for p in items(s, Resource::MobileDeviceManagementPolicies)
-            .into_iter()
-            .flatten()
+        for p in [
+            Resource::MobileDeviceManagementPolicies,
+            Resource::MobileAppManagementPolicies,
+        ]
+        .into_iter()
+        .filter_map(|r| items(s, r))
+        .flatten()
         {
             for g in p
                 .get("includedGroups")
@@ -324,7 +383,20 @@ pub fn setting_changes(old: &Snapshot, new: &Snapshot) -> Vec<SettingChange> {
         groups: group_names(old, new),
         out: Vec::new(),
     };
-    mdm_scope(&mut cx, old, new);
+    user_scope(
+        &mut cx,
+        old,
+        new,
+        Resource::MobileDeviceManagementPolicies,
+        "MDM user scope",
+    );
+    user_scope(
+        &mut cx,
+        old,
+        new,
+        Resource::MobileAppManagementPolicies,
+        "MAM user scope",
+    );
     enrollment_configurations(&mut cx, old, new);
     registration_policy(&mut cx, old, new);
     by_id(
@@ -346,9 +418,10 @@ pub fn setting_changes(old: &Snapshot, new: &Snapshot) -> Vec<SettingChange> {
     cx.out
 }
 
-fn mdm_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot) {
+/// The Microsoft Intune entry of the MDM (or MAM) user scope policies.
+fn user_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot, resource: Resource, area: &str) {
     let intune = |s: &Snapshot| -> Option<Value> {
-        items(s, Resource::MobileDeviceManagementPolicies)?
+        items(s, resource)?
             .iter()
             .find(|p| {
                 str_of(p, "id").is_some_and(|id| {
@@ -357,10 +430,7 @@ fn mdm_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot) {
             })
             .cloned()
     };
-    let (Some(_), Some(_)) = (
-        items(old, Resource::MobileDeviceManagementPolicies),
-        items(new, Resource::MobileDeviceManagementPolicies),
-    ) else {
+    let (Some(_), Some(_)) = (items(old, resource), items(new, resource)) else {
         return;
     };
     let (a, b) = (intune(old), intune(new));
@@ -394,7 +464,7 @@ fn mdm_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot) {
         }
     };
     let (sa, sb) = (scope(cx, &a), scope(cx, &b));
-    cx.change("MDM user scope", "Microsoft Intune", "applies to", sa, sb);
+    cx.change(area, "Microsoft Intune", "applies to", sa, sb);
     for (key, label) in [
         ("termsOfUseUrl", "terms of use URL"),
         ("discoveryUrl", "discovery URL"),
@@ -403,16 +473,11 @@ fn mdm_scope(cx: &mut Ctx, old: &Snapshot, new: &Snapshot) {
         let get = |p: &Option<Value>| {
             p.as_ref()
                 .and_then(|p| str_of(p, key))
+                .filter(|u| !u.trim().is_empty())
                 .unwrap_or("(empty)")
                 .to_string()
         };
-        cx.change(
-            "MDM user scope",
-            "Microsoft Intune",
-            label,
-            get(&a),
-            get(&b),
-        );
+        cx.change(area, "Microsoft Intune", label, get(&a), get(&b));
     }
 }
 
@@ -520,14 +585,18 @@ fn enrollment_configurations(cx: &mut Ctx, old: &Snapshot, new: &Snapshot) {
                         text_or_none(&wb, "osMaximumVersion"),
                     );
                 }
-                (None, Some(_)) | (Some(_), None) => cx.change(
-                    area,
-                    subject,
-                    "Windows restriction",
-                    "(none)".into(),
-                    "(changed type)".into(),
-                ),
-                (None, None) => {}
+                (wa, wb) if wa.is_some() != wb.is_some() => {
+                    let has = |w: &Option<Value>| {
+                        if w.is_some() {
+                            "restricts Windows"
+                        } else {
+                            "does not restrict Windows"
+                        }
+                        .to_string()
+                    };
+                    cx.change(area, subject, "Windows restriction", has(&wa), has(&wb))
+                }
+                _ => {}
             }
             if a.get("limit").is_some() || b.get("limit").is_some() {
                 cx.change(
@@ -683,19 +752,23 @@ fn by_id(
     let ids: BTreeSet<&String> = ia.keys().chain(ib.keys()).collect();
     for id in ids {
         match (ia.get(id), ib.get(id)) {
-            (Some(x), Some(y)) => compare(cx, &format!("'{}'", name_of(y)), x, y),
+            (Some(x), Some(y)) => {
+                let subject = format!("'{}'", name_of(y));
+                cx.change(label, &subject, "name", name_of(x), name_of(y));
+                compare(cx, &subject, x, y)
+            }
             (None, Some(y)) => cx.change(
                 label,
                 &format!("'{}'", name_of(y)),
                 "exists",
-                "no".into(),
+                "absent".into(),
                 "added".into(),
             ),
             (Some(x), None) => cx.change(
                 label,
                 &format!("'{}'", name_of(x)),
                 "exists",
-                "yes".into(),
+                "present".into(),
                 "removed".into(),
             ),
             (None, None) => {}
@@ -707,14 +780,11 @@ fn by_id(
 
 fn header(diff: &Diff) -> String {
     format!(
-        "{} {} ({}) → {} ({})",
-        if diff.settings_compared {
-            "Snapshots"
-        } else {
-            "Reports"
-        },
+        "{} {} ({}) → {} {} ({})",
+        diff.old.kind,
         diff.old.path,
         diff.old.collected_at,
+        diff.new.kind,
         diff.new.path,
         diff.new.collected_at
     )
@@ -754,11 +824,22 @@ pub fn text(diff: &Diff, fail_on: Severity) -> String {
         }
         out.push('\n');
     }
+    if !diff.settings_compared {
+        let _ = writeln!(
+            out,
+            "Settings not compared: they are only in snapshots ({} → {}).\n",
+            diff.old.kind, diff.new.kind
+        );
+    }
     for (title, list) in [
         ("Findings that appeared", &diff.appeared),
         ("Findings resolved", &diff.resolved),
         ("Findings that persist", &diff.persisted),
+        ("No longer evaluated", &diff.unevaluated),
     ] {
+        if list.is_empty() && std::ptr::eq(list, &diff.unevaluated) {
+            continue;
+        }
         let _ = writeln!(out, "{title} ({}):", list.len());
         for f in list {
             let worse = if f.worsened { " — WORSE" } else { "" };
@@ -810,7 +891,11 @@ pub fn markdown(diff: &Diff, fail_on: Severity) -> String {
         ("Appeared", &diff.appeared),
         ("Resolved", &diff.resolved),
         ("Persisting", &diff.persisted),
+        ("No longer evaluated", &diff.unevaluated),
     ] {
+        if list.is_empty() && std::ptr::eq(list, &diff.unevaluated) {
+            continue;
+        }
         let _ = writeln!(out, "### {title} ({})\n", list.len());
         for f in list {
             let worse = if f.worsened { " **worse**" } else { "" };

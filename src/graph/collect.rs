@@ -218,7 +218,7 @@ pub async fn collect_with(
                 spool.filter(|_| SPOOLED.contains(&req.resource)),
                 req.resource.key(),
             );
-            let entry = collect_one(client, req, sink, &bar, opts.method).await;
+            let entry = collect_one_into(client, req, sink, &bar, opts.method).await;
             finish(&bar, entry.as_ref().map(|e| &e.0));
             entry.map(|(e, n)| (req.resource, e, n))
         }
@@ -263,9 +263,7 @@ pub async fn collect_with(
     }
 
     let tenant = tenant_info(&resources, opts.fallback_tenant.as_deref());
-    let collected_at = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into());
+    let collected_at = now_rfc3339();
     Ok(Collected {
         snapshot: Snapshot {
             schema: SNAPSHOT_SCHEMA.into(),
@@ -278,6 +276,13 @@ pub async fn collect_with(
         },
         spooled,
     })
+}
+
+/// The collection time, as the snapshot records it.
+pub(crate) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 /// An entry, its spool file if any, and how many items it holds.
@@ -317,7 +322,19 @@ fn ok_entry(resource: Resource, path: String, sink: Sink) -> Outcome {
     }
 }
 
-async fn collect_one(
+/// Reads one plan row into memory (the targeted diagnose collector's entry point).
+pub(crate) async fn collect_one(
+    client: &GraphClient,
+    req: &Request,
+    bar: &ProgressBar,
+    method: AuthMethod,
+) -> Result<ResourceEntry, AuthError> {
+    collect_one_into(client, req, Sink::Memory(Vec::new()), bar, method)
+        .await
+        .map(|((entry, _), _)| entry)
+}
+
+async fn collect_one_into(
     client: &GraphClient,
     req: &Request,
     mut sink: Sink,
@@ -561,7 +578,7 @@ async fn collect_partitioned(
 }
 
 /// The entry for a resource that could not be read.
-fn failed_entry(
+pub(crate) fn failed_entry(
     resource: Resource,
     permission: &str,
     bucket: Bucket,
@@ -973,7 +990,10 @@ pub fn write_snapshot(path: &Path, c: &Collected) -> std::io::Result<()> {
     Ok(())
 }
 
-fn tenant_info(resources: &BTreeMap<String, ResourceEntry>, fallback: Option<&str>) -> TenantInfo {
+pub(crate) fn tenant_info(
+    resources: &BTreeMap<String, ResourceEntry>,
+    fallback: Option<&str>,
+) -> TenantInfo {
     let org = resources
         .get(Resource::Organization.key())
         .filter(|e| e.status == Status::Ok)

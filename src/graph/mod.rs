@@ -6,3 +6,4 @@ pub mod collect;
 pub mod permissions;
 pub mod plan;
 pub mod retry;
+pub mod targeted;

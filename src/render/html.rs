@@ -17,9 +17,46 @@ const BAR_MAX: f64 = 170.0;
 
 pub fn render(report: &Report, fail_on: Severity) -> anyhow::Result<String> {
     let mut env = minijinja::Environment::new();
+    env.add_filter("code", code_spans);
     env.add_template("report.html", TEMPLATE)?;
     let template = env.get_template("report.html")?;
     Ok(template.render(minijinja::value::Serde(context(report, fail_on)))?)
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '/' => out.push_str("&#x2f;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `code` filter: escapes the text and shows its Markdown `code spans` as `<code>` (the
+/// check descriptions and fixes are written with them). Unbalanced backticks stay as they are.
+fn code_spans(text: String) -> minijinja::Value {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return minijinja::Value::from_safe_string(escape_html(&text));
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(&escape_html(part));
+            out.push_str("</code>");
+        } else {
+            out.push_str(&escape_html(part));
+        }
+    }
+    minijinja::Value::from_safe_string(out)
 }
 
 fn status_color(status: FindingStatus) -> &'static str {

@@ -267,3 +267,30 @@ pub fn finding<'a>(report: &'a Report, check: &str) -> &'a intune_audit_checks::
         .find(|f| f.check == check)
         .unwrap_or_else(|| panic!("no finding for {check}"))
 }
+
+/// An Intune-managed Windows PC enrolled by its user (counts against the enrollment limit).
+pub fn managed_device(id: &str, user_id: &str) -> Value {
+    json!({"id": id, "deviceName": format!("PC-{id}"), "userId": user_id,
+           "userPrincipalName": format!("{user_id}@contoso.com"), "operatingSystem": "Windows",
+           "osVersion": "10.0.26100.2605", "serialNumber": format!("SN-{id}"),
+           "managementAgent": "mdm", "managedDeviceOwnerType": "company",
+           "deviceEnrollmentType": "windowsAzureADJoin"})
+}
+
+/// The healthy tenant plus device inventory: `devices_of_u1` PCs enrolled by user u1, no
+/// Autopilot devices, under a default enrollment limit of `limit`.
+pub fn tenant_with_devices(limit: i64, devices_of_u1: usize) -> Value {
+    let mut s = healthy_snapshot();
+    let devices: Vec<Value> = (1..=devices_of_u1)
+        .map(|i| managed_device(&format!("d{i}"), "u1"))
+        .collect();
+    s["resources"]["managedDevices"] =
+        json!({"path": "/test/managedDevices", "status": "ok", "items": devices});
+    s["resources"]["windowsAutopilotDeviceIdentities"] =
+        json!({"path": "/test/windowsAutopilotDeviceIdentities", "status": "ok", "items": []});
+    s["resources"]["deviceEnrollmentConfigurations"]["items"] = json!([
+        default_restrictions(restriction(false, false)),
+        default_limit(limit)
+    ]);
+    s
+}

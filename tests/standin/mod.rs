@@ -16,7 +16,9 @@ use intune_audit_checks::snapshot::Status;
 use intune_audit_checks::{Resource, Snapshot};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
+use tokio::io::AsyncWriteExt;
 
 pub const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 pub const CLIENT_ID: &str = "22222222-3333-4444-5555-666666666666";
@@ -537,13 +539,12 @@ fn page_params(query: &str) -> (usize, Option<usize>, String) {
     (skip, top, base_query.join("&"))
 }
 
+/// The next scripted answer for `key`; `{base}` in a scripted body becomes the stand-in's URL.
 fn next_step(st: &mut State, key: &str) -> Option<Step> {
-    if let Some(q) = st.config.script.get_mut(key) {
-        if let Some(s) = q.pop_front() {
-            return Some(s);
-        }
-    }
-    st.config.always.get(key).cloned()
+    let scripted = st.config.script.get_mut(key).and_then(|q| q.pop_front());
+    let mut step = scripted.or_else(|| st.config.always.get(key).cloned())?;
+    step.body = step.body.map(|b| b.replace("{base}", &st.base));
+    Some(step)
 }
 
 fn step_answer(step: Step) -> (u16, String, Vec<(String, String)>) {
@@ -580,6 +581,17 @@ fn serve_get(st: &mut State, target: &str) -> (u16, String, Vec<(String, String)
         );
     }
     let page = top.unwrap_or(usize::MAX).min(st.config.page_size);
+    if let Some(found) = subject_get(st, path, query) {
+        return match found {
+            Ok(Subject::One(v)) => (200, v.to_string(), vec![]),
+            Ok(Subject::Many(all)) => (
+                200,
+                paged(&st.base, path, &base_query, &all, skip, page),
+                vec![],
+            ),
+            Err(status) => step_answer(Step::status(status)),
+        };
+    }
     // Groups (the $batch fan-out and its next pages).
     if let Some(rest) = path.strip_prefix("/v1.0/groups/") {
         let (id, members) = match rest.split_once('/') {
@@ -760,4 +772,184 @@ fn batch(st: &mut State, body: &[u8]) -> Response<Full<Bytes>> {
         responses.push(json!({"id": id, "status": status, "headers": h, "body": body}));
     }
     reply(200, json!({"responses": responses}).to_string(), &[])
+}
+
+/// What live `diagnose` asks about one user or device.
+enum Subject {
+    One(Value),
+    Many(Vec<Value>),
+}
+
+fn items(st: &State, r: Resource) -> Vec<Value> {
+    st.config
+        .snapshot
+        .entry(r)
+        .map(|e| e.items.clone())
+        .unwrap_or_default()
+}
+
+fn is(v: &Value, key: &str, want: &str) -> bool {
+    v[key]
+        .as_str()
+        .is_some_and(|x| x.eq_ignore_ascii_case(want))
+}
+
+/// The groups (id, displayName) an object is a transitive member of.
+fn groups_of(st: &State, id: &str) -> Vec<Value> {
+    items(st, Resource::GroupMembers)
+        .into_iter()
+        .filter(|g| g["members"].as_array().is_some_and(|m| m.iter().any(|m| is(m, "id", id))))
+        .map(|g| json!({"@odata.type": "#microsoft.graph.group", "id": g["id"], "displayName": g["displayName"]}))
+        .collect()
+}
+
+/// The value of `$filter=KEY eq 'V'` or `contains(KEY,'V')` in a raw query.
+fn filter_value(query: &str, key: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = reqwest::Url::parse(&format!("http://x/?{query}"))
+        .ok()?
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let filter = pairs.iter().find(|(k, _)| k == "$filter")?.1.clone();
+    let rest = filter
+        .strip_prefix(&format!("{key} eq '"))
+        .or_else(|| filter.strip_prefix(&format!("contains({key},'")))?;
+    let end = rest.rfind('\'')?;
+    Some(rest[..end].replace("''", "'"))
+}
+
+/// The per-subject reads of live `diagnose`; `None` for every other path.
+fn subject_get(st: &State, path: &str, query: &str) -> Option<Result<Subject, u16>> {
+    let decoded = percent_decode(path);
+    let segs: Vec<&str> = decoded.trim_start_matches('/').split('/').collect();
+    let one = |v: Option<Value>| Some(v.map(Subject::One).ok_or(404));
+    let many = |v: Vec<Value>| Some(Ok(Subject::Many(v)));
+    match segs.as_slice() {
+        ["v1.0", "users", key] => one(items(st, Resource::Users)
+            .into_iter()
+            .find(|u| is(u, "id", key) || is(u, "userPrincipalName", key))),
+        ["v1.0", kind @ ("users" | "devices"), id, "transitiveMemberOf", "microsoft.graph.group"] =>
+        {
+            let _ = kind;
+            many(groups_of(st, id))
+        }
+        ["v1.0", "users", id, "managedDevices"] => many(
+            items(st, Resource::ManagedDevices)
+                .into_iter()
+                .filter(|d| is(d, "userId", id))
+                .collect(),
+        ),
+        ["v1.0", "users", id, "ownedDevices", "microsoft.graph.device"] => many(
+            items(st, Resource::Devices)
+                .into_iter()
+                .filter(|d| {
+                    d["registeredOwners"]
+                        .as_array()
+                        .is_some_and(|o| o.iter().any(|o| is(o, "id", id)))
+                })
+                .map(|mut d| {
+                    d.as_object_mut().map(|m| m.remove("registeredOwners"));
+                    d
+                })
+                .collect(),
+        ),
+        ["v1.0", "devices", id] => one(items(st, Resource::Devices)
+            .into_iter()
+            .find(|d| is(d, "id", id))),
+        ["v1.0", "devices"] => {
+            let want = filter_value(query, "deviceId")?;
+            many(
+                items(st, Resource::Devices)
+                    .into_iter()
+                    .filter(|d| is(d, "deviceId", &want))
+                    .collect(),
+            )
+        }
+        ["v1.0", "deviceManagement", "managedDevices", id] => {
+            one(items(st, Resource::ManagedDevices)
+                .into_iter()
+                .find(|d| is(d, "id", id)))
+        }
+        ["v1.0", "deviceManagement", "managedDevices"] => {
+            let want = filter_value(query, "serialNumber")?;
+            many(
+                items(st, Resource::ManagedDevices)
+                    .into_iter()
+                    .filter(|d| is(d, "serialNumber", &want))
+                    .collect(),
+            )
+        }
+        ["beta", "deviceManagement", "windowsAutopilotDeviceIdentities", id] => {
+            one(items(st, Resource::WindowsAutopilotDeviceIdentities)
+                .into_iter()
+                .find(|d| is(d, "id", id)))
+        }
+        ["beta", "deviceManagement", "windowsAutopilotDeviceIdentities"] => {
+            let want = filter_value(query, "serialNumber")?.to_ascii_lowercase();
+            many(
+                items(st, Resource::WindowsAutopilotDeviceIdentities)
+                    .into_iter()
+                    .filter(|d| {
+                        d["serialNumber"]
+                            .as_str()
+                            .is_some_and(|s| s.to_ascii_lowercase().contains(&want))
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    reqwest::Url::parse(&format!("http://x/?p={s}"))
+        .ok()
+        .and_then(|u| u.query_pairs().next().map(|(_, v)| v.into_owned()))
+        .unwrap_or_else(|| s.to_string())
+}
+
+/// The binary's exit code and output.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the binary with a clean credential environment plus `env`.
+pub async fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"));
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AZURE_")
+            || k.starts_with("ACTIONS_")
+            || k.starts_with("IDENTITY_")
+            || k == "MSI_ENDPOINT"
+        {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("binary runs");
+    if let Some(text) = stdin {
+        let mut si = child.stdin.take().unwrap();
+        si.write_all(text.as_bytes()).await.unwrap();
+        drop(si);
+    }
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("finishes within a minute")
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
 }
