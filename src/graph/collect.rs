@@ -404,7 +404,7 @@ fn odata_literal(s: &str) -> String {
 /// The `$filter`s of a partitioned read: ranges of `property` cut at `bounds` (sorted,
 /// distinct) with `le` / `ge`, so every non-null value falls in at least one range whatever
 /// the collation, plus `eq null`. A value equal to a bound is in two ranges; the caller
-/// de-duplicates those by id.
+/// de-duplicates every item by id.
 pub fn partition_filters(property: &str, bounds: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(bounds.len() + 2);
     let Some(first) = bounds.first() else {
@@ -525,17 +525,10 @@ async fn collect_partitioned(
                     let mut guard = shared_ref.borrow_mut();
                     let (sink, seen) = &mut *guard;
                     for v in p {
-                        let on_bound = v
-                            .get(property)
-                            .and_then(Value::as_str)
-                            .is_some_and(|n| bounds_ref.contains(&n.to_lowercase()));
-                        if on_bound {
-                            let id = v
-                                .get("id")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string();
-                            if !seen.insert(id) {
+                        // Every id, not only names equal to a bound: the server's collation
+                        // (case, accents) decides which ranges overlap, not ours.
+                        if let Some(id) = v.get("id").and_then(Value::as_str) {
+                            if !seen.insert(id.to_string()) {
                                 continue;
                             }
                         }
