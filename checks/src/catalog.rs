@@ -201,13 +201,33 @@ pub fn list_items(text: &str) -> Vec<String> {
     items
 }
 
-/// Runs every registered check, in registry order.
+/// Runs every enabled check; findings come back in registry order. Checks only read the
+/// tenant, so they run side by side on the available cores: on a 100k-user tenant the
+/// Autopilot checks take a few hundred milliseconds each.
 pub fn run_all(tenant: &Tenant, settings: &Settings) -> Vec<Finding> {
-    crate::checks::REGISTRY
+    let checks: Vec<&Check> = crate::checks::REGISTRY
         .iter()
         .filter(|c| settings.is_enabled(c.id()))
-        .map(|c| c.run(tenant, settings))
-        .collect()
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(checks.len());
+    if threads <= 1 {
+        return checks.iter().map(|c| c.run(tenant, settings)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::OnceLock<Finding>> =
+        checks.iter().map(|_| std::sync::OnceLock::new()).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(check) = checks.get(i) else { break };
+                let _ = slots[i].set(check.run(tenant, settings));
+            });
+        }
+    });
+    slots.into_iter().filter_map(|s| s.into_inner()).collect()
 }
 
 pub fn find(id: &str) -> Option<&'static Check> {
