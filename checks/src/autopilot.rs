@@ -122,15 +122,62 @@ impl Autopilot<'_> {
     }
 }
 
-/// Resolves every Autopilot device's profile once. Needs the profiles (with assignments), the
-/// Autopilot devices, the Entra devices and the group members.
+/// Resolves every Autopilot device's profile. Needs the profiles (with assignments), the
+/// Autopilot devices, the Entra devices and the group members. The resolution is worked out
+/// once per tenant and shared by every check that asks.
 pub fn resolve(t: &Tenant) -> Result<Autopilot<'_>, NotEvaluated> {
     let profiles = t.autopilot_profiles.get()?;
     let autopilot_devices = t.autopilot_devices.get()?;
     let entra = t.devices.get()?;
     let dir = t.group_members.get()?;
-    let index = targeting::device_id_index(entra);
+    let resolved = t
+        .autopilot_resolution
+        .get_or_init(|| resolve_all(profiles, autopilot_devices, entra, dir));
     let devices = autopilot_devices
+        .iter()
+        .zip(resolved)
+        .map(|(device, r)| DeviceProfiles {
+            device,
+            entra_object_id: r.entra_object_id.clone(),
+            resolution: ProfileResolution {
+                candidates: r
+                    .candidates
+                    .iter()
+                    .filter_map(|&i| profiles.get(i))
+                    .collect(),
+                winner: r.winner.and_then(|i| profiles.get(i)),
+                undetermined: r
+                    .undetermined
+                    .iter()
+                    .filter_map(|(i, why)| profiles.get(*i).map(|p| (p, why.clone())))
+                    .collect(),
+            },
+            tier: r.tier,
+        })
+        .collect();
+    Ok(Autopilot { profiles, devices })
+}
+
+/// One device's resolution with profiles by their index in the tenant's profile list: what
+/// the tenant keeps, as it cannot hold references into itself.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    entra_object_id: Option<String>,
+    candidates: Vec<usize>,
+    winner: Option<usize>,
+    undetermined: Vec<(usize, String)>,
+    tier: Option<Tier>,
+}
+
+fn resolve_all(
+    profiles: &[AutopilotProfile],
+    autopilot_devices: &[AutopilotDevice],
+    entra: &[crate::model::Device],
+    dir: &crate::tenant::Directory,
+) -> Vec<Resolved> {
+    let index = targeting::device_id_index(entra);
+    let position = |p: &AutopilotProfile| profiles.iter().position(|q| std::ptr::eq(q, p));
+    autopilot_devices
         .iter()
         .map(|device| {
             let object_id = targeting::entra_object_id(device, &index);
@@ -145,15 +192,23 @@ pub fn resolve(t: &Tenant) -> Result<Autopilot<'_>, NotEvaluated> {
                     _ => Tier::AllDevices,
                 }
             });
-            DeviceProfiles {
-                device,
+            Resolved {
                 entra_object_id: object_id.map(str::to_string),
-                resolution,
+                candidates: resolution
+                    .candidates
+                    .iter()
+                    .filter_map(|p| position(p))
+                    .collect(),
+                winner: resolution.winner.and_then(position),
+                undetermined: resolution
+                    .undetermined
+                    .into_iter()
+                    .filter_map(|(p, why)| position(p).map(|i| (i, why)))
+                    .collect(),
                 tier,
             }
         })
-        .collect();
-    Ok(Autopilot { profiles, devices })
+        .collect()
 }
 
 // ---------------------------------------------------------------- profiles
