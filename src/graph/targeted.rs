@@ -125,7 +125,7 @@ impl Reader<'_> {
         format!("{}{relative}", self.client.base())
     }
 
-    /// One object; 404 → `Ok(vec![])`.
+    /// One object (a 404 is left to [`Gathered::add`]: no such object).
     async fn one(
         &self,
         bucket: Bucket,
@@ -138,7 +138,6 @@ impl Reader<'_> {
         {
             Ok(v @ Value::Object(_)) => Ok(vec![v]),
             Ok(_) => Err(GraphError::Malformed("expected a JSON object".into())),
-            Err(e) if e.status() == Some(404) => Ok(vec![]),
             Err(e) => Err(e),
         };
         (relative, r)

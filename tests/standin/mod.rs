@@ -828,9 +828,7 @@ fn subject_get(st: &State, path: &str, query: &str) -> Option<Result<Subject, u1
         ["v1.0", "users", key] => one(items(st, Resource::Users)
             .into_iter()
             .find(|u| is(u, "id", key) || is(u, "userPrincipalName", key))),
-        ["v1.0", kind @ ("users" | "devices"), id, "transitiveMemberOf", "microsoft.graph.group"] =>
-        {
-            let _ = kind;
+        ["v1.0", "users" | "devices", id, "transitiveMemberOf", "microsoft.graph.group"] => {
             many(groups_of(st, id))
         }
         ["v1.0", "users", id, "managedDevices"] => many(
