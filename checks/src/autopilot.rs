@@ -11,7 +11,7 @@
 
 use crate::model::{AutopilotDevice, AutopilotProfile};
 use crate::report::{Affected, AffectedKind};
-use crate::targeting::{self, Principal, ProfileResolution, Reach, Via};
+use crate::targeting::{self, Identity, Principal, ProfileResolution, Reach, Via};
 use crate::tenant::{NotEvaluated, Tenant};
 use serde_json::{json, Value};
 
@@ -39,6 +39,9 @@ pub struct DeviceProfiles<'a> {
     pub device: &'a AutopilotDevice,
     /// The Entra object id the device maps to, when its Entra device is in the snapshot.
     pub entra_object_id: Option<String>,
+    /// The record names an Entra device id that no Entra device object has: the object was
+    /// deleted, so the device is in no group.
+    pub entra_object_missing: bool,
     pub resolution: ProfileResolution<'a>,
     /// How the candidates reach the device; `None` when there is no candidate.
     pub tier: Option<Tier>,
@@ -88,6 +91,17 @@ impl<'a> DeviceProfiles<'a> {
         out
     }
 
+    /// The device as an at-risk affected object, with the first reason it is unsettled.
+    pub fn at_risk(&self) -> Affected {
+        let why = self
+            .resolution
+            .undetermined
+            .first()
+            .map(|(p, why)| format!("profile '{}': {why}", p.name()))
+            .unwrap_or_else(|| "the profile assignment cannot be settled".into());
+        self.affected().undetermined(why)
+    }
+
     /// Why the result is unsettled, for the evidence.
     pub fn undetermined_evidence(&self) -> Vec<Value> {
         self.resolution
@@ -104,6 +118,7 @@ impl<'a> DeviceProfiles<'a> {
             "serial_number": self.device.serial_number,
             "entra_device_id": self.device.entra_device_id(),
             "entra_object_id": self.entra_object_id,
+            "entra_object_missing": self.entra_object_missing,
         })
     }
 }
@@ -139,6 +154,7 @@ pub fn resolve(t: &Tenant) -> Result<Autopilot<'_>, NotEvaluated> {
         .map(|(device, r)| DeviceProfiles {
             device,
             entra_object_id: r.entra_object_id.clone(),
+            entra_object_missing: r.entra_object_missing,
             resolution: ProfileResolution {
                 candidates: r
                     .candidates
@@ -163,6 +179,7 @@ pub fn resolve(t: &Tenant) -> Result<Autopilot<'_>, NotEvaluated> {
 #[derive(Debug, Clone)]
 pub(crate) struct Resolved {
     entra_object_id: Option<String>,
+    entra_object_missing: bool,
     candidates: Vec<usize>,
     winner: Option<usize>,
     undetermined: Vec<(usize, String)>,
@@ -180,11 +197,10 @@ fn resolve_all(
     autopilot_devices
         .iter()
         .map(|device| {
-            let object_id = targeting::entra_object_id(device, &index);
-            let resolution = targeting::resolve_profiles(profiles, object_id, dir);
+            let identity = targeting::autopilot_identity(device, &index);
+            let resolution = targeting::resolve_profiles(profiles, identity, dir);
             let tier = resolution.winner.map(|w| {
-                match targeting::reach(w.assignments.as_deref(), Principal::Device, object_id, dir)
-                {
+                match targeting::reach(w.assignments.as_deref(), Principal::Device, identity, dir) {
                     Reach::Included {
                         via: Via::Group { .. },
                         ..
@@ -193,7 +209,11 @@ fn resolve_all(
                 }
             });
             Resolved {
-                entra_object_id: object_id.map(str::to_string),
+                entra_object_id: match identity {
+                    Identity::Object(id) => Some(id.to_string()),
+                    _ => None,
+                },
+                entra_object_missing: identity == Identity::Missing,
                 candidates: resolution
                     .candidates
                     .iter()
@@ -411,7 +431,7 @@ mod tests {
     }
 
     #[test]
-    fn device_without_entra_object_is_unsettled_for_group_profiles() {
+    fn device_whose_entra_object_is_missing_is_in_no_group() {
         let f = fixture(vec![
             autopilot_profile(
                 "all",
@@ -434,11 +454,12 @@ mod tests {
         let a = resolve(&t).unwrap();
         let d = device(&a, "ap2");
         assert_eq!(d.entra_object_id, None);
-        assert!(!d.is_settled());
-        assert!(d.settled_winner().is_none());
+        assert!(d.entra_object_missing);
+        // The group profile cannot reach a deleted object; the all-devices one does.
+        assert!(d.is_settled());
+        assert_eq!(d.settled_winner().map(|p| p.id.as_str()), Some("all"));
         assert_eq!(d.tier, Some(Tier::AllDevices));
-        assert!(!d.has_no_profile());
-        assert_eq!(a.unsettled(), 1);
+        assert_eq!(a.unsettled(), 0);
         // With only an all-devices profile the missing Entra object does not matter.
         let f = fixture(vec![autopilot_profile(
             "all",

@@ -18,7 +18,7 @@ pub struct Section {
 pub const SECTIONS: &[Section] = &[
     Section {
         anchor: "this-user-is-not-authorized-to-enroll",
-        codes: &["0x801C0003", "0x80180003"],
+        codes: &["0x801C0003", "0x80180003", "0x80180013", "0x801C000E", "0x80180022"],
         message: "Something went wrong. This user is not authorized to enroll. You can try to do this again or contact your system administrator with the error code 80180003 (0x801c0003).",
         message_nl: "Er is iets misgegaan. Deze gebruiker is niet gemachtigd om in te schrijven. U kunt dit opnieuw proberen of contact opnemen met de systeembeheerder met de foutcode 80180003 (0x801c0003).",
     },
@@ -36,7 +36,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         anchor: "this-account-is-not-allowed-on-this-phone",
-        codes: &[],
+        codes: &["0x80180018"],
         message: "This account is not allowed on this phone. Make sure the information you entered is correct, then try again or ask your company for support.",
         message_nl: "Dit account is niet toegestaan op deze telefoon. Controleer of de informatie die u hebt ingevoerd juist is en probeer het opnieuw of vraag uw bedrijf om ondersteuning.",
     },
@@ -78,7 +78,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         anchor: "auto-mdm-enroll-failed",
-        codes: &["0x8018002B"],
+        codes: &["0x8018002B", "0x80180031"],
         message: "Auto MDM Enroll: Failed (Unknown Win32 Error code: 0x8018002b) — event 76 in DeviceManagement-Enterprise-Diagnostics-Provider/Admin.",
         message_nl: "Automatische MDM-inschrijving: mislukt (onbekende Win32-foutcode: 0x8018002b) — gebeurtenis 76.",
     },
@@ -108,7 +108,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         anchor: "something-went-wrong-error-code-80070774",
-        codes: &["0x80070774"],
+        codes: &["0x80070774", "0x801C03F3"],
         message: "Something went wrong. Confirm you are using the correct sign-in information and that your organization uses this feature. You can try to do this again or contact your system administrator with the error code 80070774.",
         message_nl: "Er is iets misgegaan. Foutcode 80070774.",
     },

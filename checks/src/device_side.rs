@@ -15,7 +15,7 @@ pub const DEVICE_CAUSES: &[DeviceCause] = &[
     DeviceCause {
         id: "device-windows-home-edition",
         title: "The PC runs Windows Home, which cannot join Entra or enroll in Intune",
-        error_codes: &["0x801C0003", "0x80180003"],
+        error_codes: &["0x801C0003", "0x80180003", "0x80180022"],
         article_sections: &["this-user-is-not-authorized-to-enroll"],
         steps: &[
             "On the PC, open Settings > System > About and read the Windows edition.",

@@ -8,10 +8,15 @@ use std::collections::HashSet;
 
 // ---------------------------------------------------------------- enrollment type
 
-/// `deviceEnrollmentType` values of enrollments the Intune device limit does not count:
-/// automatic (GPO / MDM user scope), co-management and bulk (provisioning package) enrollment,
-/// and device-authenticated Entra join (Autopilot self-deploying / pre-provisioning).
+/// `deviceEnrollmentType` values of enrollments the Intune device limit does not count
+/// (Microsoft Learn, "Enrollment restrictions", *Limitations*: the limit can't be applied to
+/// co-managed, Group Policy, Microsoft Entra joined — bulk included — Autopilot and device
+/// enrollment manager enrollments): Entra join (out-of-box or Settings), automatic (GPO / MDM
+/// user scope), co-management, bulk (provisioning package), device-authenticated Entra join
+/// (Autopilot self-deploying / pre-provisioning) and device enrollment managers.
 pub const LIMIT_EXEMPT_ENROLLMENT_TYPES: &[&str] = &[
+    "windowsAzureADJoin",
+    "deviceEnrollmentManager",
     "windowsAutoEnrollment",
     "windowsCoManagement",
     "windowsBulkUserless",

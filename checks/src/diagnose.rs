@@ -13,7 +13,7 @@ use crate::model::{AutopilotDevice, ManagedDevice, User};
 use crate::report::{Finding, FindingStatus};
 use crate::settings::Settings;
 use crate::snapshot::{Resource, Snapshot, SnapshotError};
-use crate::targeting::{windows_restriction, Ranked, Via};
+use crate::targeting::{Ranked, Via};
 use crate::tenant::Tenant;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -460,10 +460,10 @@ pub fn what_applies(t: &Tenant, user: &User) -> Value {
     let limit = Ranked::limits(configs).resolve(&user.id, dir);
     let limit_value = limit.as_ref().and_then(|r| r.config.limit);
     let restriction = Ranked::windows_restrictions(configs).resolve(&user.id, dir);
-    let windows = restriction.as_ref().map(|r| {
-        let w = windows_restriction(r);
-        json!({"windows_blocked": w.platform_blocked, "personal_blocked": w.personal_device_enrollment_blocked,
-               "os_minimum": w.os_minimum_version, "os_maximum": w.os_maximum_version})
+    let windows = restriction.as_ref().and_then(|r| {
+        let w = r.config.windows_restriction()?;
+        Some(json!({"windows_blocked": w.platform_blocked, "personal_blocked": w.personal_device_enrollment_blocked,
+               "os_minimum": w.os_minimum_version, "os_maximum": w.os_maximum_version}))
     });
     let enrolled: Option<Vec<&ManagedDevice>> = t.managed_devices.get().ok().map(|d| {
         d.iter()

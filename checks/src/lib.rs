@@ -20,6 +20,7 @@ pub mod snapshot;
 pub mod targeting;
 pub mod tenant;
 pub mod time;
+pub mod verdict;
 
 #[cfg(test)]
 mod registry_tests;

@@ -39,27 +39,25 @@ pub const AAD_PREMIUM_P2: &str = "eec0eb4f-6444-4f95-aba0-50c24d67f998";
 /// The plans that give Entra ID P1 features (automatic MDM enrollment needs one).
 pub const ENTRA_PREMIUM_PLANS: &[&str] = &[AAD_PREMIUM, AAD_PREMIUM_P2];
 
-/// Whether the user has an active Intune plan.
-pub fn has_intune(user: &User) -> bool {
+/// Whether the user has an active Intune plan (`None`: a plan's status cannot be read).
+pub fn has_intune(user: &User) -> Option<bool> {
     user.has_active_plan(INTUNE_PLANS)
 }
 
 /// Whether the user has an active Entra ID P1 or P2 plan.
-pub fn has_entra_premium(user: &User) -> bool {
+pub fn has_entra_premium(user: &User) -> Option<bool> {
     user.has_active_plan(ENTRA_PREMIUM_PLANS)
 }
 
 /// Whether the user has an active MDM for Office 365 (Basic Mobility and Security) plan.
-pub fn has_mdm_for_office365(user: &User) -> bool {
+pub fn has_mdm_for_office365(user: &User) -> Option<bool> {
     user.has_active_plan(&[INTUNE_O365])
 }
 
-/// Whether a subscription is usable: `capabilityStatus` `Enabled` or `Warning`.
-pub fn sku_is_active(sku: &SubscribedSku) -> bool {
-    matches!(
-        sku.capability_status.as_deref(),
-        Some("Enabled" | "Warning")
-    )
+/// Whether a subscription is usable: `capabilityStatus` `Enabled` or `Warning`; `None` when
+/// the status is absent or a value this build does not know.
+pub fn sku_is_active(sku: &SubscribedSku) -> Option<bool> {
+    sku.capability_status.as_ref().and_then(|s| s.is_active())
 }
 
 /// Whether a subscription includes an Intune plan.
@@ -68,9 +66,10 @@ pub fn sku_includes_intune(sku: &SubscribedSku) -> bool {
 }
 
 /// Units that can still be assigned: `prepaidUnits.enabled + prepaidUnits.warning − consumedUnits`.
-/// Negative when more licences are assigned than paid for.
-pub fn sku_available_units(sku: &SubscribedSku) -> i64 {
-    sku.prepaid_units.enabled + sku.prepaid_units.warning - sku.consumed_units
+/// Negative when more licences are assigned than paid for; `None` when a count is absent.
+pub fn sku_available_units(sku: &SubscribedSku) -> Option<i64> {
+    let prepaid = sku.prepaid_units.as_ref()?;
+    Some(prepaid.enabled + prepaid.warning - sku.consumed_units?)
 }
 
 /// Where MDM for Office 365 shows up in the tenant: the users who hold the plan, and the
@@ -84,10 +83,13 @@ pub struct MdmForOffice365Use {
 impl MdmForOffice365Use {
     pub fn find(users: &[User], skus: Option<&[SubscribedSku]>) -> Self {
         MdmForOffice365Use {
-            users_with_plan: users.iter().filter(|u| has_mdm_for_office365(u)).count(),
+            users_with_plan: users
+                .iter()
+                .filter(|u| has_mdm_for_office365(u) == Some(true))
+                .count(),
             skus_with_plan: skus.map(|skus| {
                 skus.iter()
-                    .filter(|s| sku_is_active(s) && s.includes_plan(&[INTUNE_O365]))
+                    .filter(|s| sku_is_active(s) != Some(false) && s.includes_plan(&[INTUNE_O365]))
                     .map(|s| s.name().to_string())
                     .collect()
             }),
@@ -113,20 +115,36 @@ mod tests {
 
     #[test]
     fn intune_plans_count_only_while_active() {
-        assert!(has_intune(&user_with(INTUNE_A, "Enabled")));
-        assert!(has_intune(&user_with(INTUNE_EDU, "Warning")));
-        assert!(has_intune(&user_with(
-            &INTUNE_A_GOV.to_uppercase(),
-            "Enabled"
-        )));
-        assert!(!has_intune(&user_with(INTUNE_A, "Suspended")));
-        assert!(
-            !has_intune(&user_with(INTUNE_O365, "Enabled")),
+        assert_eq!(has_intune(&user_with(INTUNE_A, "Enabled")), Some(true));
+        assert_eq!(has_intune(&user_with(INTUNE_EDU, "Warning")), Some(true));
+        assert_eq!(
+            has_intune(&user_with(&INTUNE_A_GOV.to_uppercase(), "Enabled")),
+            Some(true)
+        );
+        assert_eq!(has_intune(&user_with(INTUNE_A, "Suspended")), Some(false));
+        assert_eq!(
+            has_intune(&user_with(INTUNE_O365, "Enabled")),
+            Some(false),
             "MDM for Office 365 is not Intune"
         );
-        assert!(has_mdm_for_office365(&user_with(INTUNE_O365, "Enabled")));
-        assert!(has_entra_premium(&user_with(AAD_PREMIUM_P2, "Enabled")));
-        assert!(!has_entra_premium(&user_with(AAD_PREMIUM, "Deleted")));
+        assert_eq!(
+            has_mdm_for_office365(&user_with(INTUNE_O365, "Enabled")),
+            Some(true)
+        );
+        assert_eq!(
+            has_entra_premium(&user_with(AAD_PREMIUM_P2, "Enabled")),
+            Some(true)
+        );
+        assert_eq!(
+            has_entra_premium(&user_with(AAD_PREMIUM, "Deleted")),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn an_unknown_plan_status_is_never_read_as_inactive() {
+        assert_eq!(has_intune(&user_with(INTUNE_A, "unknownFutureValue")), None);
+        assert_eq!(has_intune(&user_with(INTUNE_A, "PendingActivation")), None);
     }
 
     #[test]
@@ -137,8 +155,14 @@ mod tests {
             "servicePlans": [{"servicePlanId": INTUNE_SMBIZ}]
         }))
         .unwrap();
-        assert!(sku_is_active(&sku));
+        assert_eq!(sku_is_active(&sku), Some(true));
         assert!(sku_includes_intune(&sku));
-        assert_eq!(sku_available_units(&sku), 3);
+        assert_eq!(sku_available_units(&sku), Some(3));
+        let unknown: SubscribedSku = serde_json::from_value(json!({
+            "id": "s", "capabilityStatus": "unknownFutureValue", "servicePlans": []
+        }))
+        .unwrap();
+        assert_eq!(sku_is_active(&unknown), None);
+        assert_eq!(sku_available_units(&unknown), None);
     }
 }

@@ -13,6 +13,175 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// Declares an evolvable Graph enum: the known values, plus `Unknown` keeping any other raw
+/// value (`unknownFutureValue`, members added after this build). An unknown value is never
+/// read as a particular one.
+macro_rules! evolvable_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)*
+            Unknown(String),
+        }
+
+        impl $name {
+            pub fn parse(raw: &str) -> Self {
+                match raw {
+                    $($text => $name::$variant,)*
+                    other => $name::Unknown(other.to_string()),
+                }
+            }
+            /// The raw value, as Graph wrote it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $text,)*
+                    $name::Unknown(raw) => raw,
+                }
+            }
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok($name::parse(&String::deserialize(d)?))
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+evolvable_enum! {
+    /// `assignedPlan.capabilityStatus` / `subscribedSku.capabilityStatus`.
+    CapabilityStatus {
+        Enabled = "Enabled",
+        Warning = "Warning",
+        Suspended = "Suspended",
+        Deleted = "Deleted",
+        LockedOut = "LockedOut",
+    }
+}
+
+impl CapabilityStatus {
+    /// `Warning` is the grace period after a subscription lapses: the plan still works.
+    /// `None` for a value this build does not know.
+    pub fn is_active(&self) -> Option<bool> {
+        match self {
+            CapabilityStatus::Enabled | CapabilityStatus::Warning => Some(true),
+            CapabilityStatus::Unknown(_) => None,
+            _ => Some(false),
+        }
+    }
+}
+
+evolvable_enum! {
+    /// `managedDevice.managementAgent` (`managementAgentType`).
+    ManagementAgent {
+        Eas = "eas",
+        Mdm = "mdm",
+        EasMdm = "easMdm",
+        IntuneClient = "intuneClient",
+        EasIntuneClient = "easIntuneClient",
+        ConfigurationManagerClient = "configurationManagerClient",
+        ConfigurationManagerClientMdm = "configurationManagerClientMdm",
+        ConfigurationManagerClientMdmEas = "configurationManagerClientMdmEas",
+        GraphUnknown = "unknown",
+        Jamf = "jamf",
+        GoogleCloudDevicePolicyController = "googleCloudDevicePolicyController",
+        Microsoft365ManagedMdm = "microsoft365ManagedMdm",
+        MsSense = "msSense",
+        IntuneAosp = "intuneAosp",
+    }
+}
+
+impl ManagementAgent {
+    /// The legacy Intune PC agent (the "Intune client" software).
+    pub fn is_legacy_pc_agent(&self) -> Option<bool> {
+        self.settled().map(|a| {
+            matches!(
+                a,
+                ManagementAgent::IntuneClient | ManagementAgent::EasIntuneClient
+            )
+        })
+    }
+    /// The Configuration Manager client, alone or co-managed.
+    pub fn is_configmgr_client(&self) -> Option<bool> {
+        self.settled().map(|a| {
+            matches!(
+                a,
+                ManagementAgent::ConfigurationManagerClient
+                    | ManagementAgent::ConfigurationManagerClientMdm
+                    | ManagementAgent::ConfigurationManagerClientMdmEas
+            )
+        })
+    }
+    /// `None` for a value this build does not know, and for Graph's own `unknown`.
+    fn settled(&self) -> Option<&Self> {
+        match self {
+            ManagementAgent::Unknown(_) | ManagementAgent::GraphUnknown => None,
+            known => Some(known),
+        }
+    }
+}
+
+evolvable_enum! {
+    /// `deviceManagementDomainJoinConnector.state`.
+    ConnectorState {
+        Active = "active",
+        Error = "error",
+        Inactive = "inactive",
+    }
+}
+
+evolvable_enum! {
+    /// `mobilityManagementPolicy.appliesTo` (`policyScope`).
+    PolicyScope {
+        None = "none",
+        All = "all",
+        Selected = "selected",
+    }
+}
+
+evolvable_enum! {
+    /// `organization.mobileDeviceManagementAuthority`.
+    MdmAuthority {
+        NotSet = "unknown",
+        Intune = "intune",
+        Sccm = "sccm",
+        Office365 = "office365",
+    }
+}
+
+evolvable_enum! {
+    /// `device.trustType`.
+    TrustType {
+        AzureAd = "AzureAd",
+        ServerAd = "ServerAd",
+        Workplace = "Workplace",
+    }
+}
+
+evolvable_enum! {
+    /// `outOfBoxExperienceSetting.deviceUsageType` (`windowsDeviceUsageType`).
+    DeviceUsageType {
+        SingleUser = "singleUser",
+        Shared = "shared",
+    }
+}
+
 /// A directory object as `transitiveMembers` / `registeredOwners` return it with `$select=id`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DirectoryObjectRef {
@@ -48,9 +217,9 @@ pub struct Organization {
     pub id: String,
     #[serde(default)]
     pub display_name: Option<String>,
-    /// `unknown | intune | sccm | office365`; returned only on `$select`.
+    /// Returned only on `$select`.
     #[serde(default)]
-    pub mobile_device_management_authority: Option<String>,
+    pub mobile_device_management_authority: Option<MdmAuthority>,
     #[serde(default, deserialize_with = "nullable_vec")]
     pub verified_domains: Vec<VerifiedDomain>,
 }
@@ -60,8 +229,9 @@ pub struct Organization {
 pub struct Domain {
     /// The domain name.
     pub id: String,
+    /// `None` when not collected: never read as "not verified".
     #[serde(default)]
-    pub is_verified: bool,
+    pub is_verified: Option<bool>,
     #[serde(default)]
     pub is_default: bool,
     #[serde(default)]
@@ -73,20 +243,16 @@ pub struct Domain {
 pub struct AssignedPlan {
     #[serde(default)]
     pub service_plan_id: Option<String>,
-    /// `Enabled`, `Warning`, `Suspended`, `LockedOut`, `Deleted`.
     #[serde(default)]
-    pub capability_status: Option<String>,
+    pub capability_status: Option<CapabilityStatus>,
     #[serde(default)]
     pub service: Option<String>,
 }
 
 impl AssignedPlan {
-    /// `Warning` is the grace period after a subscription lapses: the plan still works.
-    pub fn is_active(&self) -> bool {
-        matches!(
-            self.capability_status.as_deref(),
-            Some("Enabled" | "Warning")
-        )
+    /// `None` when the status is absent or a value this build does not know.
+    pub fn is_active(&self) -> Option<bool> {
+        self.capability_status.as_ref().and_then(|s| s.is_active())
     }
 }
 
@@ -129,14 +295,22 @@ impl User {
     pub fn is_guest(&self) -> bool {
         self.user_type.as_deref() == Some("Guest")
     }
-    /// Whether one of `plan_ids` is assigned and active (Enabled or Warning).
-    pub fn has_active_plan(&self, plan_ids: &[&str]) -> bool {
-        self.assigned_plans.iter().any(|p| {
-            p.is_active()
-                && p.service_plan_id
-                    .as_deref()
-                    .is_some_and(|id| plan_ids.iter().any(|w| w.eq_ignore_ascii_case(id)))
-        })
+    /// Whether one of `plan_ids` is assigned and active (Enabled or Warning): `None` when no
+    /// matching plan is surely active and one has a status this build cannot read.
+    pub fn has_active_plan(&self, plan_ids: &[&str]) -> Option<bool> {
+        let mut unsure = false;
+        for p in self.assigned_plans.iter().filter(|p| {
+            p.service_plan_id
+                .as_deref()
+                .is_some_and(|id| plan_ids.iter().any(|w| w.eq_ignore_ascii_case(id)))
+        }) {
+            match p.is_active() {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unsure = true,
+            }
+        }
+        (!unsure).then_some(false)
     }
     /// The account Windows Configuration Designer and Set up School PCs create for a
     /// provisioning package: `package_<GUID>@domain`.
@@ -182,11 +356,12 @@ pub struct SubscribedSku {
     #[serde(default)]
     pub sku_part_number: Option<String>,
     #[serde(default)]
-    pub capability_status: Option<String>,
+    pub capability_status: Option<CapabilityStatus>,
+    /// `None` when not collected: never read as zero.
     #[serde(default)]
-    pub consumed_units: i64,
+    pub consumed_units: Option<i64>,
     #[serde(default)]
-    pub prepaid_units: PrepaidUnits,
+    pub prepaid_units: Option<PrepaidUnits>,
     #[serde(default, deserialize_with = "nullable_vec")]
     pub service_plans: Vec<ServicePlanInfo>,
 }
@@ -231,7 +406,7 @@ pub struct Device {
     pub operating_system: Option<String>,
     /// `AzureAd` (joined), `ServerAd` (hybrid joined), `Workplace` (registered).
     #[serde(default)]
-    pub trust_type: Option<String>,
+    pub trust_type: Option<TrustType>,
     #[serde(default, deserialize_with = "nullable_vec")]
     pub registered_owners: Vec<DirectoryObjectRef>,
 }
@@ -258,9 +433,8 @@ pub struct ManagedDevice {
     pub model: Option<String>,
     #[serde(default)]
     pub manufacturer: Option<String>,
-    /// `mdm`, `intuneClient` (legacy PC agent), `configurationManagerClient`, …
     #[serde(default)]
-    pub management_agent: Option<String>,
+    pub management_agent: Option<ManagementAgent>,
     /// `company`, `personal`, `unknown`.
     #[serde(default)]
     pub managed_device_owner_type: Option<String>,
@@ -281,8 +455,20 @@ impl ManagedDevice {
             .as_deref()
             .is_some_and(|os| os.to_ascii_lowercase().starts_with("windows"))
     }
+    /// The raw management agent, empty when absent.
     pub fn agent(&self) -> &str {
-        self.management_agent.as_deref().unwrap_or("")
+        self.management_agent
+            .as_ref()
+            .map(ManagementAgent::as_str)
+            .unwrap_or("")
+    }
+    /// Whether the legacy Intune PC agent manages the device: `None` when absent or unknown.
+    pub fn is_legacy_pc_agent(&self) -> Option<bool> {
+        self.management_agent.as_ref()?.is_legacy_pc_agent()
+    }
+    /// Whether the Configuration Manager client manages the device: `None` when absent or unknown.
+    pub fn is_configmgr_client(&self) -> Option<bool> {
+        self.management_agent.as_ref()?.is_configmgr_client()
     }
 }
 
@@ -319,10 +505,11 @@ pub struct Assignment {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformRestriction {
+    /// `None` when absent: never read as "allowed".
     #[serde(default)]
-    pub platform_blocked: bool,
+    pub platform_blocked: Option<bool>,
     #[serde(default)]
-    pub personal_device_enrollment_blocked: bool,
+    pub personal_device_enrollment_blocked: Option<bool>,
     #[serde(default)]
     pub os_minimum_version: Option<String>,
     #[serde(default)]
@@ -339,8 +526,9 @@ pub struct EnrollmentConfiguration {
     pub id: String,
     #[serde(default)]
     pub display_name: Option<String>,
+    /// `None` when not collected: its rank among the others is then unknown.
     #[serde(default)]
-    pub priority: i64,
+    pub priority: Option<i64>,
     #[serde(default)]
     pub created_date_time: Option<String>,
     /// Limit configurations: devices per user.
@@ -395,7 +583,7 @@ impl EnrollmentConfiguration {
             .id
             .rsplit_once('_')
             .is_some_and(|(_, s)| s.starts_with("Default"));
-        suffix_default || self.priority == 0
+        suffix_default || self.priority == Some(0)
     }
 
     /// The Windows (MDM) restriction this configuration sets, if it sets one.
@@ -431,7 +619,7 @@ pub struct MobilityPolicy {
     pub display_name: Option<String>,
     /// `none | all | selected` ("Some" in the portal).
     #[serde(default)]
-    pub applies_to: Option<String>,
+    pub applies_to: Option<PolicyScope>,
     /// `None` when the collector did not expand `includedGroups`.
     #[serde(default)]
     pub included_groups: Option<Vec<GroupRef>>,
@@ -514,7 +702,7 @@ pub struct DeviceRegistrationPolicy {
 pub struct OobeSetting {
     /// `singleUser` (user-driven) or `shared` (self-deploying).
     #[serde(default)]
-    pub device_usage_type: Option<String>,
+    pub device_usage_type: Option<DeviceUsageType>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -554,19 +742,27 @@ impl AutopilotProfile {
         self.odata_type.as_deref()
             == Some("#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile")
     }
-    pub fn device_usage_type(&self) -> Option<&str> {
+    pub fn device_usage_type(&self) -> Option<&DeviceUsageType> {
         self.out_of_box_experience_setting
             .as_ref()
-            .and_then(|o| o.device_usage_type.as_deref())
+            .and_then(|o| o.device_usage_type.as_ref())
             .or_else(|| {
                 self.out_of_box_experience_settings
                     .as_ref()
-                    .and_then(|o| o.device_usage_type.as_deref())
+                    .and_then(|o| o.device_usage_type.as_ref())
             })
     }
-    /// Self-deploying mode is `deviceUsageType == "shared"`.
+    /// Self-deploying mode is `deviceUsageType == "shared"`; `None` when absent or unknown.
+    pub fn self_deploying(&self) -> Option<bool> {
+        match self.device_usage_type()? {
+            DeviceUsageType::Shared => Some(true),
+            DeviceUsageType::SingleUser => Some(false),
+            DeviceUsageType::Unknown(_) => None,
+        }
+    }
+    /// Self-deploying for sure (an unknown mode is not self-deploying *for sure*).
     pub fn is_self_deploying(&self) -> bool {
-        self.device_usage_type() == Some("shared")
+        self.self_deploying() == Some(true)
     }
     pub fn allows_preprovisioning(&self) -> bool {
         self.preprovisioning_allowed
@@ -639,9 +835,8 @@ pub struct DomainJoinConnector {
     pub display_name: Option<String>,
     #[serde(default)]
     pub last_connection_date_time: Option<String>,
-    /// `active | error | inactive`.
     #[serde(default)]
-    pub state: Option<String>,
+    pub state: Option<ConnectorState>,
     #[serde(default)]
     pub version: Option<String>,
 }

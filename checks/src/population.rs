@@ -1,6 +1,6 @@
 //! Who can enroll: the users a readiness verdict is about.
 
-use crate::model::User;
+use crate::model::{PolicyScope, User};
 use crate::tenant::{NotEvaluated, Tenant};
 use serde_json::{json, Value};
 
@@ -24,8 +24,8 @@ pub fn enrolling_users(t: &Tenant) -> Result<Population<'_>, NotEvaluated> {
         .iter()
         .filter(|u| u.is_enabled() && !u.is_guest() && !u.is_provisioning_package_account());
     let scope = t.intune_mdm_policy().ok().flatten();
-    match scope.and_then(|p| p.applies_to.as_deref()) {
-        Some("selected") => {
+    match scope.and_then(|p| p.applies_to.as_ref()) {
+        Some(PolicyScope::Selected) => {
             let dir = t.group_members.get()?;
             let groups: Vec<&str> = scope
                 .and_then(|p| p.included_groups.as_ref())

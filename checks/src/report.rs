@@ -97,6 +97,9 @@ pub struct Affected {
     pub kind: AffectedKind,
     pub id: String,
     pub name: String,
+    /// Set when the object is only *at risk*: why the data cannot settle it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undetermined: Option<String>,
 }
 
 impl Affected {
@@ -105,7 +108,14 @@ impl Affected {
             kind,
             id: id.into(),
             name: name.into(),
+            undetermined: None,
         }
+    }
+
+    /// Marks the object as at risk, with why the data cannot settle it.
+    pub fn undetermined(mut self, why: impl Into<String>) -> Self {
+        self.undetermined = Some(why.into());
+        self
     }
 }
 

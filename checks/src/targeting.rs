@@ -15,9 +15,9 @@
 
 use crate::model::{
     Assignment, AssignmentTarget, AutopilotDevice, AutopilotProfile, EnrollmentConfiguration,
-    PlatformRestriction,
 };
 use crate::tenant::Directory;
+use crate::verdict::{over_possibilities, Judged};
 use serde::Serialize;
 
 /// The portal's virtual group ids for "All users" and "All devices".
@@ -43,37 +43,53 @@ pub struct Filter {
     pub mode: String,
 }
 
+/// The zero GUID Graph writes where an id is not set.
+const NO_ID: &str = "00000000-0000-0000-0000-000000000000";
+
 pub fn classify(target: &AssignmentTarget) -> (Target, Option<Filter>) {
     let group = || target.group_id.clone().unwrap_or_default();
-    let kind = match target.odata_type.as_deref() {
-        Some("#microsoft.graph.exclusionGroupAssignmentTarget") => Target::Exclusion(group()),
-        Some("#microsoft.graph.groupAssignmentTarget") => match group().as_str() {
+    // Graph writes `#microsoft.graph.x` in responses; its published examples sometimes drop the `#`.
+    let kind = match target
+        .odata_type
+        .as_deref()
+        .map(|t| t.trim_start_matches('#'))
+    {
+        Some("microsoft.graph.exclusionGroupAssignmentTarget") => Target::Exclusion(group()),
+        Some("microsoft.graph.groupAssignmentTarget") => match group().as_str() {
             ALL_USERS_VIRTUAL_GROUP => Target::AllUsers,
             ALL_DEVICES_VIRTUAL_GROUP => Target::AllDevices,
             _ => Target::Group(group()),
         },
-        Some("#microsoft.graph.allLicensedUsersAssignmentTarget") => Target::AllUsers,
-        Some("#microsoft.graph.allDevicesAssignmentTarget") => Target::AllDevices,
-        Some("#microsoft.graph.configurationManagerCollectionAssignmentTarget") => {
+        Some("microsoft.graph.allLicensedUsersAssignmentTarget") => Target::AllUsers,
+        Some("microsoft.graph.allDevicesAssignmentTarget") => Target::AllDevices,
+        Some("microsoft.graph.configurationManagerCollectionAssignmentTarget") => {
             Target::ConfigMgrCollection(target.collection_id.clone().unwrap_or_default())
         }
-        other => Target::Unknown(other.unwrap_or("(no @odata.type)").to_string()),
+        Some(other) => Target::Unknown(other.to_string()),
+        None => Target::Unknown("(no @odata.type)".to_string()),
     };
-    let filter = match (
-        target
-            .device_and_app_management_assignment_filter_id
-            .as_deref(),
-        target
-            .device_and_app_management_assignment_filter_type
-            .as_deref(),
-    ) {
-        (Some(id), Some(mode @ ("include" | "exclude"))) if !id.is_empty() => Some(Filter {
-            id: id.to_string(),
-            mode: mode.to_string(),
-        }),
-        _ => None,
+    (kind, filter_of(target))
+}
+
+/// The assignment filter on a target. A filter id without a readable mode is still a filter:
+/// its mode is "unknown", never "none".
+fn filter_of(target: &AssignmentTarget) -> Option<Filter> {
+    let id = target
+        .device_and_app_management_assignment_filter_id
+        .as_deref()
+        .filter(|id| !id.is_empty() && *id != NO_ID)?;
+    let mode = match target
+        .device_and_app_management_assignment_filter_type
+        .as_deref()
+    {
+        Some("none") => return None,
+        Some(mode @ ("include" | "exclude")) => mode,
+        _ => "unknown",
     };
-    (kind, filter)
+    Some(Filter {
+        id: id.to_string(),
+        mode: mode.to_string(),
+    })
 }
 
 /// How a principal was reached by an inclusion.
@@ -97,7 +113,7 @@ pub enum Reach {
         group: String,
     },
     NotTargeted,
-    /// The answer depends on data that was not collected.
+    /// The answer depends on data that was not collected or not understood.
     Unknown {
         reason: String,
     },
@@ -110,11 +126,44 @@ pub enum Principal {
     Device,
 }
 
-/// Evaluates assignments against one principal (user or Entra device object id).
+/// The directory identity group membership is matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity<'a> {
+    /// The directory object id.
+    Object(&'a str),
+    /// The object is known not to exist (a complete collection has no such object): it is a
+    /// member of no group.
+    Missing,
+    /// The object could not be looked up; the reason says why.
+    Unknown(&'a str),
+}
+
+impl Identity<'_> {
+    /// `Some(true|false)` when membership of `group` is settled.
+    fn member_of(&self, group: &str, dir: &Directory) -> Option<bool> {
+        match self {
+            Identity::Object(id) => dir.contains(group, id),
+            Identity::Missing => Some(false),
+            Identity::Unknown(_) => None,
+        }
+    }
+
+    fn unsettled(&self, group: &str, dir: &Directory) -> String {
+        match self {
+            Identity::Unknown(why) => (*why).to_string(),
+            _ => format!(
+                "the members of group {} were not collected",
+                dir.group_name(group)
+            ),
+        }
+    }
+}
+
+/// Evaluates assignments against one principal.
 pub fn reach(
     assignments: Option<&[Assignment]>,
     principal: Principal,
-    object_id: Option<&str>,
+    identity: Identity<'_>,
     dir: &Directory,
 ) -> Reach {
     let Some(assignments) = assignments else {
@@ -123,36 +172,27 @@ pub fn reach(
         };
     };
     let mut included: Option<(Via, Option<Filter>)> = None;
-    let mut unknown: Option<String> = None;
+    // Something that could still remove the principal (an exclusion or a target not understood).
+    let mut may_exclude: Option<String> = None;
+    // An inclusion that could not be settled.
+    let mut may_include: Option<String> = None;
     for a in assignments {
         let (target, filter) = classify(&a.target);
-        let member = |g: &str| match object_id {
-            Some(id) => dir.contains(g, id),
-            None => None,
-        };
         match target {
-            Target::Exclusion(g) => match member(&g) {
+            Target::Exclusion(g) => match identity.member_of(&g, dir) {
                 Some(true) => return Reach::Excluded { group: g },
                 Some(false) => {}
                 None => {
-                    unknown = Some(format!(
-                        "the members of excluded group {} were not collected",
-                        dir.group_name(&g)
-                    ))
+                    may_exclude.get_or_insert_with(|| {
+                        format!("exclusion: {}", identity.unsettled(&g, dir))
+                    });
                 }
             },
-            Target::Group(g) => match member(&g) {
+            Target::Group(g) => match identity.member_of(&g, dir) {
                 Some(true) => prefer(&mut included, Via::Group { id: g }, filter),
                 Some(false) => {}
-                None if object_id.is_none() => {
-                    unknown =
-                        Some("the object has no directory identity to match groups against".into())
-                }
                 None => {
-                    unknown = Some(format!(
-                        "the members of group {} were not collected",
-                        dir.group_name(&g)
-                    ))
+                    may_include.get_or_insert_with(|| identity.unsettled(&g, dir));
                 }
             },
             // Enrollment restrictions are evaluated for the enrolling user; the default ones
@@ -163,16 +203,16 @@ pub fn reach(
             Target::AllDevices => prefer(&mut included, Via::AllDevices, filter),
             Target::AllUsers | Target::ConfigMgrCollection(_) => {}
             Target::Unknown(t) => {
-                unknown = Some(format!("assignment target {t} is not understood"))
+                may_exclude
+                    .get_or_insert_with(|| format!("assignment target type {t} is not understood"));
             }
         }
     }
-    match (included, unknown) {
-        // An uncollected exclusion could still remove the principal.
-        (Some(_), Some(reason)) if reason.contains("excluded") => Reach::Unknown { reason },
-        (Some((via, filter)), _) => Reach::Included { via, filter },
-        (None, Some(reason)) => Reach::Unknown { reason },
-        (None, None) => Reach::NotTargeted,
+    match (included, may_exclude, may_include) {
+        (Some(_), Some(reason), _) => Reach::Unknown { reason },
+        (Some((via, filter)), None, _) => Reach::Included { via, filter },
+        (None, Some(reason), _) | (None, None, Some(reason)) => Reach::Unknown { reason },
+        (None, None, None) => Reach::NotTargeted,
     }
 }
 
@@ -187,13 +227,30 @@ fn prefer(slot: &mut Option<(Via, Option<Filter>)>, via: Via, filter: Option<Fil
     }
 }
 
-/// A configuration of higher priority whose reach could not be settled.
+/// A configuration that may apply instead of the resolved one (filter, uncollected or
+/// unreadable data, unknown priority).
 #[derive(Debug, Clone, Serialize)]
-pub struct Undetermined {
+pub struct Undetermined<'a> {
+    #[serde(skip)]
+    pub config: &'a EnrollmentConfiguration,
     pub configuration_id: String,
     pub configuration: String,
-    pub priority: i64,
+    pub priority: Option<i64>,
     pub why: String,
+}
+
+impl Undetermined<'_> {
+    /// "'Kiosk' (priority 1) may apply instead: <why>".
+    pub fn reason(&self) -> String {
+        let priority = self.priority.map_or_else(
+            || "priority unknown".to_string(),
+            |p| format!("priority {p}"),
+        );
+        format!(
+            "'{}' ({priority}) may apply instead: {}",
+            self.configuration, self.why
+        )
+    }
 }
 
 /// The configuration that applies to a user, and how it was chosen.
@@ -201,13 +258,25 @@ pub struct Undetermined {
 pub struct Resolution<'a> {
     pub config: &'a EnrollmentConfiguration,
     pub via: Via,
-    /// Higher-priority configurations that may apply instead (filters, uncollected groups).
-    pub undetermined: Vec<Undetermined>,
+    /// Configurations that may apply instead (filters, uncollected groups, targets not
+    /// understood, unknown priority).
+    pub undetermined: Vec<Undetermined<'a>>,
 }
 
-impl Resolution<'_> {
+impl<'a> Resolution<'a> {
     pub fn is_certain(&self) -> bool {
         self.undetermined.is_empty()
+    }
+
+    /// Judges every configuration that may apply: the user surely fails only when each of them
+    /// fails, surely passes only when each passes.
+    pub fn judge(&self, judge: impl Fn(&'a EnrollmentConfiguration) -> Judged) -> Judged {
+        over_possibilities(
+            self.undetermined
+                .iter()
+                .map(|u| (judge(u.config), Some(u.reason())))
+                .chain([(judge(self.config), None)]),
+        )
     }
 }
 
@@ -215,7 +284,8 @@ impl Resolution<'_> {
 #[derive(Debug, Clone)]
 pub struct Ranked<'a> {
     pub default: Option<&'a EnrollmentConfiguration>,
-    /// Assigned configurations, lowest priority value first.
+    /// Assigned configurations, lowest priority value first; those whose priority was not
+    /// collected last.
     pub assigned: Vec<&'a EnrollmentConfiguration>,
 }
 
@@ -234,7 +304,11 @@ impl<'a> Ranked<'a> {
                 assigned.push(c);
             }
         }
-        assigned.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.id.cmp(&b.id)));
+        assigned.sort_by(|a, b| {
+            (a.priority.is_none(), a.priority)
+                .cmp(&(b.priority.is_none(), b.priority))
+                .then_with(|| a.id.cmp(&b.id))
+        });
         Ranked { default, assigned }
     }
 
@@ -251,18 +325,41 @@ impl<'a> Ranked<'a> {
     /// The configuration that applies to `user_id`; `None` only when the tenant has no default
     /// of this type (a snapshot that lost it).
     pub fn resolve(&self, user_id: &str, dir: &Directory) -> Option<Resolution<'a>> {
-        let mut undetermined = Vec::new();
-        for c in &self.assigned {
-            let note = |why: String| Undetermined {
-                configuration_id: c.id.clone(),
-                configuration: c.name().to_string(),
-                priority: c.priority,
-                why,
-            };
+        let note = |c: &'a EnrollmentConfiguration, why: String| Undetermined {
+            config: c,
+            configuration_id: c.id.clone(),
+            configuration: c.name().to_string(),
+            priority: c.priority,
+            why,
+        };
+        // A configuration whose priority is unknown may outrank any other that reaches the user.
+        let mut undetermined: Vec<Undetermined<'a>> = self
+            .assigned
+            .iter()
+            .filter(|c| c.priority.is_none())
+            .filter_map(|c| {
+                match reach(
+                    c.assignments.as_deref(),
+                    Principal::User,
+                    Identity::Object(user_id),
+                    dir,
+                ) {
+                    Reach::Excluded { .. } | Reach::NotTargeted => None,
+                    Reach::Unknown { reason } => {
+                        Some(note(c, format!("its priority was not collected; {reason}")))
+                    }
+                    Reach::Included { .. } => Some(note(
+                        c,
+                        "it reaches the user and its priority was not collected".into(),
+                    )),
+                }
+            })
+            .collect();
+        for c in self.assigned.iter().filter(|c| c.priority.is_some()) {
             match reach(
                 c.assignments.as_deref(),
                 Principal::User,
-                Some(user_id),
+                Identity::Object(user_id),
                 dir,
             ) {
                 Reach::Included { via, filter: None } => {
@@ -274,11 +371,14 @@ impl<'a> Ranked<'a> {
                 }
                 Reach::Included {
                     filter: Some(f), ..
-                } => undetermined.push(note(format!(
-                    "assignment filter {} ({}) decides per device at enrollment",
-                    f.id, f.mode
-                ))),
-                Reach::Unknown { reason } => undetermined.push(note(reason)),
+                } => undetermined.push(note(
+                    c,
+                    format!(
+                        "assignment filter {} ({}) decides per device at enrollment",
+                        f.id, f.mode
+                    ),
+                )),
+                Reach::Unknown { reason } => undetermined.push(note(c, reason)),
                 Reach::Excluded { .. } | Reach::NotTargeted => {}
             }
         }
@@ -288,17 +388,6 @@ impl<'a> Ranked<'a> {
             undetermined,
         })
     }
-}
-
-/// The Windows restriction a resolution carries (callers only resolve restriction rankings).
-pub fn windows_restriction<'a>(r: &Resolution<'a>) -> &'a PlatformRestriction {
-    static ALLOW_ALL: PlatformRestriction = PlatformRestriction {
-        platform_blocked: false,
-        personal_device_enrollment_blocked: false,
-        os_minimum_version: None,
-        os_maximum_version: None,
-    };
-    r.config.windows_restriction().unwrap_or(&ALLOW_ALL)
 }
 
 // ---------------------------------------------------------------- Autopilot
@@ -321,23 +410,17 @@ impl ProfileResolution<'_> {
     }
 }
 
-/// Resolves Autopilot profiles for a device whose Entra object id is `entra_object_id`
-/// (`None` when the device has no Entra object in the snapshot).
+/// Resolves Autopilot profiles for a device with the given Entra identity.
 pub fn resolve_profiles<'a>(
     profiles: &'a [AutopilotProfile],
-    entra_object_id: Option<&str>,
+    identity: Identity<'_>,
     dir: &Directory,
 ) -> ProfileResolution<'a> {
     let mut by_group = Vec::new();
     let mut by_all = Vec::new();
     let mut undetermined = Vec::new();
     for p in profiles {
-        match reach(
-            p.assignments.as_deref(),
-            Principal::Device,
-            entra_object_id,
-            dir,
-        ) {
+        match reach(p.assignments.as_deref(), Principal::Device, identity, dir) {
             Reach::Included {
                 via: Via::Group { .. },
                 filter: None,
@@ -358,6 +441,15 @@ pub fn resolve_profiles<'a>(
     } else {
         by_group
     };
+    // The oldest profile wins a conflict: without a creation date the winner is unknown.
+    if candidates.len() > 1 {
+        for p in candidates.iter().filter(|p| created(p).is_none()) {
+            undetermined.push((
+                p,
+                "its creation date was not collected, so which profile wins is unknown".into(),
+            ));
+        }
+    }
     let winner = oldest(&candidates);
     ProfileResolution {
         candidates,
@@ -366,31 +458,33 @@ pub fn resolve_profiles<'a>(
     }
 }
 
+fn created(p: &AutopilotProfile) -> Option<i64> {
+    p.created_date_time
+        .as_deref()
+        .and_then(crate::time::parse_rfc3339)
+        .map(|t| t.unix_timestamp())
+}
+
 fn oldest<'a>(profiles: &[&'a AutopilotProfile]) -> Option<&'a AutopilotProfile> {
     profiles
         .iter()
-        .min_by_key(|p| {
-            (
-                p.created_date_time
-                    .as_deref()
-                    .and_then(crate::time::parse_rfc3339)
-                    .map(|t| t.unix_timestamp())
-                    .unwrap_or(i64::MAX),
-                p.id.clone(),
-            )
-        })
+        .min_by_key(|p| (created(p).unwrap_or(i64::MAX), p.id.clone()))
         .copied()
 }
 
-/// Maps Autopilot devices to their Entra object ids (group membership is by object id).
-pub fn entra_object_id<'a>(
+/// The Entra identity of an Autopilot device (group membership is by Entra object id). With a
+/// complete device list, a device id that matches no Entra object means the object was deleted.
+pub fn autopilot_identity<'a>(
     device: &AutopilotDevice,
     by_device_id: &'a std::collections::HashMap<String, String>,
-) -> Option<&'a str> {
-    device
-        .entra_device_id()
-        .and_then(|id| by_device_id.get(&id.to_ascii_lowercase()))
-        .map(String::as_str)
+) -> Identity<'a> {
+    match device.entra_device_id() {
+        None => Identity::Unknown("the Autopilot record carries no Entra device id"),
+        Some(id) => match by_device_id.get(&id.to_ascii_lowercase()) {
+            Some(object_id) => Identity::Object(object_id),
+            None => Identity::Missing,
+        },
+    }
 }
 
 /// An index from Entra device id (lower case) to Entra object id.
@@ -527,7 +621,7 @@ mod tests {
 
     fn profiles_for(
         profiles: Vec<Value>,
-        object_id: Option<&str>,
+        identity: Identity<'_>,
     ) -> (Vec<String>, Option<String>, usize) {
         let t = Fixture::new()
             .with(
@@ -545,7 +639,7 @@ mod tests {
             .tenant();
         let r = resolve_profiles(
             t.autopilot_profiles.get().unwrap(),
-            object_id,
+            identity,
             t.group_members.get().unwrap(),
         );
         let mut ids: Vec<String> = r.candidates.iter().map(|p| p.id.clone()).collect();
@@ -582,21 +676,27 @@ mod tests {
             ),
         ];
         assert_eq!(
-            profiles_for(profiles.clone(), Some("d2")),
+            profiles_for(profiles.clone(), Identity::Object("d2")),
             (vec!["kiosk".into(), "std".into()], Some("kiosk".into()), 0)
         );
         assert_eq!(
-            profiles_for(profiles.clone(), Some("d1")),
+            profiles_for(profiles.clone(), Identity::Object("d1")),
             (vec!["std".into()], Some("std".into()), 0)
         );
         // No group assignment reaches d9: the all-devices profile is the fallback.
         assert_eq!(
-            profiles_for(profiles.clone(), Some("d9")),
+            profiles_for(profiles.clone(), Identity::Object("d9")),
             (vec!["fallback".into()], Some("fallback".into()), 0)
         );
-        // Without an Entra object the group assignments cannot be settled.
-        let (_, _, undetermined) = profiles_for(profiles, None);
+        // Without an Entra device id the group assignments cannot be settled.
+        let (_, _, undetermined) =
+            profiles_for(profiles.clone(), Identity::Unknown("no Entra device id"));
         assert_eq!(undetermined, 2);
+        // A deleted Entra object is in no group: only the all-devices profile reaches it.
+        assert_eq!(
+            profiles_for(profiles, Identity::Missing),
+            (vec!["fallback".into()], Some("fallback".into()), 0)
+        );
     }
 
     #[test]
@@ -610,9 +710,9 @@ mod tests {
             vec![group_target("g-std"), exclusion_target("g-kiosk")],
         )];
         assert_eq!(
-            profiles_for(profiles.clone(), Some("d1")).1,
+            profiles_for(profiles.clone(), Identity::Object("d1")).1,
             Some("std".into())
         );
-        assert_eq!(profiles_for(profiles, Some("d2")).1, None);
+        assert_eq!(profiles_for(profiles, Identity::Object("d2")).1, None);
     }
 }

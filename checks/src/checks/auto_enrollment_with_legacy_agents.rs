@@ -57,7 +57,7 @@ fn agent_label(a: Agent) -> &'static str {
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let policy = t.intune_mdm_policy()?;
-    let scope = policy.and_then(|p| p.applies_to.as_deref());
+    let scope = policy.and_then(|p| p.applies_to.as_ref().map(|a| a.as_str()));
     let Some(policy) = policy.filter(|_| matches!(scope, Some("all" | "selected"))) else {
         return match scope {
             None | Some("none") => Ok(Outcome::not_applicable(format!(

@@ -26,7 +26,7 @@
 
 use crate::autopilot::{self, DeviceProfiles};
 use crate::catalog::{Area, CheckMeta};
-use crate::report::{Outcome, Severity};
+use crate::report::{count, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -57,11 +57,12 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         ));
     }
     let without: Vec<&DeviceProfiles> = ap.devices.iter().filter(|d| d.has_no_profile()).collect();
-    let undetermined = ap
+    let unsettled: Vec<&DeviceProfiles> = ap
         .devices
         .iter()
         .filter(|d| d.resolution.candidates.is_empty() && !d.is_settled())
-        .count();
+        .collect();
+    let undetermined = unsettled.len();
     let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
     for d in &without {
         *by_status.entry(status(d)).or_default() += 1;
@@ -77,16 +78,20 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         "assignment_status_counts": by_status,
         "undetermined_devices": undetermined,
     });
-    if without.is_empty() {
+    if without.is_empty() && unsettled.is_empty() {
         return Ok(Outcome::pass(format!(
-            "Every Autopilot device of {} is reached by a deployment profile{}",
-            ap.devices.len(),
-            if undetermined > 0 {
-                format!(" ({undetermined} depend on assignment filters or uncollected data)")
-            } else {
-                String::new()
-            }
+            "Every one of the {} is reached by a deployment profile",
+            count(ap.devices.len(), "Autopilot device")
         ))
+        .with_evidence(evidence));
+    }
+    if without.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} of {} may get no deployment profile: the data does not settle which profile reaches them",
+            undetermined,
+            count(ap.devices.len(), "Autopilot device")
+        ))
+        .with_affected(unsettled.iter().map(|d| d.at_risk()).collect())
         .with_evidence(evidence));
     }
     let described: Vec<String> = without
@@ -94,13 +99,19 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .map(|d| format!("{} ({})", d.name(), status(d)))
         .collect();
     Ok(Outcome::warn(format!(
-        "{} of {} Autopilot devices get no deployment profile and would run the standard setup instead of Autopilot{}: {}",
+        "{} of {} get no deployment profile and would run the standard setup instead of Autopilot{}: {}",
         without.len(),
-        ap.devices.len(),
+        count(ap.devices.len(), "Autopilot device"),
         if ap.profiles.is_empty() { " (the tenant has no Autopilot profile)" } else { "" },
         autopilot::list(&described, 5)
     ))
-    .with_affected(without.iter().map(|d| d.affected()).collect())
+    .with_affected(
+        without
+            .iter()
+            .map(|d| d.affected())
+            .chain(unsettled.iter().map(|d| d.at_risk()))
+            .collect(),
+    )
     .with_evidence(evidence))
 }
 
@@ -174,14 +185,16 @@ mod tests {
         )])
         .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
-        assert_eq!(affected_ids(&f), ["ap2"]);
+        // ap3's Entra object is gone (a complete device list has none with its id): it is in no
+        // group, so no group-assigned profile reaches it.
+        assert_eq!(affected_ids(&f), ["ap2", "ap3"]);
         assert_eq!(
             f.evidence["devices_without_profile"][0]["deploymentProfileAssignmentStatus"],
             "notAssigned"
         );
         assert_eq!(
-            f.evidence["undetermined_devices"], 1,
-            "ap3 has no Entra object"
+            f.evidence["undetermined_devices"], 0,
+            "ap3's missing Entra object is a fact, not an unknown"
         );
     }
 

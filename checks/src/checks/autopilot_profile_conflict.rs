@@ -26,7 +26,7 @@
 use crate::autopilot::{self, profile_affected, profile_evidence, DeviceProfiles};
 use crate::catalog::{Area, CheckMeta};
 use crate::model::AutopilotProfile;
-use crate::report::{Outcome, Severity};
+use crate::report::{count, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -158,23 +158,25 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         "undetermined_devices": undetermined.len(),
         "undetermined_sample": undetermined_evidence,
     });
-    if conflicts.is_empty() {
+    if conflicts.is_empty() && undetermined.is_empty() {
         return Ok(Outcome::pass(format!(
-            "No Autopilot device of {} is targeted by more than one deployment profile{}",
-            ap.devices.len(),
-            if undetermined.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " ({} could be, depending on assignment filters or uncollected data)",
-                    undetermined.len()
-                )
-            }
+            "None of the {} is targeted by more than one deployment profile",
+            count(ap.devices.len(), "Autopilot device")
         ))
+        .with_evidence(evidence));
+    }
+    if conflicts.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} of {} may be targeted by more than one deployment profile: the data does not settle which profiles reach them",
+            undetermined.len(),
+            count(ap.devices.len(), "Autopilot device")
+        ))
+        .with_affected(undetermined.iter().map(|d| d.at_risk()).collect())
         .with_evidence(evidence));
     }
     let mut affected: Vec<_> = conflicts.iter().map(|d| d.affected()).collect();
     affected.extend(profiles.values().map(|p| profile_affected(p)));
+    affected.extend(undetermined.iter().map(|d| d.at_risk()));
     Ok(Outcome::fail(format!(
         "{} Autopilot device(s) are targeted by two or more deployment profiles: {}",
         conflicts.len(),
@@ -262,8 +264,8 @@ mod tests {
         .run(ID);
         assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
         assert_eq!(
-            f.evidence["undetermined_devices"], 1,
-            "ap3 has no Entra object"
+            f.evidence["undetermined_devices"], 0,
+            "ap3's Entra object is missing: it is in no group, only the all-devices profile reaches it"
         );
     }
 
@@ -322,10 +324,10 @@ mod tests {
             office(),
         ])
         .run(ID);
-        assert_eq!(f.status, FindingStatus::Pass);
+        assert_eq!(f.status, FindingStatus::Warn);
         assert_eq!(
-            f.evidence["undetermined_devices"], 2,
-            "ap1 (filter) and ap3 (no Entra object)"
+            f.evidence["undetermined_devices"], 1,
+            "ap1 (filter); ap3's missing Entra object puts it in no group"
         );
         assert_eq!(f.evidence["undetermined_sample"][0]["device"]["id"], "ap1");
         let why = f.evidence["undetermined_sample"][0]["undetermined"][0]["why"]

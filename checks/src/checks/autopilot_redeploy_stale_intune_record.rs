@@ -27,7 +27,7 @@
 use crate::autopilot::{self, deployment_mode, needs_tpm_attestation, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
 use crate::model::ManagedDevice;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -89,7 +89,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     };
     let mut hits = Vec::new();
     let mut per_device = Vec::new();
-    let mut undetermined = 0usize;
+    let mut at_risk: Vec<Affected> = Vec::new();
     for d in &ap.devices {
         match d.settled_winner() {
             Some(p) if needs_tpm_attestation(p) => {
@@ -106,6 +106,12 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
                 }));
                 hits.push((d, p, m));
             }
+            Some(p) if p.self_deploying().is_none() && !p.allows_preprovisioning() => {
+                at_risk.push(d.affected().undetermined(format!(
+                    "the deployment mode of profile '{}' is absent or not understood",
+                    p.name()
+                )))
+            }
             Some(_) => {}
             None if !d.is_settled()
                 && d.possible_profiles()
@@ -113,7 +119,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
                     .any(|p| needs_tpm_attestation(p))
                 && record(d.device).is_some() =>
             {
-                undetermined += 1
+                at_risk.push(d.at_risk())
             }
             None => {}
         }
@@ -123,13 +129,21 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         "autopilot_devices": ap.devices.len(),
         "managed_devices": managed.len(),
         "devices": per_device,
-        "undetermined_devices": undetermined,
+        "undetermined_devices": at_risk.len(),
     });
-    if hits.is_empty() {
+    if hits.is_empty() && at_risk.is_empty() {
         return Ok(Outcome::pass(format!(
             "No device with a self-deploying or pre-provisioning profile has an Intune record left{}",
-            if undetermined > 0 { format!(" ({undetermined} depend on assignment filters or uncollected data)") } else { String::new() }
+            String::new()
         ))
+        .with_evidence(evidence));
+    }
+    if hits.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} may be affected: the data does not settle which profile they get",
+            count(at_risk.len(), "Autopilot device with an Intune record")
+        ))
+        .with_affected(at_risk)
         .with_evidence(evidence));
     }
     let described: Vec<String> = hits
@@ -149,6 +163,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         affected.push(d.affected());
         affected.push(Affected::new(AffectedKind::Device, &m.id, m.name()));
     }
+    affected.extend(at_risk);
     Ok(Outcome::warn(format!(
         "{} self-deploying or pre-provisioned device(s) still have an Intune record; resetting or redeploying them fails with 0x80180014 until the record is deleted: {}",
         hits.len(),
@@ -312,7 +327,7 @@ mod tests {
             vec![filtered_group_target("g-kiosk", "flt")],
         )])
         .run(ID);
-        assert_eq!(f.status, FindingStatus::Pass);
+        assert_eq!(f.status, FindingStatus::Warn);
         assert_eq!(f.evidence["undetermined_devices"], 2);
     }
 

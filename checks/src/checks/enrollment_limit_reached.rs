@@ -5,19 +5,25 @@
 //! assigned limit configurations by priority, exclusions and nested groups included, else the
 //! default "All users and all devices" limit), and the number of Intune managed devices of any
 //! platform whose primary user they are. Devices the limit does not count are left out:
-//! Windows Autopilot devices (matched by Autopilot identity or serial number), and automatic
-//! (Group Policy / MDM scope), co-management and bulk (provisioning package) enrollments.
+//! Windows Autopilot devices (matched by Autopilot identity or serial number), Microsoft Entra
+//! join (out-of-box or from Settings), automatic (Group Policy / MDM scope), co-management,
+//! bulk (provisioning package) and device enrollment manager enrollments. A device whose
+//! enrollment type is absent may or may not count: a user it could push over the limit is at
+//! risk, not failed.
 //! It fails when a user has as many counted devices as their limit, and warns when a user is
 //! within the configured margin (`device_limit_margin`, default 1) of it. Users whose limit
 //! depends on an assignment filter are counted as undetermined.
 //!
 //! ## Why enrollment fails
 //! When a user's next enrollment would exceed the limit, Windows shows *"This user is not
-//! authorized to enroll" (0x801C0003 / 80180003)*. The limit only stops user-driven
-//! enrollment: Company Portal / bring-your-own-device enrollment, manual enrollment from
-//! Settings > Accounts > Access work or school, and Entra join during the out-of-box experience
-//! without Autopilot. Autopilot, co-management, Group Policy / automatic enrollment and bulk
-//! enrollment are not limited.
+//! authorized to enroll" (0x801C0003 / 80180003)* or *"Looks like there are too many devices or
+//! users for this account" (0x80180013, MENROLL_E_DEVICECAPREACHED)*. The limit only stops
+//! user-driven MDM enrollment: Company Portal / bring-your-own-device enrollment and "Enroll
+//! only in device management" or "Add work account" from Settings > Accounts > Access work or
+//! school. Microsoft's current documentation says the limit can't be applied to Microsoft Entra
+//! joined devices (out-of-box or Settings join, bulk included), Windows Autopilot,
+//! co-management, Group Policy enrollment and device enrollment managers (Microsoft Learn,
+//! "Enrollment restrictions in Microsoft Intune", *Limitations*).
 //!
 //! ## Remediation
 //! 1. In the Intune admin center open Devices > All devices, search for each user named in the finding, and retire or delete the devices they no longer use (old and duplicate records count against the limit).
@@ -33,7 +39,9 @@
 use crate::catalog::{Area, CheckMeta};
 use crate::devices::{is_limit_exempt_enrollment, AutopilotIndex};
 use crate::population::enrolling_users;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::model::EnrollmentConfiguration;
+use crate::verdict::{Judged, Tally};
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::targeting::Ranked;
@@ -46,7 +54,7 @@ pub const META: CheckMeta = CheckMeta {
     title: "Users at or near their Intune device enrollment limit",
     severity: Severity::High,
     area: Area::EnrollmentRestrictions,
-    error_codes: &["0x801C0003", "0x80180003"],
+    error_codes: &["0x801C0003", "0x80180003", "0x80180013"],
     article_sections: &["this-user-is-not-authorized-to-enroll"],
     resources: &[
         Resource::DeviceEnrollmentConfigurations,
@@ -60,22 +68,22 @@ pub const META: CheckMeta = CheckMeta {
 
 const PATHS_AFFECTED: &[&str] = &[
     "Company Portal / bring-your-own-device user enrollment",
-    "manual enrollment from Settings > Accounts > Access work or school",
-    "Entra join in the out-of-box experience without Autopilot",
+    "Enroll only in device management or Add work account from Settings > Accounts > Access work or school",
 ];
 
 const PATHS_NOT_AFFECTED: &[&str] = &[
+    "Microsoft Entra join (out-of-box or from Settings, bulk included)",
     "Windows Autopilot",
     "co-management",
     "automatic enrollment by Group Policy",
-    "bulk enrollment with a provisioning package",
+    "device enrollment managers",
 ];
 
 /// One limit configuration and the users it applies to.
 struct PerConfig<'a> {
     name: &'a str,
-    priority: i64,
-    limit: i64,
+    priority: Option<i64>,
+    limit: Option<i64>,
     users: usize,
     at: Vec<(Affected, usize)>,
     near: Vec<(Affected, usize)>,
@@ -86,6 +94,26 @@ fn user_list(users: &[(Affected, usize)]) -> Vec<Value> {
         .iter()
         .map(|(a, n)| json!({"id": a.id, "name": a.name, "counted_devices": n}))
         .collect()
+}
+
+fn as_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Whether `counted` devices (plus `maybe` that may count) reach the configuration's limit.
+fn at_limit(c: &EnrollmentConfiguration, counted: usize, maybe: usize) -> Judged {
+    let Some(limit) = c.limit else {
+        return Judged::Unknown(format!("'{}' has no limit value in the snapshot", c.name()));
+    };
+    if as_i64(counted) >= limit {
+        Judged::Fail
+    } else if as_i64(counted + maybe) >= limit {
+        Judged::Unknown(format!(
+            "devices whose enrollment type is absent may bring them to the limit of {limit}"
+        ))
+    } else {
+        Judged::Pass
+    }
 }
 
 pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
@@ -101,9 +129,11 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         ));
     }
 
-    // The devices the limit counts, per primary user.
+    // The devices the limit counts, per primary user; those whose enrollment type is absent
+    // may count.
     let autopilot = AutopilotIndex::new(autopilot);
     let mut counted: HashMap<String, usize> = HashMap::new();
+    let mut maybe_counted: HashMap<String, usize> = HashMap::new();
     let (mut exempt_type, mut exempt_autopilot) = (0usize, 0usize);
     for d in devices {
         if is_limit_exempt_enrollment(d) {
@@ -111,56 +141,52 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         } else if autopilot.contains(d) {
             exempt_autopilot += 1;
         } else if let Some(user) = d.user_id.as_deref().filter(|u| !u.is_empty()) {
-            *counted.entry(user.to_ascii_lowercase()).or_default() += 1;
+            let map = if d.device_enrollment_type.is_some() {
+                &mut counted
+            } else {
+                &mut maybe_counted
+            };
+            *map.entry(user.to_ascii_lowercase()).or_default() += 1;
         }
     }
 
     let margin = s.device_limit_margin.max(0);
     let mut per_config: BTreeMap<&str, PerConfig> = BTreeMap::new();
-    let mut undetermined = 0usize;
-    let mut no_limit_value = 0usize;
+    let mut tally = Tally::default();
     for user in &population.users {
         let Some(resolution) = ranked.resolve(&user.id, dir) else {
             continue;
         };
-        if !resolution.is_certain() {
-            undetermined += 1;
-            continue;
-        }
-        let Some(limit) = resolution.config.limit else {
-            no_limit_value += 1;
-            continue;
-        };
-        let n = counted
-            .get(&user.id.to_ascii_lowercase())
-            .copied()
-            .unwrap_or(0);
-        let entry = per_config
-            .entry(&resolution.config.id)
-            .or_insert_with(|| PerConfig {
-                name: resolution.config.name(),
-                priority: resolution.config.priority,
-                limit,
-                users: 0,
-                at: Vec::new(),
-                near: Vec::new(),
-            });
-        entry.users += 1;
+        let key = user.id.to_ascii_lowercase();
+        let n = counted.get(&key).copied().unwrap_or(0);
+        let maybe = maybe_counted.get(&key).copied().unwrap_or(0);
+        let judged = resolution.judge(|c| at_limit(c, n, maybe));
         let who = Affected::new(AffectedKind::User, &user.id, user.name());
-        let count = i64::try_from(n).unwrap_or(i64::MAX);
-        if count >= limit {
-            entry.at.push((who, n));
-        } else if count >= limit - margin {
-            entry.near.push((who, n));
+        let config = resolution.config;
+        let entry = per_config.entry(&config.id).or_insert_with(|| PerConfig {
+            name: config.name(),
+            priority: config.priority,
+            limit: config.limit,
+            users: 0,
+            at: Vec::new(),
+            near: Vec::new(),
+        });
+        entry.users += 1;
+        match (&judged, config.limit) {
+            (Judged::Fail, _) => entry.at.push((who.clone(), n)),
+            (Judged::Pass, Some(limit)) if resolution.is_certain() && as_i64(n + maybe) >= limit - margin => {
+                entry.near.push((who.clone(), n + maybe))
+            }
+            _ => {}
         }
+        tally.add(who, judged);
     }
 
     let at: usize = per_config.values().map(|c| c.at.len()).sum();
     let near: usize = per_config.values().map(|c| c.near.len()).sum();
     let mut evidence = json!({
         "population": population.evidence(),
-        "undetermined_users": undetermined,
-        "users_without_limit_value": no_limit_value,
+        "users_undetermined": tally.undetermined_evidence(),
         "margin": margin,
         "devices": {
             "managed": devices.len(),
@@ -180,23 +206,36 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         per_config
             .values()
             .filter(|c| pick(c) > 0)
-            .map(|c| format!("'{}', limit {}: {} users", c.name, c.limit, pick(c)))
+            .map(|c| {
+                let limit = c.limit.map_or_else(|| "unknown".to_string(), |l| l.to_string());
+                format!("'{}', limit {limit}: {}", c.name, count(pick(c), "user"))
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
     let at_described = described(|c| c.at.len());
     let near_described = described(|c| c.near.len());
-    let undetermined_note = if undetermined > 0 {
-        format!("; {undetermined} users depend on an assignment filter")
-    } else {
+    let at_risk_note = if tally.is_settled() {
         String::new()
+    } else {
+        format!("; {}", tally.at_risk_clause("more user"))
     };
 
-    if at == 0 && near == 0 {
+    if at == 0 && near == 0 && tally.is_settled() {
         return Ok(Outcome::pass(format!(
-            "All {} users evaluated are more than {margin} device(s) below their Intune device limit{undetermined_note}",
-            population.users.len()
+            "Every one of the {} evaluated is more than {} below their Intune device limit",
+            count(tally.total(), "user"),
+            count(margin as usize, "device")
         ))
+        .with_evidence(evidence));
+    }
+    if at == 0 && near == 0 {
+        return Ok(Outcome::warn(format!(
+            "The Intune device limit may stop {} of {}",
+            tally.at_risk_clause("user"),
+            count(tally.total(), "user")
+        ))
+        .with_affected(tally.at_risk_affected())
         .with_evidence(evidence));
     }
     evidence["security_tradeoff"] = json!(
@@ -205,33 +244,39 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
          or bulk enrollment (which the limit does not count), restores enrollment. Record a waiver if the limit is intended."
     );
     if at > 0 {
-        let affected = per_config
+        let mut affected: Vec<Affected> = per_config
             .into_values()
             .flat_map(|c| c.at)
             .map(|(a, _)| a)
             .collect();
+        affected.extend(tally.at_risk_affected());
         return Ok(Outcome::fail(format!(
-            "{at} users have reached their Intune device limit ({}): their next Company Portal, \
-             Access work or school or OOBE Entra join enrollment fails with 0x801C0003; \
-             Autopilot, co-management, Group Policy and bulk enrollment are not limited{}",
+            "{} reached their Intune device limit ({}): their next Company Portal or \
+             Access work or school enrollment fails with 0x801C0003 / 0x80180013; \
+             Entra join, Autopilot, co-management, Group Policy and device enrollment managers are not limited{}{}",
+            if at == 1 { "1 user has".to_string() } else { format!("{at} users have") },
             at_described,
             if near > 0 {
-                format!("; {near} more are within {margin} device(s) of it")
+                format!("; {near} more within {} of it", count(margin as usize, "device"))
             } else {
                 String::new()
-            }
+            },
+            at_risk_note
         ))
         .with_affected(affected)
         .with_evidence(evidence));
     }
-    let affected = per_config
+    let mut affected: Vec<Affected> = per_config
         .into_values()
         .flat_map(|c| c.near)
         .map(|(a, _)| a)
         .collect();
+    affected.extend(tally.at_risk_affected());
     Ok(Outcome::warn(format!(
-        "{near} users are within {margin} device(s) of their Intune device limit ({}): \
-         user-driven enrollment (Company Portal, Access work or school, OOBE Entra join) fails once they reach it",
+        "{} within {} of their Intune device limit ({}): \
+         user-driven enrollment (Company Portal, Access work or school) fails once they reach it{at_risk_note}",
+        if near == 1 { "1 user is".to_string() } else { format!("{near} users are") },
+        count(margin as usize, "device"),
         near_described
     ))
     .with_affected(affected)
@@ -283,7 +328,7 @@ mod tests {
     fn passes_below_the_limit() {
         let f = base(
             vec![default_limit(5)],
-            devices_of("u1", 3, "windowsAzureADJoin"),
+            devices_of("u1", 3, "userEnrollment"),
             vec![],
         )
         .run(ID);
@@ -306,12 +351,15 @@ mod tests {
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["u1"]);
         assert!(f.evidence["security_tradeoff"].is_string());
-        assert_eq!(f.evidence["paths_not_affected"][0], "Windows Autopilot");
+        assert!(f.evidence["paths_not_affected"]
+            .as_array()
+            .unwrap()
+            .contains(&"Windows Autopilot".into()));
     }
 
     #[test]
     fn devices_of_all_platforms_count() {
-        let mut devices = devices_of("u1", 3, "windowsAzureADJoin");
+        let mut devices = devices_of("u1", 3, "userEnrollment");
         devices.push(managed_device(
             "ios-1",
             "u1",
@@ -335,7 +383,7 @@ mod tests {
     fn warns_within_the_margin() {
         let f = base(
             vec![default_limit(5)],
-            devices_of("u2", 4, "windowsAzureADJoin"),
+            devices_of("u2", 4, "userEnrollment"),
             vec![],
         )
         .run(ID);
@@ -352,8 +400,8 @@ mod tests {
                 limit_config("low", 1, 2, vec![group_target("g-low")]),
             ],
             [
-                devices_of("u1", 2, "windowsAzureADJoin"),
-                devices_of("u2", 2, "windowsAzureADJoin"),
+                devices_of("u1", 2, "userEnrollment"),
+                devices_of("u2", 2, "userEnrollment"),
             ]
             .concat(),
             vec![],
@@ -380,13 +428,15 @@ mod tests {
             devices_of("u1", 1, "windowsBulkUserless"),
             devices_of("u1", 1, "windowsBulkAzureDomainJoin"),
             devices_of("u1", 1, "windowsAzureADJoinUsingDeviceAuth"),
-            devices_of("u1", 2, "windowsAzureADJoin"),
+            devices_of("u1", 1, "windowsAzureADJoin"),
+            devices_of("u1", 1, "deviceEnrollmentManager"),
+            devices_of("u1", 2, "userEnrollment"),
         ]
         .concat();
         // One Autopilot device matched by serial, one by managed device id.
-        devices[5]["serialNumber"] = "AP-SERIAL".into();
+        devices[7]["serialNumber"] = "AP-SERIAL".into();
         let mut by_id = autopilot_device("ap2", "OTHER", "aad-x", "", "Surface");
-        by_id["managedDeviceId"] = devices[6]["id"].clone();
+        by_id["managedDeviceId"] = devices[8]["id"].clone();
         let f = base(
             vec![default_limit(3)],
             devices,
@@ -397,7 +447,7 @@ mod tests {
         )
         .run(ID);
         assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
-        assert_eq!(f.evidence["devices"]["not_counted_enrollment_type"], 5);
+        assert_eq!(f.evidence["devices"]["not_counted_enrollment_type"], 7);
         assert_eq!(f.evidence["devices"]["not_counted_autopilot"], 2);
     }
 
@@ -408,12 +458,45 @@ mod tests {
                 default_limit(5),
                 limit_config("low", 1, 1, vec![filtered_group_target("g-low", "flt-1")]),
             ],
-            devices_of("u2", 1, "windowsAzureADJoin"),
+            devices_of("u2", 1, "userEnrollment"),
             vec![],
         )
         .run(ID);
-        assert_eq!(f.status, FindingStatus::Pass);
-        assert_eq!(f.evidence["undetermined_users"], 1);
+        assert_eq!(f.status, FindingStatus::Warn);
+        assert_eq!(f.evidence["users_undetermined"][0]["count"], 1);
+        assert_eq!(affected_ids(&f), ["u2"]);
+    }
+
+    /// Microsoft Learn, "Enrollment restrictions in Microsoft Intune", Limitations: the device
+    /// limit can't be applied to Microsoft Entra joined devices (the 2019 article implied OOBE
+    /// Entra join fails at the limit).
+    #[test]
+    fn entra_joined_devices_do_not_count_and_oobe_join_is_not_named() {
+        let f = base(
+            vec![default_limit(3)],
+            devices_of("u1", 5, "windowsAzureADJoin"),
+            vec![],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
+        let f = base(
+            vec![default_limit(3)],
+            devices_of("u1", 3, "userEnrollment"),
+            vec![],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Fail);
+        assert!(!f.summary.contains("OOBE"), "{}", f.summary);
+        assert!(f.error_codes.contains(&"0x80180013".to_string()));
+    }
+
+    #[test]
+    fn devices_without_an_enrollment_type_put_the_user_at_risk_not_at_fault() {
+        let mut devices = devices_of("u1", 3, "userEnrollment");
+        devices[2].as_object_mut().unwrap().remove("deviceEnrollmentType");
+        let f = base(vec![default_limit(3)], devices, vec![]).run(ID);
+        assert_eq!(f.status, FindingStatus::Warn, "{}", f.summary);
+        assert_eq!(affected_ids(&f), ["u1"]);
     }
 
     #[test]

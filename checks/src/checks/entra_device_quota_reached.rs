@@ -37,7 +37,7 @@ pub const META: CheckMeta = CheckMeta {
     title: "Users have reached the Entra maximum number of devices per user",
     severity: Severity::Medium,
     area: Area::EntraJoin,
-    error_codes: &[],
+    error_codes: &["0x801C000E"],
     article_sections: &["prerequisites"],
     resources: &[
         Resource::DeviceRegistrationPolicy,
@@ -58,7 +58,7 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
     let population = enrolling_users(t)?;
     let counted: Vec<_> = devices
         .iter()
-        .filter(|d| d.trust_type.as_deref() != Some("ServerAd"))
+        .filter(|d| d.trust_type != Some(crate::model::TrustType::ServerAd))
         .collect();
     let hybrid = devices.len() - counted.len();
     if population.users.is_empty() {
@@ -75,24 +75,27 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
             permissions: vec![Resource::Devices.permission().to_string()],
         });
     }
+    // Devices whose trust type is absent or unknown may be hybrid joined (not counted by Entra).
     let mut per_user: HashMap<String, i64> = HashMap::new();
+    let mut unsure_per_user: HashMap<String, i64> = HashMap::new();
     for d in &counted {
+        let sure = d.trust_type.as_ref().is_some_and(|t| t.is_known());
+        let map = if sure { &mut per_user } else { &mut unsure_per_user };
         for owner in &d.registered_owners {
-            *per_user.entry(owner.id.to_ascii_lowercase()).or_default() += 1;
+            *map.entry(owner.id.to_ascii_lowercase()).or_default() += 1;
         }
     }
     let threshold = quota - s.device_quota_margin;
     let mut at_quota = Vec::new();
     let mut near_quota = Vec::new();
     for u in &population.users {
-        let n = per_user
-            .get(&u.id.to_ascii_lowercase())
-            .copied()
-            .unwrap_or(0);
+        let key = u.id.to_ascii_lowercase();
+        let n = per_user.get(&key).copied().unwrap_or(0);
+        let unsure = unsure_per_user.get(&key).copied().unwrap_or(0);
         if n >= quota {
             at_quota.push((u, n));
-        } else if n >= threshold {
-            near_quota.push((u, n));
+        } else if n + unsure >= threshold {
+            near_quota.push((u, n + unsure));
         }
     }
     let list = |v: &[(&&crate::model::User, i64)]| {
@@ -122,8 +125,8 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
             .map(|(u, n)| format!("{} ({n})", u.name()))
             .collect();
         return Ok(Outcome::fail(format!(
-            "{} users have reached the Entra limit of {quota} devices per user ({}{}): they cannot join or register another device{}. A low quota is what security baselines recommend; see security_tradeoff",
-            at_quota.len(),
+            "{} reached the Entra limit of {quota} devices per user ({}{}): they cannot join or register another device{}. A low quota is what security baselines recommend; see security_tradeoff",
+            if at_quota.len() == 1 { "1 user has".to_string() } else { format!("{} users have", at_quota.len()) },
             names.join(", "),
             if at_quota.len() > 3 { ", …" } else { "" },
             if near_quota.is_empty() { String::new() } else { format!("; {} more are within {} of it", near_quota.len(), s.device_quota_margin) },
@@ -138,8 +141,8 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
             .map(|(u, n)| format!("{} ({n})", u.name()))
             .collect();
         return Ok(Outcome::warn(format!(
-            "{} users are within {} of the Entra limit of {quota} devices per user ({}{})",
-            near_quota.len(),
+            "{} within {} of the Entra limit of {quota} devices per user ({}{})",
+            if near_quota.len() == 1 { "1 user is".to_string() } else { format!("{} users are", near_quota.len()) },
             s.device_quota_margin,
             names.join(", "),
             if near_quota.len() > 3 { ", …" } else { "" },

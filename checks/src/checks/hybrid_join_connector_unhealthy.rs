@@ -3,10 +3,13 @@
 //! ## What it checks
 //! When a Microsoft Entra hybrid join Autopilot profile is assigned, the Intune Connectors for
 //! Active Directory (the offline domain join, ODJ, connectors) Intune knows. A connector is
-//! healthy when its state is *active* and it contacted Intune within the configured number of
-//! days (`connector_stale_days`, 30 by default) before the snapshot was taken. It fails when
-//! there is no connector or none is healthy, and warns when some are unhealthy while at least
-//! one is healthy. It is not applicable when no hybrid join profile is assigned.
+//! healthy when its state is *active*, its version is 6.2501.2000.5 or later (older versions
+//! are the legacy connector, which stopped working), and it contacted Intune within the
+//! configured number of days (`connector_stale_days`, 30 by default) before the snapshot was
+//! taken. It fails when there is no connector or none is healthy, and warns when some are
+//! unhealthy (or cannot be read) while at least one is healthy. An *inactive* connector beside
+//! a healthy one is not a problem: Intune lists a stopped connector for 30 days. It is not
+//! applicable when no hybrid join profile is assigned.
 //!
 //! ## Why enrollment fails
 //! Without a working connector no offline domain join blob is created, and the hybrid join
@@ -17,7 +20,8 @@
 //! 1. In the Intune admin center open Tenant administration > Connectors and tokens > Intune Connector for Active Directory and look at the connectors named in the finding.
 //! 2. On each connector's server, start the Intune ODJ Connector service (or reinstall the current connector from that page and sign in again), and check that the server reaches Intune over the internet.
 //! 3. If no connector is listed, install one on a domain-joined server that can reach a domain controller, and give its account the right to create computer objects in the OU named in the Domain Join configuration profile.
-//! 4. Check that the connector shows as Active with a recent last connection before deploying hybrid join devices again.
+//! 4. Update every connector to version 6.2501.2000.5 or later (download it from the same page) and uninstall the legacy connector from servers that still run it.
+//! 5. Check that the connector shows as Active with a recent last connection before deploying hybrid join devices again.
 //!
 //! ## Known limitations
 //! Whether the connector's account may create computer objects in the target OU cannot be read
@@ -28,8 +32,8 @@
 
 use crate::autopilot::{self, profile_affected, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
-use crate::model::DomainJoinConnector;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::model::{ConnectorState, DomainJoinConnector};
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -50,15 +54,44 @@ pub const META: CheckMeta = CheckMeta {
     in_article: true,
 };
 
-/// Why a connector is not healthy; empty when it is.
-fn problems(c: &DomainJoinConnector, t: &Tenant, stale_days: i64) -> (Vec<String>, Option<i64>) {
-    let mut problems = Vec::new();
-    let state = c.state.as_deref().unwrap_or("");
-    if !state.eq_ignore_ascii_case("active") {
-        problems.push(format!(
-            "state is '{}'",
-            if state.is_empty() { "unknown" } else { state }
-        ));
+/// The first Intune Connector for Active Directory version that keeps working (Microsoft
+/// Learn, Windows Autopilot troubleshooting FAQ: "updated to version 6.2501.2000.5 or later and
+/// that the legacy version isn't still being used").
+pub const MIN_CONNECTOR_VERSION: &str = "6.2501.2000.5";
+
+/// A connector's health, as the data settles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Health {
+    Healthy,
+    /// Inactive connectors linger for 30 days after they stop; one beside an active connector
+    /// is not a problem.
+    Inactive,
+    Unhealthy(Vec<String>),
+    /// The state or version cannot be read.
+    Unknown(Vec<String>),
+}
+
+fn parse_version(v: &str) -> Option<Vec<u64>> {
+    v.trim().split('.').map(|p| p.parse().ok()).collect()
+}
+
+/// Why a connector is not healthy (empty problems when it is), and days since it last called.
+fn assess(c: &DomainJoinConnector, t: &Tenant, stale_days: i64) -> (Health, Option<i64>) {
+    let (mut problems, mut unknown) = (Vec::new(), Vec::new());
+    match &c.state {
+        Some(ConnectorState::Active) => {}
+        Some(ConnectorState::Inactive) => return (Health::Inactive, None),
+        Some(ConnectorState::Error) => problems.push("state is 'error'".to_string()),
+        Some(ConnectorState::Unknown(raw)) => unknown.push(format!("state '{raw}' is not understood")),
+        None => unknown.push("state was not collected".to_string()),
+    }
+    match c.version.as_deref().map(|v| (v, parse_version(v))) {
+        Some((v, Some(parts))) if parts < parse_version(MIN_CONNECTOR_VERSION).unwrap_or_default() => {
+            problems.push(format!("version {v} is older than {MIN_CONNECTOR_VERSION} (the legacy connector)"))
+        }
+        Some((_, Some(_))) => {}
+        Some((v, None)) => unknown.push(format!("version '{v}' cannot be compared")),
+        None => unknown.push("version was not collected".to_string()),
     }
     let days = c
         .last_connection_date_time
@@ -66,14 +99,30 @@ fn problems(c: &DomainJoinConnector, t: &Tenant, stale_days: i64) -> (Vec<String
         .and_then(parse_rfc3339)
         .map(|last| days_between(last, t.collected_at));
     match days {
-        None => problems.push("has no last connection date".into()),
+        None => unknown.push("has no last connection date".into()),
         Some(d) if d > stale_days => problems.push(format!(
             "last contacted Intune {} ({d} days before the snapshot; the limit is {stale_days})",
             c.last_connection_date_time.as_deref().unwrap_or("")
         )),
         Some(_) => {}
     }
-    (problems, days)
+    let health = if !problems.is_empty() {
+        problems.extend(unknown);
+        Health::Unhealthy(problems)
+    } else if !unknown.is_empty() {
+        Health::Unknown(unknown)
+    } else {
+        Health::Healthy
+    };
+    (health, days)
+}
+
+fn problems_of(h: &Health) -> Vec<String> {
+    match h {
+        Health::Healthy => Vec::new(),
+        Health::Inactive => vec!["state is 'inactive'".into()],
+        Health::Unhealthy(p) | Health::Unknown(p) => p.clone(),
+    }
 }
 
 fn connector_affected(c: &DomainJoinConnector) -> Affected {
@@ -97,86 +146,95 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         ));
     }
     let profile_names: Vec<String> = hybrid.iter().map(|p| format!("'{}'", p.name())).collect();
-    let assessed: Vec<(&DomainJoinConnector, Vec<String>, Option<i64>)> = connectors
+    let assessed: Vec<(&DomainJoinConnector, Health, Option<i64>)> = connectors
         .iter()
         .map(|c| {
-            let (p, days) = problems(c, t, s.connector_stale_days);
-            (c, p, days)
+            let (h, days) = assess(c, t, s.connector_stale_days);
+            (c, h, days)
         })
         .collect();
-    let healthy = assessed.iter().filter(|(_, p, _)| p.is_empty()).count();
+    let healthy = assessed.iter().filter(|(_, h, _)| *h == Health::Healthy).count();
     let evidence = json!({
         "hybrid_profiles": hybrid.iter().map(|p| json!({
             "profile": profile_evidence(p),
             "assignments_collected": p.assignments.is_some(),
         })).collect::<Vec<Value>>(),
         "connector_stale_days": s.connector_stale_days,
-        "connectors": assessed.iter().map(|(c, p, days)| json!({
+        "minimum_version": MIN_CONNECTOR_VERSION,
+        "connectors": assessed.iter().map(|(c, h, days)| json!({
             "id": c.id,
             "name": c.display_name,
             "state": c.state,
             "lastConnectionDateTime": c.last_connection_date_time,
             "days_since_last_connection": days,
             "version": c.version,
-            "healthy": p.is_empty(),
-            "problems": p,
+            "healthy": *h == Health::Healthy,
+            "settled": !matches!(h, Health::Unknown(_)),
+            "problems": problems_of(h),
         })).collect::<Vec<Value>>(),
         "healthy_connectors": healthy,
     });
-    let unhealthy: Vec<&(&DomainJoinConnector, Vec<String>, Option<i64>)> =
-        assessed.iter().filter(|(_, p, _)| !p.is_empty()).collect();
-    let described: Vec<String> = unhealthy
-        .iter()
-        .map(|(c, p, _)| {
-            format!(
-                "'{}' ({})",
-                c.display_name.as_deref().unwrap_or(&c.id),
-                p.join(", ")
-            )
-        })
-        .collect();
+    let describe = |list: &[&(&DomainJoinConnector, Health, Option<i64>)]| -> Vec<String> {
+        list.iter()
+            .map(|(c, h, _)| {
+                format!(
+                    "'{}' ({})",
+                    c.display_name.as_deref().unwrap_or(&c.id),
+                    problems_of(h).join(", ")
+                )
+            })
+            .collect()
+    };
+    let pick = |f: fn(&Health) -> bool| -> Vec<&(&DomainJoinConnector, Health, Option<i64>)> {
+        assessed.iter().filter(|(_, h, _)| f(h)).collect()
+    };
+    let unhealthy = pick(|h| matches!(h, Health::Unhealthy(_)));
+    let unknown = pick(|h| matches!(h, Health::Unknown(_)));
+    let inactive = pick(|h| *h == Health::Inactive);
+    let affected_of = |list: &[&(&DomainJoinConnector, Health, Option<i64>)]| -> Vec<Affected> {
+        list.iter()
+            .map(|(c, h, _)| match h {
+                Health::Unknown(p) => connector_affected(c).undetermined(p.join(", ")),
+                _ => connector_affected(c),
+            })
+            .collect()
+    };
+    let profiles = autopilot::list(&profile_names, 5);
     if connectors.is_empty() {
         return Ok(Outcome::fail(format!(
-            "Hybrid join profile(s) {} are assigned, but no Intune Connector for Active Directory is installed",
-            autopilot::list(&profile_names, 5)
+            "Hybrid join profile(s) {profiles} are assigned, but no Intune Connector for Active Directory is installed"
         ))
         .with_affected(hybrid.iter().map(|p| profile_affected(p)).collect())
         .with_evidence(evidence));
     }
     if healthy == 0 {
-        let mut affected: Vec<Affected> = unhealthy
-            .iter()
-            .map(|(c, _, _)| connector_affected(c))
-            .collect();
+        let not_healthy: Vec<_> = unhealthy.iter().chain(&inactive).chain(&unknown).copied().collect();
+        let mut affected = affected_of(&not_healthy);
         affected.extend(hybrid.iter().map(|p| profile_affected(p)));
-        return Ok(Outcome::fail(format!(
-            "Hybrid join profile(s) {} are assigned, but none of the {} Intune Connector(s) for Active Directory is healthy: {}",
-            autopilot::list(&profile_names, 5),
-            connectors.len(),
-            described.join(", ")
+        let outcome = if unknown.is_empty() { Outcome::fail } else { Outcome::warn };
+        return Ok(outcome(format!(
+            "Hybrid join profile(s) {profiles} are assigned, but none of the {} is surely healthy: {}",
+            count(connectors.len(), "Intune Connector for Active Directory"),
+            describe(&not_healthy).join(", ")
         ))
         .with_affected(affected)
         .with_evidence(evidence));
     }
-    if !unhealthy.is_empty() {
+    let doubtful: Vec<_> = unhealthy.iter().chain(&unknown).copied().collect();
+    if !doubtful.is_empty() {
         return Ok(Outcome::warn(format!(
-            "{healthy} of {} Intune Connectors for Active Directory are healthy; unhealthy: {}",
-            connectors.len(),
-            described.join(", ")
+            "{healthy} of {} healthy; a deployment handled by another may fail: {}",
+            count(connectors.len(), "Intune Connector for Active Directory"),
+            describe(&doubtful).join(", ")
         ))
-        .with_affected(
-            unhealthy
-                .iter()
-                .map(|(c, _, _)| connector_affected(c))
-                .collect(),
-        )
+        .with_affected(affected_of(&doubtful))
         .with_evidence(evidence));
     }
     Ok(Outcome::pass(format!(
-        "All {} Intune Connector(s) for Active Directory are active and contacted Intune within {} days; hybrid join profile(s) {} can use them",
-        connectors.len(),
+        "{} active, at version {MIN_CONNECTOR_VERSION} or later and in contact with Intune within {} days{}; hybrid join profile(s) {profiles} can use them",
+        count(healthy, "Intune Connector for Active Directory"),
         s.connector_stale_days,
-        autopilot::list(&profile_names, 5)
+        if inactive.is_empty() { String::new() } else { format!(" ({} inactive, as an old connector stays listed for 30 days)", inactive.len()) }
     ))
     .with_evidence(evidence))
 }
@@ -255,12 +313,49 @@ mod tests {
             vec![hybrid(vec![group_target("g-h")])],
             vec![
                 connector("c1", "active", RECENT),
-                connector("c2", "inactive", RECENT),
+                connector("c2", "error", RECENT),
             ],
         )
         .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
         assert_eq!(affected_ids(&f), ["c2"]);
+    }
+
+    /// Microsoft Learn, Windows Autopilot known issues: an inactive connector stays listed for
+    /// 30 days; beside an active one it is not a problem.
+    #[test]
+    fn an_inactive_connector_beside_an_active_one_passes() {
+        let f = base(
+            vec![hybrid(vec![group_target("g-h")])],
+            vec![
+                connector("c1", "active", RECENT),
+                connector("c2", "inactive", RECENT),
+            ],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
+    }
+
+    /// Microsoft Learn, Windows Autopilot troubleshooting FAQ: connectors older than
+    /// 6.2501.2000.5 (the legacy connector) stop working.
+    #[test]
+    fn a_legacy_connector_version_is_unhealthy() {
+        let mut old = connector("c1", "active", RECENT);
+        old["version"] = "6.2412.2000.1".into();
+        let f = base(vec![hybrid(vec![group_target("g-h")])], vec![old]).run(ID);
+        assert_eq!(f.status, FindingStatus::Fail, "{}", f.summary);
+        assert!(f.summary.contains("6.2501.2000.5"), "{}", f.summary);
+    }
+
+    #[test]
+    fn an_unknown_state_is_at_risk_not_unhealthy() {
+        let f = base(
+            vec![hybrid(vec![group_target("g-h")])],
+            vec![connector("c1", "unknownFutureValue", RECENT)],
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Warn, "{}", f.summary);
+        assert_eq!(f.affected[0].undetermined.as_deref().map(|w| w.contains("not understood")), Some(true));
     }
 
     #[test]

@@ -26,7 +26,7 @@
 use crate::autopilot::{self, profile_affected, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
 use crate::model::AutopilotProfile;
-use crate::report::{Outcome, Severity};
+use crate::report::{Affected, count, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -61,7 +61,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let mut per_device = Vec::new();
     let mut profiles: BTreeMap<&str, &AutopilotProfile> = BTreeMap::new();
     let mut with_user = 0usize;
-    let mut undetermined = 0usize;
+    let mut at_risk: Vec<Affected> = Vec::new();
     for d in &ap.devices {
         let Some(user) = d.device.assigned_user() else {
             continue;
@@ -79,7 +79,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             }
             Some(_) => {}
             None if !d.is_settled() && d.possible_profiles().iter().any(|p| p.is_hybrid()) => {
-                undetermined += 1
+                at_risk.push(d.at_risk())
             }
             None => {}
         }
@@ -89,14 +89,22 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         "autopilot_devices": ap.devices.len(),
         "devices_with_assigned_user": with_user,
         "devices": per_device,
-        "undetermined_devices": undetermined,
+        "undetermined_devices": at_risk.len(),
     });
-    if hits.is_empty() {
+    if hits.is_empty() && at_risk.is_empty() {
         return Ok(Outcome::pass(format!(
             "No device with an assigned user gets a hybrid join profile ({with_user} of {} Autopilot devices have an assigned user{})",
             ap.devices.len(),
-            if undetermined > 0 { format!("; {undetermined} depend on assignment filters or uncollected data") } else { String::new() }
+            String::new()
         ))
+        .with_evidence(evidence));
+    }
+    if hits.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} may be affected: the data does not settle which profile they get",
+            count(at_risk.len(), "Autopilot device with an assigned user")
+        ))
+        .with_affected(at_risk)
         .with_evidence(evidence));
     }
     let described: Vec<String> = hits
@@ -105,6 +113,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .collect();
     let mut affected: Vec<_> = hits.iter().map(|(d, _, _)| d.affected()).collect();
     affected.extend(profiles.values().map(|p| profile_affected(p)));
+    affected.extend(at_risk);
     Ok(Outcome::fail(format!(
         "{} Autopilot device(s) with an assigned user get a hybrid join profile: {}",
         hits.len(),
@@ -228,7 +237,7 @@ mod tests {
             ),
         ])
         .run(ID);
-        assert_eq!(f.status, FindingStatus::Pass);
+        assert_eq!(f.status, FindingStatus::Warn);
         assert_eq!(f.evidence["undetermined_devices"], 1);
     }
 

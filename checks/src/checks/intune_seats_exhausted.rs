@@ -27,7 +27,7 @@ use crate::catalog::{Area, CheckMeta};
 use crate::licensing::{has_intune, sku_available_units, sku_includes_intune, sku_is_active};
 use crate::model::SubscribedSku;
 use crate::population::enrolling_users;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -50,38 +50,72 @@ fn sku_evidence(s: &SubscribedSku) -> Value {
         "skuId": s.sku_id,
         "skuPartNumber": s.sku_part_number,
         "capabilityStatus": s.capability_status,
-        "prepaidUnits": {
-            "enabled": s.prepaid_units.enabled,
-            "warning": s.prepaid_units.warning,
-            "suspended": s.prepaid_units.suspended,
-            "lockedOut": s.prepaid_units.locked_out,
-        },
+        "prepaidUnits": s.prepaid_units.as_ref().map(|p| json!({
+            "enabled": p.enabled,
+            "warning": p.warning,
+            "suspended": p.suspended,
+            "lockedOut": p.locked_out,
+        })),
         "consumedUnits": s.consumed_units,
         "available": sku_available_units(s),
     })
+}
+
+fn sku_affected(list: &[&SubscribedSku]) -> Vec<Affected> {
+    list.iter()
+        .map(|s| Affected::new(AffectedKind::Setting, &s.id, s.name()))
+        .collect()
 }
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let skus = t.subscribed_skus.get()?;
     let population = enrolling_users(t)?;
     let intune_skus: Vec<&SubscribedSku> = skus.iter().filter(|s| sku_includes_intune(s)).collect();
-    let (active, inactive): (Vec<&SubscribedSku>, Vec<&SubscribedSku>) =
-        intune_skus.iter().partition(|s| sku_is_active(s));
-    let unlicensed = population.users.iter().filter(|u| !has_intune(u)).count();
-    let available: i64 = active.iter().map(|s| sku_available_units(s)).sum();
+    let by_state = |state: Option<bool>| -> Vec<&SubscribedSku> {
+        intune_skus
+            .iter()
+            .copied()
+            .filter(|s| sku_is_active(s) == state)
+            .collect()
+    };
+    let (active, inactive, unreadable) = (by_state(Some(true)), by_state(Some(false)), by_state(None));
+    let unlicensed = population
+        .users
+        .iter()
+        .filter(|u| has_intune(u) == Some(false))
+        .count();
+    let may_need = population
+        .users
+        .iter()
+        .filter(|u| has_intune(u).is_none())
+        .count();
+    // Seats that surely exist; a subscription whose status or counts cannot be read may add more.
+    let available: i64 = active.iter().filter_map(|s| sku_available_units(s)).sum();
+    let unsure_seats = !unreadable.is_empty() || active.iter().any(|s| sku_available_units(s).is_none());
     let evidence = json!({
         "population": population.evidence(),
         "users_without_intune": unlicensed,
+        "users_with_unreadable_license_state": may_need,
         "seats_available": available,
         "intune_subscriptions": active.iter().map(|s| sku_evidence(s)).collect::<Vec<_>>(),
         "inactive_intune_subscriptions": inactive.iter().map(|s| sku_evidence(s)).collect::<Vec<_>>(),
+        "unreadable_intune_subscriptions": unreadable.iter().map(|s| sku_evidence(s)).collect::<Vec<_>>(),
     });
-    let sku_affected = |list: &[&SubscribedSku]| -> Vec<Affected> {
-        list.iter()
-            .map(|s| Affected::new(AffectedKind::Setting, &s.id, s.name()))
-            .collect()
-    };
-    if active.is_empty() {
+    let names: Vec<String> = active
+        .iter()
+        .map(|s| match sku_available_units(s) {
+            Some(n) => format!("{} ({n} free)", s.name()),
+            None => format!("{} (free seats unknown)", s.name()),
+        })
+        .chain(unreadable.iter().map(|s| {
+            format!(
+                "{} (status {} not understood)",
+                s.name(),
+                s.capability_status.as_ref().map_or("absent", |c| c.as_str())
+            )
+        }))
+        .collect();
+    if active.is_empty() && unreadable.is_empty() {
         let detail = if inactive.is_empty() {
             String::new()
         } else {
@@ -94,29 +128,35 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .with_affected(sku_affected(&inactive))
         .with_evidence(evidence));
     }
-    let names: Vec<String> = active
-        .iter()
-        .map(|s| format!("{} ({} free)", s.name(), sku_available_units(s)))
-        .collect();
+    let listed: Vec<&SubscribedSku> = active.iter().chain(&unreadable).copied().collect();
     if available <= 0 && unlicensed > 0 {
-        return Ok(Outcome::fail(format!(
-            "No Intune seat is free ({}) while {unlicensed} users who could enroll have no Intune license",
-            names.join(", ")
+        let outcome = if unsure_seats { Outcome::warn } else { Outcome::fail };
+        return Ok(outcome(format!(
+            "No Intune seat is surely free ({}) while {} who could enroll {} no Intune license",
+            names.join(", "),
+            count(unlicensed, "user"),
+            if unlicensed == 1 { "has" } else { "have" }
         ))
-        .with_affected(sku_affected(&active))
+        .with_affected(sku_affected(&listed))
         .with_evidence(evidence));
     }
-    if unlicensed as i64 > available {
+    let need = unlicensed + may_need;
+    if need as i64 > available {
         return Ok(Outcome::warn(format!(
-            "Only {available} Intune seats are free ({}) for {unlicensed} users who could enroll without an Intune license",
-            names.join(", ")
+            "Only {} surely free ({}) for {} who could enroll without a readable Intune license",
+            count(available.max(0) as usize, "Intune seat"),
+            names.join(", "),
+            count(need, "user")
         ))
-        .with_affected(sku_affected(&active))
+        .with_affected(sku_affected(&listed))
         .with_evidence(evidence));
     }
     Ok(Outcome::pass(format!(
-        "{available} Intune seats are free ({}) for {unlicensed} users who still need one",
-        names.join(", ")
+        "{} free ({}) for {} who still {} one",
+        count(available.max(0) as usize, "Intune seat"),
+        names.join(", "),
+        count(unlicensed, "user"),
+        if unlicensed == 1 { "needs" } else { "need" }
     ))
     .with_evidence(evidence))
 }

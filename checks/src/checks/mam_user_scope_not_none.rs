@@ -43,7 +43,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         )
         .with_evidence(json!({"intune_mam_application": false})));
     };
-    let applies_to = policy.applies_to.as_deref().unwrap_or("");
+    let applies_to = policy.applies_to.as_ref().map(|a| a.as_str()).unwrap_or("");
     let groups: Vec<_> = policy
         .included_groups
         .iter()

@@ -42,7 +42,11 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .get()?
         .first()
         .ok_or_else(|| NotEvaluated::new("organization was collected but is empty"))?;
-    let Some(value) = org.mobile_device_management_authority.as_deref() else {
+    let Some(value) = org
+        .mobile_device_management_authority
+        .as_ref()
+        .map(|a| a.as_str())
+    else {
         return Err(NotEvaluated {
             reason: "organization.mobileDeviceManagementAuthority was not returned; Graph returns it only on $select=mobileDeviceManagementAuthority".into(),
             permissions: vec![Resource::Organization.permission().to_string()],

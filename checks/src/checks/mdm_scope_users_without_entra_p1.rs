@@ -25,7 +25,7 @@
 use crate::catalog::{Area, CheckMeta};
 use crate::licensing::{has_entra_premium, ENTRA_PREMIUM_PLANS};
 use crate::population::enrolling_users;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -52,7 +52,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             "Microsoft Intune is not configured as an MDM application in Entra, so automatic MDM enrollment is not in use (see mdm-user-scope-none)",
         ));
     };
-    let applies_to = policy.applies_to.as_deref().unwrap_or("");
+    let applies_to = policy.applies_to.as_ref().map(|a| a.as_str()).unwrap_or("");
     let mut uncollected: Vec<String> = Vec::new();
     let mut groups_evidence = Vec::new();
     match applies_to {
@@ -87,8 +87,17 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let missing: Vec<Affected> = population
         .users
         .iter()
-        .filter(|u| !has_entra_premium(u))
+        .filter(|u| has_entra_premium(u) == Some(false))
         .map(|u| Affected::new(AffectedKind::User, &u.id, u.name()))
+        .collect();
+    let unreadable: Vec<Affected> = population
+        .users
+        .iter()
+        .filter(|u| has_entra_premium(u).is_none())
+        .map(|u| {
+            Affected::new(AffectedKind::User, &u.id, u.name())
+                .undetermined("an Entra ID P1/P2 plan's capabilityStatus is absent or not understood")
+        })
         .collect();
     let evidence = json!({
         "appliesTo": applies_to,
@@ -97,6 +106,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         "population": population.evidence(),
         "users_in_scope": population.users.len(),
         "users_without_entra_p1": missing.len(),
+        "users_with_unreadable_plan_state": unreadable.len(),
         "entra_premium_service_plan_ids": ENTRA_PREMIUM_PLANS,
     });
     if !missing.is_empty() {
@@ -105,10 +115,11 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             names.push("…");
         }
         return Ok(Outcome::fail(format!(
-            "{} of {} users in the MDM user scope ({}) have no active Entra ID P1 or P2 license ({}): automatic MDM enrollment does not run for them",
+            "{} of {} in the MDM user scope ({}) {} no active Entra ID P1 or P2 license ({}): automatic MDM enrollment does not run for them",
             missing.len(),
-            population.users.len(),
+            count(population.users.len(), "user"),
             if applies_to == "all" { "All" } else { "Some" },
+            if missing.len() == 1 { "has" } else { "have" },
             names.join(", ")
         ))
         .with_affected(missing)
@@ -123,9 +134,17 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             permissions: vec![Resource::GroupMembers.permission().to_string()],
         });
     }
+    if !unreadable.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} in the MDM user scope may lack Entra ID P1 or P2: the plan's status cannot be read",
+            count(unreadable.len(), "user")
+        ))
+        .with_affected(unreadable)
+        .with_evidence(evidence));
+    }
     Ok(Outcome::pass(format!(
-        "All {} users in the MDM user scope have an active Entra ID P1 or P2 license",
-        population.users.len()
+        "Every one of the {} in the MDM user scope has an active Entra ID P1 or P2 license",
+        count(population.users.len(), "user")
     ))
     .with_evidence(evidence))
 }

@@ -33,7 +33,7 @@ pub const META: CheckMeta = CheckMeta {
     title: "Automatic MDM enrollment is off (MDM user scope None)",
     severity: Severity::Critical,
     area: Area::MdmScope,
-    error_codes: &["0x8018002B"],
+    error_codes: &["0x8018002B", "0x80180031"],
     article_sections: &["auto-mdm-enroll-failed"],
     resources: &[
         Resource::MobileDeviceManagementPolicies,
@@ -57,7 +57,7 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
             "MDM user scope (Microsoft Intune)",
         )]
     };
-    let applies_to = policy.applies_to.as_deref().unwrap_or("");
+    let applies_to = policy.applies_to.as_ref().map(|a| a.as_str()).unwrap_or("");
     let (actual, evidence, summary): (BTreeSet<String>, _, String) = match applies_to {
         "none" => {
             return Ok(Outcome::fail(
@@ -158,7 +158,7 @@ fn licensed_users_outside(
     };
     let outside: Vec<Affected> = users
         .iter()
-        .filter(|u| u.is_enabled() && !u.is_guest() && has_intune(u))
+        .filter(|u| u.is_enabled() && !u.is_guest() && has_intune(u) == Some(true))
         .filter(|u| groups.iter().all(|g| dir.contains(g, &u.id) == Some(false)))
         .map(|u| Affected::new(AffectedKind::User, &u.id, u.name()))
         .collect();

@@ -32,7 +32,7 @@ use crate::autopilot::{
 };
 use crate::catalog::{Area, CheckMeta};
 use crate::model::AutopilotProfile;
-use crate::report::{Outcome, Severity};
+use crate::report::{Affected, count, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -67,7 +67,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let mut per_device = Vec::new();
     let mut profiles: BTreeMap<&str, &AutopilotProfile> = BTreeMap::new();
     let mut virtual_machines = 0usize;
-    let mut undetermined = 0usize;
+    let mut at_risk: Vec<Affected> = Vec::new();
     for d in &ap.devices {
         let Some(hypervisor) = virtual_machine(d.device) else {
             continue;
@@ -85,13 +85,19 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
                 }));
                 hits.push((d, p, hypervisor));
             }
+            Some(p) if p.self_deploying().is_none() && !p.allows_preprovisioning() => {
+                at_risk.push(d.affected().undetermined(format!(
+                    "the deployment mode of profile '{}' is absent or not understood",
+                    p.name()
+                )))
+            }
             Some(_) => {}
             None if !d.is_settled()
                 && d.possible_profiles()
                     .iter()
                     .any(|p| needs_tpm_attestation(p)) =>
             {
-                undetermined += 1
+                at_risk.push(d.at_risk())
             }
             None => {}
         }
@@ -101,14 +107,22 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         "virtual_machines": virtual_machines,
         "attesting_profiles": attesting.iter().map(|p| profile_evidence(p)).collect::<Vec<_>>(),
         "devices": per_device,
-        "undetermined_virtual_machines": undetermined,
+        "undetermined_virtual_machines": at_risk.len(),
     });
-    if hits.is_empty() {
+    if hits.is_empty() && at_risk.is_empty() {
         return Ok(Outcome::pass(format!(
             "No virtual machine gets a self-deploying or pre-provisioning profile ({virtual_machines} virtual machines among {} Autopilot devices{})",
             ap.devices.len(),
-            if undetermined > 0 { format!("; {undetermined} depend on assignment filters or uncollected data") } else { String::new() }
+            String::new()
         ))
+        .with_evidence(evidence));
+    }
+    if hits.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} may be affected: the data does not settle which profile they get",
+            count(at_risk.len(), "virtual machine")
+        ))
+        .with_affected(at_risk)
         .with_evidence(evidence));
     }
     let described: Vec<String> = hits
@@ -124,6 +138,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .collect();
     let mut affected: Vec<_> = hits.iter().map(|(d, _, _)| d.affected()).collect();
     affected.extend(profiles.values().map(|p| profile_affected(p)));
+    affected.extend(at_risk);
     Ok(Outcome::fail(format!(
         "{} virtual machine(s) get a profile that needs a physical TPM 2.0: {}",
         hits.len(),
@@ -278,7 +293,7 @@ mod tests {
             vec![filtered_group_target("g-kiosk", "flt")],
         )])
         .run(ID);
-        assert_eq!(f.status, FindingStatus::Pass);
+        assert_eq!(f.status, FindingStatus::Warn);
         assert_eq!(f.evidence["undetermined_virtual_machines"], 1);
     }
 

@@ -20,7 +20,7 @@
 
 use crate::catalog::{Area, CheckMeta};
 use crate::population::enrolling_users;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -88,11 +88,17 @@ fn judge(suffix: &str, verified: &[String]) -> Option<Problem> {
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let domains = t.domains.get()?;
     let population = enrolling_users(t)?;
-    let verified: Vec<String> = domains
-        .iter()
-        .filter(|d| d.is_verified)
-        .map(|d| d.id.trim_end_matches('.').to_ascii_lowercase())
-        .collect();
+    let names = |state: Option<bool>| -> Vec<String> {
+        domains
+            .iter()
+            .filter(|d| d.is_verified == state)
+            .map(|d| d.id.trim_end_matches('.').to_ascii_lowercase())
+            .collect()
+    };
+    let verified = names(Some(true));
+    // Domains whose verification was not collected: a suffix under one of them is unsettled.
+    let unreadable = names(None);
+    let mut at_risk: Vec<Affected> = Vec::new();
     let mut counts: BTreeMap<String, (Problem, BTreeSet<&'static str>, usize)> = BTreeMap::new();
     let mut affected = Vec::new();
     for user in &population.users {
@@ -109,6 +115,14 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
                 continue;
             };
             if let Some(problem) = judge(&sfx, &verified) {
+                if problem == Problem::Unverified && judge(&sfx, &unreadable).is_none() {
+                    at_risk.push(
+                        Affected::new(AffectedKind::User, &user.id, user.name()).undetermined(
+                            format!("whether domain of suffix '{sfx}' is verified was not collected (isVerified absent)"),
+                        ),
+                    );
+                    continue;
+                }
                 let entry = counts
                     .entry(sfx.clone())
                     .or_insert((problem, BTreeSet::new(), 0));
@@ -126,25 +140,39 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         "population": population.evidence(),
         "verified_domains": verified,
         "users_affected": affected.len(),
+        "users_undetermined": at_risk.len(),
         "suffix_counts": counts.iter().map(|(s, (_, _, n))| (s.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
         "suffixes": counts.iter().map(|(s, (p, src, n))| json!({
             "suffix": s, "problem": p.as_str(), "users": n, "seen_in": src,
         })).collect::<Vec<_>>(),
     });
-    if affected.is_empty() {
+    at_risk.dedup_by(|a, b| a.id == b.id);
+    if affected.is_empty() && at_risk.is_empty() {
         return Ok(Outcome::pass(format!(
-            "The UPN suffixes of all {} users who could enroll are verified, routable domains",
-            population.users.len()
+            "The UPN suffixes of every one of the {} who could enroll are verified, routable domains",
+            count(population.users.len(), "user")
         ))
+        .with_evidence(evidence));
+    }
+    if affected.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} {} a UPN suffix whose domain's verification was not collected",
+            count(at_risk.len(), "user"),
+            if at_risk.len() == 1 { "has" } else { "have" }
+        ))
+        .with_affected(at_risk)
         .with_evidence(evidence));
     }
     let parts: Vec<String> = counts
         .iter()
-        .map(|(s, (p, _, n))| format!("'{s}' ({n} users, {})", p.as_str()))
+        .map(|(s, (p, _, n))| format!("'{s}' ({}, {})", count(*n, "user"), p.as_str()))
         .collect();
+    let n = affected.len();
+    affected.extend(at_risk);
     Ok(Outcome::fail(format!(
-        "{} users have a UPN suffix that automatic MDM enrollment cannot use: {}",
-        affected.len(),
+        "{} {} a UPN suffix that automatic MDM enrollment cannot use: {}",
+        count(n, "user"),
+        if n == 1 { "has" } else { "have" },
         parts.join(", ")
     ))
     .with_affected(affected)

@@ -26,9 +26,9 @@
 
 use crate::catalog::{Area, CheckMeta};
 use crate::licensing::{has_intune, has_mdm_for_office365, MdmForOffice365Use, INTUNE_PLANS};
-use crate::model::User;
 use crate::population::enrolling_users;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::verdict::{Judged, Tally};
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -39,7 +39,7 @@ pub const META: CheckMeta = CheckMeta {
     title: "Users who could enroll have no active Intune license",
     severity: Severity::High,
     area: Area::Licensing,
-    error_codes: &[],
+    error_codes: &["0x80180018"],
     article_sections: &[
         "this-account-is-not-allowed-on-this-phone",
         "looks-like-the-mdm-terms-of-use-endpoint-is-not-correctly-configured",
@@ -59,21 +59,25 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     // Subscriptions are optional here: they only sharpen the MDM for Office 365 evidence.
     let skus = t.subscribed_skus.get().ok().map(Vec::as_slice);
     let o365 = MdmForOffice365Use::find(all_users, skus);
-    let unlicensed: Vec<&User> = population
+    let mut tally = Tally::default();
+    for u in &population.users {
+        let judged = match has_intune(u) {
+            Some(licensed) => Judged::fails_if(!licensed),
+            None => Judged::Unknown("an Intune plan's capabilityStatus is absent or not understood".into()),
+        };
+        tally.add(Affected::new(AffectedKind::User, &u.id, u.name()), judged);
+    }
+    let unlicensed_with_o365 = population
         .users
         .iter()
-        .copied()
-        .filter(|u| !has_intune(u))
-        .collect();
-    let unlicensed_with_o365 = unlicensed
-        .iter()
-        .filter(|u| has_mdm_for_office365(u))
+        .filter(|u| has_intune(u) == Some(false) && has_mdm_for_office365(u) == Some(true))
         .count();
     let evidence = json!({
         "population": population.evidence(),
-        "users_evaluated": population.users.len(),
-        "users_licensed": population.users.len() - unlicensed.len(),
-        "users_unlicensed": unlicensed.len(),
+        "users_evaluated": tally.total(),
+        "users_licensed": tally.passed,
+        "users_unlicensed": tally.failed.len(),
+        "users_undetermined": tally.undetermined_evidence(),
         "unlicensed_with_mdm_for_office365_only": unlicensed_with_o365,
         "intune_service_plan_ids": INTUNE_PLANS,
         "users_with_any_assigned_plan": all_users.iter().filter(|u| !u.assigned_plans.is_empty()).count(),
@@ -93,21 +97,31 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         ))
         .with_evidence(evidence));
     }
-    if unlicensed.is_empty() {
+    if tally.failed.is_empty() && tally.is_settled() {
         return Ok(Outcome::pass(format!(
-            "All {} users who could enroll have an active Intune license",
-            population.users.len()
+            "Every one of the {} who could enroll has an active Intune license",
+            count(tally.total(), "user")
         ))
         .with_evidence(evidence));
     }
-    let mut names: Vec<&str> = unlicensed.iter().take(3).map(|u| u.name()).collect();
-    if unlicensed.len() > 3 {
+    if tally.failed.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} of {} who could enroll: license state unreadable",
+            tally.at_risk_clause("user"),
+            count(tally.total(), "user")
+        ))
+        .with_affected(tally.at_risk_affected())
+        .with_evidence(evidence));
+    }
+    let mut names: Vec<&str> = tally.failed.iter().take(3).map(|a| a.name.as_str()).collect();
+    if tally.failed.len() > 3 {
         names.push("…");
     }
     let mut summary = format!(
-        "{} of {} users who could enroll have no active Intune license ({}): Intune rejects them with \"This account is not allowed on this phone\"",
-        unlicensed.len(),
-        population.users.len(),
+        "{} of {} who could enroll {} no active Intune license ({}): Intune rejects them with \"This account is not allowed on this phone\" (0x80180018)",
+        tally.failed.len(),
+        count(tally.total(), "user"),
+        if tally.failed.len() == 1 { "has" } else { "have" },
         names.join(", ")
     );
     if o365.in_use() {
@@ -115,10 +129,11 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             "; MDM for Office 365 is also used in this tenant, so users with neither license see \"Looks like the MDM Terms of Use endpoint is not correctly configured\"",
         );
     }
-    let affected = unlicensed
-        .iter()
-        .map(|u| Affected::new(AffectedKind::User, &u.id, u.name()))
-        .collect();
+    if !tally.is_settled() {
+        summary.push_str(&format!("; {}", tally.at_risk_clause("more user")));
+    }
+    let mut affected = tally.failed.clone();
+    affected.extend(tally.at_risk_affected());
     Ok(Outcome::fail(summary)
         .with_affected(affected)
         .with_evidence(evidence))

@@ -55,10 +55,10 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             "the default platform restriction configuration is missing from deviceEnrollmentConfigurations",
         ));
     };
-    let blocked = default
-        .windows_restriction()
-        .is_some_and(|r| r.platform_blocked);
-    if !blocked {
+    // An absent platformBlocked is unknown: it may block, so it is judged as blocking, but
+    // never worse than at risk.
+    let blocked = default.windows_restriction().and_then(|r| r.platform_blocked);
+    if blocked == Some(false) {
         return Ok(Outcome::pass(format!(
             "The default restriction '{}' allows Windows (MDM): self-deploying, pre-provisioning and bulk enrollment are not blocked",
             default.name()
@@ -95,7 +95,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .collect();
 
     let evidence = json!({
-        "default_configuration": {"id": default.id, "name": default.name(), "windows_platform_blocked": true},
+        "default_configuration": {"id": default.id, "name": default.name(), "windows_platform_blocked": blocked},
         "userless_profiles": userless_profiles.iter().map(|p| json!({
             "id": p.id, "name": p.name(),
             "self_deploying": p.is_self_deploying(),
@@ -117,8 +117,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             )
         };
         return Ok(Outcome::warn(format!(
-            "The default restriction '{}' blocks Windows (MDM): any self-deploying, pre-provisioning or bulk enrollment will fail with 0x80180014 ({why})",
-            default.name()
+            "The default restriction '{}' {} Windows (MDM): any self-deploying, pre-provisioning or bulk enrollment will fail with 0x80180014 ({why})",
+            default.name(),
+            if blocked.is_some() { "blocks" } else { "may block" }
         ))
         .with_affected(vec![Affected::new(AffectedKind::Configuration, &default.id, default.name())])
         .with_evidence(evidence));
@@ -148,6 +149,15 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             .iter()
             .map(|p| Affected::new(AffectedKind::Profile, &p.id, p.name())),
     );
+    if blocked.is_none() {
+        return Ok(Outcome::warn(format!(
+            "The default restriction '{}' does not say whether Windows (MDM) is blocked (platformBlocked absent), and userless enrollment is in use ({}): these enrollments use only the default restriction and fail with 0x80180014 if it blocks",
+            default.name(),
+            in_use.join("; ")
+        ))
+        .with_affected(affected)
+        .with_evidence(evidence));
+    }
     Ok(Outcome::fail(format!(
         "The default restriction '{}' blocks Windows (MDM), and userless enrollment is in use ({}): these enrollments use only the default restriction and fail with 0x80180014",
         default.name(),

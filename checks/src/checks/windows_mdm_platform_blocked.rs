@@ -26,7 +26,9 @@ use crate::population::enrolling_users;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::targeting::{windows_restriction, Ranked};
+use crate::model::EnrollmentConfiguration;
+use crate::targeting::Ranked;
+use crate::verdict::{Judged, Tally};
 use crate::tenant::{NotEvaluated, Tenant};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -49,6 +51,16 @@ pub const META: CheckMeta = CheckMeta {
     in_article: true,
 };
 
+/// Whether a restriction configuration blocks Windows (MDM); an absent value is unknown.
+pub fn blocks_windows(c: &EnrollmentConfiguration) -> Judged {
+    match c.windows_restriction() {
+        Some(r) => Judged::from_flag(r.platform_blocked, || {
+            format!("'{}' does not say whether Windows (MDM) is blocked (platformBlocked absent)", c.name())
+        }),
+        None => Judged::Unknown(format!("'{}' carries no Windows restriction", c.name())),
+    }
+}
+
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let configs = t.enrollment_configurations.get()?;
     let dir = t.group_members.get()?;
@@ -59,60 +71,66 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             "the default platform restriction configuration is missing from deviceEnrollmentConfigurations",
         ));
     }
-    let mut blocked_by: BTreeMap<&str, (&str, Vec<Affected>)> = BTreeMap::new();
-    let mut undetermined = 0usize;
+    let mut tally = Tally::default();
+    let mut blocked_by: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
     for user in &population.users {
         let Some(resolution) = ranked.resolve(&user.id, dir) else {
             continue;
         };
-        if !resolution.is_certain() {
-            undetermined += 1;
-            continue;
-        }
-        if windows_restriction(&resolution).platform_blocked {
+        let judged = resolution.judge(blocks_windows);
+        if judged == Judged::Fail {
             blocked_by
                 .entry(&resolution.config.id)
-                .or_insert_with(|| (resolution.config.name(), Vec::new()))
-                .1
-                .push(Affected::new(AffectedKind::User, &user.id, user.name()));
+                .or_insert((resolution.config.name(), 0))
+                .1 += 1;
         }
+        tally.add(Affected::new(AffectedKind::User, &user.id, user.name()), judged);
     }
     let evidence = json!({
         "population": population.evidence(),
-        "undetermined_users": undetermined,
+        "users_evaluated": tally.total(),
+        "users_undetermined": tally.undetermined_evidence(),
         "blocking_configurations": blocked_by.iter().map(|(id, (name, users))| json!({
-            "id": id, "name": name, "users_blocked": users.len()
+            "id": id, "name": name, "users_blocked": users
         })).collect::<Vec<_>>(),
     });
-    if blocked_by.is_empty() {
-        let summary = format!(
-            "Windows (MDM) enrollment is allowed for all {} evaluated{}",
-            count(population.users.len(), "user"),
-            if undetermined > 0 {
-                format!(" ({undetermined} depend on an assignment filter or an uncollected group)")
-            } else {
-                String::new()
-            }
-        );
-        return Ok(Outcome::pass(summary).with_evidence(evidence));
+    if tally.failed.is_empty() {
+        if tally.is_settled() {
+            return Ok(Outcome::pass(format!(
+                "Windows (MDM) enrollment is allowed for every one of the {} evaluated",
+                count(tally.total(), "user")
+            ))
+            .with_evidence(evidence));
+        }
+        return Ok(Outcome::warn(format!(
+            "Windows (MDM) may be blocked for {} of {}",
+            tally.at_risk_clause("user"),
+            count(tally.total(), "user")
+        ))
+        .with_affected(tally.at_risk_affected())
+        .with_evidence(evidence));
     }
-    let users: usize = blocked_by.values().map(|(_, u)| u.len()).sum();
     let names: Vec<String> = blocked_by
         .values()
-        .map(|(n, u)| format!("'{n}' ({})", count(u.len(), "user")))
+        .map(|(n, users)| format!("'{n}' ({})", count(*users, "user")))
         .collect();
+    let mut summary = format!(
+        "{} cannot enroll Windows devices: Windows (MDM) is blocked by {}",
+        count(tally.failed.len(), "user"),
+        names.join(", ")
+    );
+    if !tally.is_settled() {
+        summary.push_str(&format!("; {}", tally.at_risk_clause("more user")));
+    }
     let mut affected: Vec<Affected> = blocked_by
         .iter()
         .map(|(id, (name, _))| Affected::new(AffectedKind::Configuration, *id, *name))
         .collect();
-    affected.extend(blocked_by.into_values().flat_map(|(_, u)| u));
-    Ok(Outcome::fail(format!(
-        "{} cannot enroll Windows devices: Windows (MDM) is blocked by {}",
-        count(users, "user"),
-        names.join(", ")
-    ))
-    .with_affected(affected)
-    .with_evidence(evidence))
+    affected.extend(tally.failed.iter().cloned());
+    affected.extend(tally.at_risk_affected());
+    Ok(Outcome::fail(summary)
+        .with_affected(affected)
+        .with_evidence(evidence))
 }
 
 #[cfg(test)]
@@ -192,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn filtered_assignment_is_undetermined_not_guessed() {
+    fn filtered_blocking_assignment_puts_its_users_at_risk() {
         let f = base(vec![
             default_restrictions(restriction(false, false)),
             windows_restriction(
@@ -203,8 +221,9 @@ mod tests {
             ),
         ])
         .run(ID);
-        assert_eq!(f.status, FindingStatus::Pass);
-        assert_eq!(f.evidence["undetermined_users"], 1);
+        assert_eq!(f.status, FindingStatus::Warn);
+        assert_eq!(f.evidence["users_undetermined"][0]["count"], 1);
+        assert_eq!(affected_ids(&f), ["u2"]);
     }
 
     #[test]

@@ -153,7 +153,10 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             .filter(|c| c.assignments.as_ref().is_none_or(|a| !a.is_empty())),
     );
     let judged: Vec<Judged> = in_effect
-        .filter(|c| c.windows_restriction().is_some_and(|r| !r.platform_blocked))
+        .filter(|c| {
+            c.windows_restriction()
+                .is_some_and(|r| r.platform_blocked != Some(true))
+        })
         .filter_map(judge)
         .collect();
     let unassigned_skipped = ranked

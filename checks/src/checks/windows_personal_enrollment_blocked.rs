@@ -13,9 +13,13 @@
 //! ## Why enrollment fails
 //! A blocked user who enrolls a personal PC (Company Portal, Settings > Accounts > Access work
 //! or school) is refused with *"This user is not authorized to enroll" (0x801C0003 /
-//! 80180003)*. Corporate enrollment paths are not affected: Windows Autopilot, hybrid Entra
-//! join, co-management, Group Policy automatic enrollment, bulk enrollment and devices listed
-//! as corporate device identifiers count as corporate.
+//! 80180003)*; Microsoft Entra join during Windows setup or from Settings, Windows Autopilot
+//! for existing devices and Autopilot device preparation are refused with *"Your organization
+//! does not support this version of Windows" (0x80180014)*. Exempt, because Intune counts them
+//! as corporate: devices registered for Windows Autopilot, Group Policy automatic enrollment,
+//! co-management, bulk enrollment with a provisioning package, device enrollment managers, and
+//! devices listed as corporate identifiers (Microsoft Learn, "Device platform restrictions",
+//! *Blocking personal Windows devices*).
 //!
 //! ## Remediation
 //! 1. Decide whether personal Windows devices may enroll. If not, tell the users named in the finding to use a corporate device and record a waiver for this check.
@@ -26,10 +30,12 @@
 use crate::catalog::{Area, CheckMeta};
 use crate::devices::is_personal;
 use crate::population::enrolling_users;
-use crate::report::{Affected, AffectedKind, Outcome, Severity};
+use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::targeting::{windows_restriction, Ranked};
+use crate::model::EnrollmentConfiguration;
+use crate::targeting::Ranked;
+use crate::verdict::{Judged, Tally};
 use crate::tenant::{NotEvaluated, Tenant};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
@@ -39,7 +45,7 @@ pub const META: CheckMeta = CheckMeta {
     title: "Personally owned Windows devices blocked where BYOD enrollment is used",
     severity: Severity::Medium,
     area: Area::EnrollmentRestrictions,
-    error_codes: &["0x801C0003", "0x80180003"],
+    error_codes: &["0x801C0003", "0x80180003", "0x80180014"],
     article_sections: &["this-user-is-not-authorized-to-enroll"],
     resources: &[
         Resource::DeviceEnrollmentConfigurations,
@@ -63,23 +69,21 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     }
 
     let mut blocked_by: BTreeMap<&str, (&str, Vec<Affected>)> = BTreeMap::new();
-    let mut undetermined = 0usize;
+    let mut tally = Tally::default();
     for user in &population.users {
         let Some(resolution) = ranked.resolve(&user.id, dir) else {
             continue;
         };
-        if !resolution.is_certain() {
-            undetermined += 1;
-            continue;
-        }
-        let r = windows_restriction(&resolution);
-        if r.personal_device_enrollment_blocked && !r.platform_blocked {
+        let judged = resolution.judge(blocks_personal_only);
+        let subject = Affected::new(AffectedKind::User, &user.id, user.name());
+        if judged == Judged::Fail {
             blocked_by
                 .entry(&resolution.config.id)
                 .or_insert_with(|| (resolution.config.name(), Vec::new()))
                 .1
-                .push(Affected::new(AffectedKind::User, &user.id, user.name()));
+                .push(subject.clone());
         }
+        tally.add(subject, judged);
     }
     let blocked_users: HashSet<String> = blocked_by
         .values()
@@ -100,7 +104,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
 
     let evidence = json!({
         "population": population.evidence(),
-        "undetermined_users": undetermined,
+        "users_undetermined": tally.undetermined_evidence(),
         "personal_windows_devices": personal.len(),
         "personal_device_owners": owners.len(),
         "personal_device_owners_blocked": owners_blocked,
@@ -122,19 +126,29 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         ))
         .with_evidence(evidence));
     }
-    if users_blocked == 0 {
+    if users_blocked == 0 && tally.is_settled() {
         return Ok(Outcome::pass(format!(
-            "{} personally owned Windows devices are enrolled and no evaluated user is blocked from enrolling personal Windows devices{}",
-            personal.len(),
-            if undetermined > 0 { format!(" ({undetermined} depend on an assignment filter)") } else { String::new() }
+            "{} enrolled and none of the {} evaluated is blocked from enrolling personal Windows devices",
+            count(personal.len(), "personally owned Windows device"),
+            count(tally.total(), "user")
         ))
+        .with_evidence(evidence));
+    }
+    if users_blocked == 0 {
+        return Ok(Outcome::warn(format!(
+            "BYOD is in use ({}), and personal Windows devices may be blocked for {}",
+            count(personal.len(), "personally owned Windows device"),
+            tally.at_risk_clause("user")
+        ))
+        .with_affected(tally.at_risk_affected())
         .with_evidence(evidence));
     }
     let names: Vec<String> = blocked_by
         .values()
-        .map(|(n, u)| format!("'{n}' ({} users)", u.len()))
+        .map(|(n, u)| format!("'{n}' ({})", count(u.len(), "user")))
         .collect();
-    let affected: Vec<Affected> = blocked_by.into_values().flat_map(|(_, u)| u).collect();
+    let mut affected: Vec<Affected> = blocked_by.into_values().flat_map(|(_, u)| u).collect();
+    affected.extend(tally.at_risk_affected());
     Ok(Outcome::warn(format!(
         "BYOD is in use ({} personally owned Windows devices, {owners_blocked} of their {} owners now blocked), \
          but {users_blocked} users cannot enroll a personal Windows device: personal devices are blocked by {}",
@@ -144,6 +158,21 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     ))
     .with_affected(affected)
     .with_evidence(evidence))
+}
+
+/// Blocks personal Windows devices while allowing Windows itself; absent values are unknown.
+fn blocks_personal_only(c: &EnrollmentConfiguration) -> Judged {
+    let Some(r) = c.windows_restriction() else {
+        return Judged::Unknown(format!("'{}' carries no Windows restriction", c.name()));
+    };
+    match (r.personal_device_enrollment_blocked, r.platform_blocked) {
+        (Some(false), _) | (_, Some(true)) => Judged::Pass,
+        (Some(true), Some(false)) => Judged::Fail,
+        _ => Judged::Unknown(format!(
+            "'{}' does not say whether personal Windows devices are blocked",
+            c.name()
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -259,8 +288,8 @@ mod tests {
             ),
         ];
         let f = base(configs, vec![personal_device("d1", "u1", "Windows")]).run(ID);
-        assert_eq!(f.status, FindingStatus::Pass);
-        assert_eq!(f.evidence["undetermined_users"], 2);
+        assert_eq!(f.status, FindingStatus::Warn);
+        assert_eq!(f.evidence["users_undetermined"][0]["count"], 2);
     }
 
     #[test]
