@@ -110,18 +110,40 @@ pub enum Agent {
     ConfigMgrOnly,
     /// The retired Intune PC agent (`intuneClient`, `easIntuneClient`).
     LegacyPcAgent,
-    /// Anything else (`eas`, `jamf`, `msSense`, `unknown`, …).
+    /// Another known agent (`eas`, `jamf`, `msSense`, …).
     Other,
+    /// Absent, Graph's own `unknown`, or a value this build does not know: never read as a
+    /// particular agent.
+    Unknown,
 }
 
 pub fn agent(device: &ManagedDevice) -> Agent {
-    match device.agent() {
-        "mdm" | "easMdm" | "microsoft365ManagedMdm" => Agent::Mdm,
-        "configurationManagerClientMdm" | "configurationManagerClientMdmEas" => Agent::CoManaged,
-        "configurationManagerClient" => Agent::ConfigMgrOnly,
-        "intuneClient" | "easIntuneClient" => Agent::LegacyPcAgent,
-        _ => Agent::Other,
+    use crate::model::ManagementAgent as M;
+    match device.management_agent.as_ref() {
+        None | Some(M::GraphUnknown | M::Unknown(_)) => Agent::Unknown,
+        Some(M::Mdm | M::EasMdm | M::Microsoft365ManagedMdm) => Agent::Mdm,
+        Some(M::ConfigurationManagerClientMdm | M::ConfigurationManagerClientMdmEas) => {
+            Agent::CoManaged
+        }
+        Some(M::ConfigurationManagerClient) => Agent::ConfigMgrOnly,
+        Some(M::IntuneClient | M::EasIntuneClient) => Agent::LegacyPcAgent,
+        Some(_) => Agent::Other,
     }
+}
+
+/// The devices whose agent cannot be read, as at-risk affected objects.
+pub fn unknown_agent(devices: &[&ManagedDevice]) -> Vec<crate::report::Affected> {
+    devices
+        .iter()
+        .filter(|d| agent(d) == Agent::Unknown)
+        .map(|d| {
+            crate::report::Affected::new(crate::report::AffectedKind::Device, &d.id, d.name())
+                .undetermined(format!(
+                    "managementAgent '{}' is absent or not understood",
+                    d.agent()
+                ))
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- Windows versions

@@ -23,6 +23,8 @@ pub mod time;
 pub mod verdict;
 
 #[cfg(test)]
+mod metamorphic_tests;
+#[cfg(test)]
 mod registry_tests;
 #[cfg(test)]
 #[allow(dead_code)]

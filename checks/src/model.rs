@@ -107,36 +107,6 @@ evolvable_enum! {
     }
 }
 
-impl ManagementAgent {
-    /// The legacy Intune PC agent (the "Intune client" software).
-    pub fn is_legacy_pc_agent(&self) -> Option<bool> {
-        self.settled().map(|a| {
-            matches!(
-                a,
-                ManagementAgent::IntuneClient | ManagementAgent::EasIntuneClient
-            )
-        })
-    }
-    /// The Configuration Manager client, alone or co-managed.
-    pub fn is_configmgr_client(&self) -> Option<bool> {
-        self.settled().map(|a| {
-            matches!(
-                a,
-                ManagementAgent::ConfigurationManagerClient
-                    | ManagementAgent::ConfigurationManagerClientMdm
-                    | ManagementAgent::ConfigurationManagerClientMdmEas
-            )
-        })
-    }
-    /// `None` for a value this build does not know, and for Graph's own `unknown`.
-    fn settled(&self) -> Option<&Self> {
-        match self {
-            ManagementAgent::Unknown(_) | ManagementAgent::GraphUnknown => None,
-            known => Some(known),
-        }
-    }
-}
-
 evolvable_enum! {
     /// `deviceManagementDomainJoinConnector.state`.
     ConnectorState {
@@ -462,14 +432,6 @@ impl ManagedDevice {
             .map(ManagementAgent::as_str)
             .unwrap_or("")
     }
-    /// Whether the legacy Intune PC agent manages the device: `None` when absent or unknown.
-    pub fn is_legacy_pc_agent(&self) -> Option<bool> {
-        self.management_agent.as_ref()?.is_legacy_pc_agent()
-    }
-    /// Whether the Configuration Manager client manages the device: `None` when absent or unknown.
-    pub fn is_configmgr_client(&self) -> Option<bool> {
-        self.management_agent.as_ref()?.is_configmgr_client()
-    }
 }
 
 // ---------------------------------------------------------------- assignments
@@ -584,6 +546,26 @@ impl EnrollmentConfiguration {
             .rsplit_once('_')
             .is_some_and(|(_, s)| s.starts_with("Default"));
         suffix_default || self.priority == Some(0)
+    }
+
+    /// A per-platform restriction whose platform is absent or a value this build does not know:
+    /// it may restrict Windows.
+    pub fn may_restrict_windows(&self) -> bool {
+        const OTHER: &[&str] = &[
+            "ios",
+            "android",
+            "mac",
+            "androidForWork",
+            "androidAOSP",
+            "linux",
+            "visionOS",
+            "tvOS",
+        ];
+        self.kind() == ConfigKind::SinglePlatformRestriction
+            && self
+                .platform_type
+                .as_deref()
+                .is_none_or(|p| p != "windows" && !OTHER.contains(&p))
     }
 
     /// The Windows (MDM) restriction this configuration sets, if it sets one.

@@ -30,7 +30,20 @@ pub fn enrolling_users(t: &Tenant) -> Result<Population<'_>, NotEvaluated> {
             let groups: Vec<&str> = scope
                 .and_then(|p| p.included_groups.as_ref())
                 .map(|g| g.iter().map(|g| g.id.as_str()).collect())
-                .unwrap_or_default();
+                .ok_or_else(|| {
+                    NotEvaluated::new(
+                        "the MDM user scope is Some, but its groups (includedGroups) were not collected: who can enroll is unknown",
+                    )
+                })?;
+            if let Some(g) = groups.iter().find(|g| !dir.knows(g)) {
+                return Err(NotEvaluated {
+                    reason: format!(
+                        "the members of MDM user scope group {} were not collected: who can enroll is unknown",
+                        dir.group_name(g)
+                    ),
+                    permissions: vec![crate::snapshot::Resource::GroupMembers.permission().to_string()],
+                });
+            }
             Ok(Population {
                 users: candidates
                     .filter(|u| groups.iter().any(|g| dir.contains(g, &u.id) == Some(true)))

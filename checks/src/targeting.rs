@@ -317,9 +317,12 @@ impl<'a> Ranked<'a> {
         Ranked::new(configs, |c| c.kind() == crate::model::ConfigKind::Limit)
     }
 
-    /// Configurations that set a Windows (MDM) platform restriction.
+    /// Configurations that set, or may set, a Windows (MDM) platform restriction (a
+    /// per-platform restriction whose platform is absent or not understood may be one).
     pub fn windows_restrictions(configs: &'a [EnrollmentConfiguration]) -> Self {
-        Ranked::new(configs, |c| c.windows_restriction().is_some())
+        Ranked::new(configs, |c| {
+            c.windows_restriction().is_some() || c.may_restrict_windows()
+        })
     }
 
     /// The configuration that applies to `user_id`; `None` only when the tenant has no default
@@ -474,31 +477,40 @@ fn oldest<'a>(profiles: &[&'a AutopilotProfile]) -> Option<&'a AutopilotProfile>
 
 /// The Entra identity of an Autopilot device (group membership is by Entra object id). With a
 /// complete device list, a device id that matches no Entra object means the object was deleted.
-pub fn autopilot_identity<'a>(
-    device: &AutopilotDevice,
-    by_device_id: &'a std::collections::HashMap<String, String>,
-) -> Identity<'a> {
+pub fn autopilot_identity<'a>(device: &AutopilotDevice, index: &'a DeviceIndex) -> Identity<'a> {
     match device.entra_device_id() {
         None => Identity::Unknown("the Autopilot record carries no Entra device id"),
-        Some(id) => match by_device_id.get(&id.to_ascii_lowercase()) {
+        Some(id) => match index.by_device_id.get(&id.to_ascii_lowercase()) {
             Some(object_id) => Identity::Object(object_id),
-            None => Identity::Missing,
+            None if index.complete => Identity::Missing,
+            None => Identity::Unknown(
+                "no Entra device has its device id, but some Entra devices were read without a deviceId",
+            ),
         },
     }
 }
 
-/// An index from Entra device id (lower case) to Entra object id.
-pub fn device_id_index(
-    devices: &[crate::model::Device],
-) -> std::collections::HashMap<String, String> {
-    devices
-        .iter()
-        .filter_map(|d| {
-            d.device_id
-                .as_ref()
-                .map(|id| (id.to_ascii_lowercase(), d.id.clone()))
-        })
-        .collect()
+/// Entra device id (lower case) → Entra object id, and whether every device carried its id
+/// (only then does a missing id mean a deleted object).
+#[derive(Debug, Default)]
+pub struct DeviceIndex {
+    pub by_device_id: std::collections::HashMap<String, String>,
+    pub complete: bool,
+}
+
+/// Indexes the Entra devices by device id.
+pub fn device_id_index(devices: &[crate::model::Device]) -> DeviceIndex {
+    DeviceIndex {
+        by_device_id: devices
+            .iter()
+            .filter_map(|d| {
+                d.device_id
+                    .as_ref()
+                    .map(|id| (id.to_ascii_lowercase(), d.id.clone()))
+            })
+            .collect(),
+        complete: devices.iter().all(|d| d.device_id.is_some()),
+    }
 }
 
 #[cfg(test)]

@@ -60,6 +60,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let scope = policy.and_then(|p| p.applies_to.as_ref().map(|a| a.as_str()));
     let Some(policy) = policy.filter(|_| matches!(scope, Some("all" | "selected"))) else {
         return match scope {
+            None if policy.is_some() => Err(NotEvaluated::new(
+                "the Intune MDM user scope (appliesTo) was not collected",
+            )),
             None | Some("none") => Ok(Outcome::not_applicable(format!(
                 "Automatic MDM enrollment is off: the Intune MDM user scope is {}",
                 if policy.is_none() { "not configured" } else { "None" }
@@ -74,7 +77,11 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let candidates: Vec<_> = devices
         .iter()
         .filter(|d| {
-            d.is_windows() && matches!(agent(d), Agent::LegacyPcAgent | Agent::ConfigMgrOnly)
+            d.is_windows()
+                && matches!(
+                    agent(d),
+                    Agent::LegacyPcAgent | Agent::ConfigMgrOnly | Agent::Unknown
+                )
         })
         .collect();
 

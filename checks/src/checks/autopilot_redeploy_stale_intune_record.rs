@@ -16,9 +16,9 @@
 //! Windows. (0x80180014)"*.
 //!
 //! ## Remediation
-//! 1. Before you reset or redeploy a device named in the finding, open the Intune admin center > Devices > Windows, find the device by its serial number and choose Delete (keep the Autopilot registration under Devices > Enrollment > Windows > Devices).
-//! 2. Wait until the record is gone from the device list, then start the self-deploying or pre-provisioning deployment again.
-//! 3. Devices that already show 0x80180014: delete the record the same way and restart the out-of-box experience.
+//! 1. For a device that already shows 0x80180014, open the Intune admin center > Devices > Enrollment > Windows Autopilot > Devices, select it and choose Unblock device (Graph action `allowNextEnrollment`); this is the fix Microsoft's Autopilot troubleshooting FAQ gives for the "SDM One Time Limit Check".
+//! 2. Or, before you reset or redeploy a device named in the finding, open Devices > Windows, find the device by its serial number and choose Delete (keep the Autopilot registration).
+//! 3. Wait until the record is gone or the device shows as unblocked, then start the self-deploying or pre-provisioning deployment again.
 //!
 //! ## Known limitations
 //! The same error has a tenant-wide cause too, Windows blocked in the default platform
@@ -61,7 +61,7 @@ fn serial_key(serial: Option<&str>) -> Option<String> {
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let ap = autopilot::resolve(t)?;
     let managed = t.managed_devices.get()?;
-    let attesting = autopilot::in_use(ap.profiles, needs_tpm_attestation);
+    let attesting = autopilot::in_use(ap.profiles, |p| needs_tpm_attestation(p) || p.self_deploying().is_none());
     if attesting.is_empty() {
         return Ok(Outcome::not_applicable(
             "No self-deploying or pre-provisioning Autopilot profile is assigned",

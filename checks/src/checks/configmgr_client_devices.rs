@@ -54,6 +54,17 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             "userPrincipalName": d.user_principal_name,
         })).collect::<Vec<_>>(),
     });
+    let windows_all: Vec<&crate::model::ManagedDevice> =
+        devices.iter().filter(|d| d.is_windows()).collect();
+    let unknown = crate::devices::unknown_agent(&windows_all);
+    if ccm.is_empty() && !unknown.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "The management agent of {} cannot be read: they may be managed by the ConfigMgr client alone",
+            crate::report::count(unknown.len(), "Windows device")
+        ))
+        .with_affected(unknown)
+        .with_evidence(evidence));
+    }
     if ccm.is_empty() {
         return Ok(Outcome::pass(format!(
             "No Windows device is managed by the ConfigMgr client alone ({co_managed} co-managed devices are enrolled in Intune)"

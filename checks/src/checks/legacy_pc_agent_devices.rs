@@ -51,11 +51,22 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             "userPrincipalName": d.user_principal_name, "osVersion": d.os_version,
         })).collect::<Vec<_>>(),
     });
-    if legacy.is_empty() {
+    let all: Vec<&crate::model::ManagedDevice> = devices.iter().collect();
+    let unknown = crate::devices::unknown_agent(&all);
+    if legacy.is_empty() && unknown.is_empty() {
         return Ok(Outcome::pass(format!(
-            "None of the {} managed devices uses the legacy Intune PC agent",
-            devices.len()
+            "None of the {} uses the legacy Intune PC agent",
+            crate::report::count(devices.len(), "managed device")
         ))
+        .with_evidence(evidence));
+    }
+    if legacy.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "The management agent of {} of {} cannot be read: they may still run the legacy Intune PC agent",
+            unknown.len(),
+            crate::report::count(devices.len(), "managed device")
+        ))
+        .with_affected(unknown)
         .with_evidence(evidence));
     }
     let names: Vec<&str> = legacy.iter().take(5).map(|d| d.name()).collect();

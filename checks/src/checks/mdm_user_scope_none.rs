@@ -83,6 +83,15 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
                 .with_evidence(json!({"appliesTo": applies_to, "included_groups": []})));
             }
             let dir = t.group_members.get()?;
+            if let Some(g) = groups.iter().find(|g| !dir.knows(&g.id)) {
+                return Err(NotEvaluated {
+                    reason: format!(
+                        "the members of MDM user scope group {} were not collected",
+                        g.display_name.as_deref().unwrap_or(&g.id)
+                    ),
+                    permissions: vec![Resource::GroupMembers.permission().to_string()],
+                });
+            }
             let listed: Vec<_> = groups
                 .iter()
                 .map(|g| {
@@ -158,7 +167,7 @@ fn licensed_users_outside(
     };
     let outside: Vec<Affected> = users
         .iter()
-        .filter(|u| u.is_enabled() && !u.is_guest() && has_intune(u) == Some(true))
+        .filter(|u| u.is_enabled() && !u.is_guest() && has_intune(u) != Some(false))
         .filter(|u| groups.iter().all(|g| dir.contains(g, &u.id) == Some(false)))
         .map(|u| Affected::new(AffectedKind::User, &u.id, u.name()))
         .collect();

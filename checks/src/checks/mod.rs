@@ -52,4 +52,5 @@ registry! {
     hybrid_join_connector_unhealthy,
     autopilot_redeploy_stale_intune_record,
     autopilot_devices_without_profile,
+    autopilot_entra_object_missing,
 }

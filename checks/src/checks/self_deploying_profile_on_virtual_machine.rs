@@ -57,7 +57,7 @@ pub const META: CheckMeta = CheckMeta {
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let ap = autopilot::resolve(t)?;
-    let attesting = autopilot::in_use(ap.profiles, needs_tpm_attestation);
+    let attesting = autopilot::in_use(ap.profiles, |p| needs_tpm_attestation(p) || p.self_deploying().is_none());
     if attesting.is_empty() {
         return Ok(Outcome::not_applicable(
             "No self-deploying or pre-provisioning Autopilot profile is assigned",

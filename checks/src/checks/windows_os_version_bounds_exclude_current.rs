@@ -175,6 +175,26 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .max()
         .unwrap_or(Verdict::Ok);
     let problems: Vec<&Judged> = judged.iter().filter(|j| j.verdict != Verdict::Ok).collect();
+    let unreadable: Vec<&crate::model::EnrollmentConfiguration> = std::iter::once(default)
+        .chain(ranked.assigned.iter().copied())
+        .filter(|c| c.may_restrict_windows())
+        .collect();
+    if worst == Verdict::Ok && !unreadable.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} may restrict Windows, but its platform is absent or not understood: its OS version bounds cannot be judged",
+            crate::report::count(unreadable.len(), "platform restriction")
+        ))
+        .with_affected(
+            unreadable
+                .iter()
+                .map(|c| {
+                    Affected::new(AffectedKind::Configuration, &c.id, c.name())
+                        .undetermined("platformType absent or not understood")
+                })
+                .collect(),
+        )
+        .with_evidence(evidence));
+    }
     if worst == Verdict::Ok {
         return Ok(Outcome::pass(if judged.is_empty() {
             "No Windows platform restriction in use sets a minimum or maximum OS version".to_string()

@@ -114,6 +114,28 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         })).collect::<Vec<_>>(),
     });
 
+    // Windows devices whose ownership is absent or not understood may be personal.
+    let unknown_ownership = devices
+        .iter()
+        .filter(|d| {
+            d.is_windows()
+                && !d
+                    .managed_device_owner_type
+                    .as_deref()
+                    .is_some_and(|o| ["company", "personal"].iter().any(|k| o.eq_ignore_ascii_case(k)))
+        })
+        .count();
+    if personal.is_empty() && unknown_ownership > 0 && (users_blocked > 0 || !tally.is_settled()) {
+        let mut affected: Vec<Affected> = blocked_by.into_values().flat_map(|(_, u)| u).collect();
+        affected.extend(tally.at_risk_affected());
+        return Ok(Outcome::warn(format!(
+            "The ownership of {} is absent or not understood, so BYOD may be in use, and personal Windows devices are or may be blocked for {}",
+            count(unknown_ownership, "Windows device"),
+            count(affected.len(), "user")
+        ))
+        .with_affected(affected)
+        .with_evidence(evidence));
+    }
     if personal.is_empty() {
         return Ok(Outcome::pass(format!(
             "No personally owned Windows devices are enrolled, so BYOD is not an enrollment method here{}; \
