@@ -365,7 +365,9 @@ pub struct GroupMembers {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Device {
-    /// The object id (what group membership lists).
+    /// The object id (what group membership lists). Graph's published list example omits it;
+    /// an empty id matches no group.
+    #[serde(default)]
     pub id: String,
     /// The device id (what Intune and Autopilot call `azureADDeviceId`).
     #[serde(default)]

@@ -201,7 +201,13 @@ pub fn reach(
                 prefer(&mut included, Via::AllUsers, filter)
             }
             Target::AllDevices => prefer(&mut included, Via::AllDevices, filter),
-            Target::AllUsers | Target::ConfigMgrCollection(_) => {}
+            Target::AllUsers => {}
+            // Intune does not expose Configuration Manager collection members through Graph.
+            Target::ConfigMgrCollection(c) => {
+                may_include.get_or_insert_with(|| {
+                    format!("the members of Configuration Manager collection {c} are not readable")
+                });
+            }
             Target::Unknown(t) => {
                 may_exclude
                     .get_or_insert_with(|| format!("assignment target type {t} is not understood"));
