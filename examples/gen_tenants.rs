@@ -367,7 +367,7 @@ fn build() -> Built {
             "10.0.26100.2314",
             "XPS 13",
             "Dell Inc.",
-            "windowsAzureADJoin",
+            "userEnrollment",
             "personal",
             "mdm",
         ));
@@ -880,6 +880,14 @@ fn break_it(b: &Built) -> Tenant {
             17 => {
                 orphan_entra = guid(Ids::ENTRA, 10_000 + i as u64);
                 d["deploymentProfileAssignmentStatus"] = json!("notAssigned");
+            }
+            // Its Entra device object was deleted by a stale-device clean-up.
+            19 => {
+                let deleted = json!("d3d3d3d3-0000-4000-8000-0000000000de");
+                d["azureActiveDirectoryDeviceId"] = deleted.clone();
+                if d.get("azureAdDeviceId").is_some() {
+                    d["azureAdDeviceId"] = deleted;
+                }
             }
             _ => {}
         }

@@ -90,12 +90,20 @@ fn every_published_example_loads_and_runs() {
     for name in LOADED {
         let e = example(name);
         let resource = e["resource"].as_str().expect("resource key");
-        assert!(e["source"]["url"].as_str().is_some_and(|u| u.starts_with("https://learn.microsoft.com/")), "{name}: source page");
+        assert!(
+            e["source"]["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://learn.microsoft.com/")),
+            "{name}: source page"
+        );
         let report = run(json!({ resource: items(&e["response"]) }));
         assert!(!report.findings.is_empty(), "{name}");
     }
     // Group members come one group at a time.
-    for name in ["group-list-transitivemembers-v1", "group-list-transitivemembers-groupcast-v1"] {
+    for name in [
+        "group-list-transitivemembers-v1",
+        "group-list-transitivemembers-groupcast-v1",
+    ] {
         let members = items(&example(name)["response"]);
         run(json!({"groupMembers": [{"id": "g-docs", "displayName": "Docs", "members": members}]}));
     }
@@ -140,7 +148,11 @@ fn base_type_assignment_targets_never_settle_a_platform_verdict() {
         let got = status(&report, "windows-mdm-platform-blocked");
         assert_ne!(got, FindingStatus::Pass, "{name}");
         if name.ends_with("oldrev") {
-            assert_eq!(got, FindingStatus::Warn, "{name}: the base type is not understood");
+            assert_eq!(
+                got,
+                FindingStatus::Warn,
+                "{name}: the base type is not understood"
+            );
         }
     }
 }
@@ -149,7 +161,8 @@ fn base_type_assignment_targets_never_settle_a_platform_verdict() {
 /// get (or not get) the profile.
 #[test]
 fn the_published_autopilot_assignment_leaves_devices_unsettled() {
-    let assignments = items(&example("windowsautopilotdeploymentprofileassignment-list-beta")["response"]);
+    let assignments =
+        items(&example("windowsautopilotdeploymentprofileassignment-list-beta")["response"]);
     let report = run(json!({
         "groupMembers": [],
         "devices": [{"id": "obj-1", "deviceId": "aad-1", "trustType": "AzureAd"}],
@@ -160,5 +173,8 @@ fn the_published_autopilot_assignment_leaves_devices_unsettled() {
              "assignments": assignments}
         ],
     }));
-    assert_eq!(status(&report, "autopilot-devices-without-profile"), FindingStatus::Warn);
+    assert_eq!(
+        status(&report, "autopilot-devices-without-profile"),
+        FindingStatus::Warn
+    );
 }

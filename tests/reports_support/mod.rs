@@ -274,7 +274,7 @@ pub fn managed_device(id: &str, user_id: &str) -> Value {
            "userPrincipalName": format!("{user_id}@contoso.com"), "operatingSystem": "Windows",
            "osVersion": "10.0.26100.2605", "serialNumber": format!("SN-{id}"),
            "managementAgent": "mdm", "managedDeviceOwnerType": "company",
-           "deviceEnrollmentType": "windowsAzureADJoin"})
+           "deviceEnrollmentType": "userEnrollment"})
 }
 
 /// The healthy tenant plus device inventory: `devices_of_u1` PCs enrolled by user u1, no
