@@ -100,8 +100,11 @@ const ENUMS: &[&str] = &[
     "deviceAndAppManagementAssignmentFilterType",
 ];
 
-fn mutations() -> Vec<(String, Box<dyn Fn(&mut Value)>)> {
-    let mut out: Vec<(String, Box<dyn Fn(&mut Value)>)> = Vec::new();
+/// A named mutation of the snapshot's JSON.
+type Mutate = (String, Box<dyn Fn(&mut Value)>);
+
+fn mutations() -> Vec<Mutate> {
+    let mut out: Vec<Mutate> = Vec::new();
     for key in OPTIONAL {
         out.push((
             format!("remove {key}"),
