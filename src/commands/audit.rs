@@ -5,7 +5,8 @@ use crate::config::Config;
 use crate::render::sarif::DEFAULT_ARTIFACT;
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
 use anyhow::{bail, Result};
-use intune_audit_checks::{Report, Settings, Severity, Snapshot};
+use intune_audit_checks::snapshot::{ResourceEntry, Status};
+use intune_audit_checks::{FindingStatus, Report, Settings, Severity, Snapshot};
 use std::path::{Path, PathBuf};
 
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -48,11 +49,53 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
             Some(file) => snapshot_io::write_atomic(&file, text.as_bytes())?,
         }
     }
-    Ok(if report.has_problem_at_or_above(args.fail_on.severity()) {
-        EXIT_FINDINGS
+    // The reports are written first: they name what could not be read and what to grant.
+    if nothing_evaluated(&report) {
+        bail!("{}", nothing_evaluated_reason(&snapshot));
+    }
+    let failing = report.has_problem_at_or_above(args.fail_on.severity())
+        || (args.fail_on_not_evaluated && has_not_evaluated(&report));
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Every check is not_evaluated: the run read nothing it could judge, which must not pass.
+pub fn nothing_evaluated(report: &Report) -> bool {
+    !report.findings.is_empty()
+        && report
+            .findings
+            .iter()
+            .all(|f| f.status == FindingStatus::NotEvaluated)
+}
+
+/// An unwaived not_evaluated finding (disabled checks are not in the report).
+pub fn has_not_evaluated(report: &Report) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.status == FindingStatus::NotEvaluated && !f.waived)
+}
+
+/// One line: why nothing could be evaluated, from the resources' statuses.
+fn nothing_evaluated_reason(snapshot: &Snapshot) -> String {
+    let failed: Vec<(&String, &ResourceEntry)> = snapshot
+        .resources
+        .iter()
+        .filter(|(_, e)| e.status != Status::Ok)
+        .collect();
+    let first = failed
+        .iter()
+        .find_map(|(k, e)| e.message.as_deref().map(|m| format!("; first: {k}: {m}")))
+        .unwrap_or_default();
+    let hint = if failed.iter().any(|(_, e)| e.status == Status::Error) {
+        "sign in again or check the errors"
     } else {
-        EXIT_OK
-    })
+        "grant the permissions `intune-audit permissions` lists"
+    };
+    format!(
+        "nothing was evaluated: every check is not_evaluated because {} of {} resources could not be read ({hint}){first}",
+        failed.len(),
+        snapshot.resources.len()
+    )
 }
 
 /// (file or stdout, format) for each output.

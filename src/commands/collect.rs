@@ -8,7 +8,7 @@ use crate::graph::collect::{collect_with, write_snapshot, CollectOptions, Collec
 use crate::graph::retry::RetryPolicy;
 use crate::graph::targeted::{collect_for, Subject};
 use anyhow::{Context, Result};
-use intune_audit_checks::snapshot::Status;
+use intune_audit_checks::snapshot::{ResourceEntry, Status};
 use intune_audit_checks::Snapshot;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,13 +25,28 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
         .tempdir_in(dir)
         .with_context(|| format!("cannot write to folder {}", dir.display()))?;
     let collected = collect_live_with(&args.connect, Some(spool.path()))?;
-    write_snapshot(&args.out, &collected)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    eprintln!(
-        "intune-audit: {} → {}",
-        summary(&collected.snapshot),
-        args.out.display()
-    );
+    if !collected.snapshot.resources.is_empty()
+        && collected
+            .snapshot
+            .resources
+            .values()
+            .all(|e| e.status != Status::Ok)
+    {
+        // Replacing a good snapshot with an empty one would hide the failure until the next
+        // audit.
+        anyhow::bail!(
+            "nothing was collected: Graph refused every read ({}); {} was not written",
+            summary(&collected.snapshot),
+            args.out.display()
+        );
+    }
+    write_snapshot(&args.out, &collected)?;
+    let shown = if args.out.as_os_str() == "-" {
+        "stdout".into()
+    } else {
+        args.out.display().to_string()
+    };
+    eprintln!("intune-audit: {} → {shown}", summary(&collected.snapshot));
     Ok(crate::EXIT_OK)
 }
 
@@ -131,4 +146,35 @@ fn collect_inner(
         };
         Ok::<_, anyhow::Error>(collected)
     })
+    .inspect(|c| warn_not_collected(&c.snapshot))
+}
+
+/// One stderr line per resource that could not be read, so a partial collection is never
+/// silent.
+fn warn_not_collected(s: &Snapshot) {
+    for (key, e) in &s.resources {
+        if let Some(line) = not_collected_line(key, e) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// `intune-audit: warning: <resource> not collected: <status> (<message or permission>)`.
+pub fn not_collected_line(key: &str, e: &ResourceEntry) -> Option<String> {
+    let status = match e.status {
+        Status::Ok => return None,
+        Status::Forbidden => "forbidden",
+        Status::NotFound => "not found",
+        Status::Error => "error",
+    };
+    let detail = e
+        .message
+        .as_deref()
+        .or(e.permission.as_deref())
+        .unwrap_or("no detail");
+    // Graph's text goes to a terminal: no control characters.
+    let detail = crate::render::safe::visible_line(detail);
+    Some(format!(
+        "intune-audit: warning: {key} not collected: {status} ({detail})"
+    ))
 }

@@ -580,6 +580,8 @@ pub(crate) fn failed_entry(
     method: AuthMethod,
 ) -> ResourceEntry {
     let (status, message) = match err.status() {
+        // An expired or invalid token is no permission problem: granting would not help.
+        Some(401) if err.is_rejected_token() => (Status::Error, rejected_token_message(resource, err)),
         Some(401 | 403) if resource.delegated_only() => (
             Status::Forbidden,
             format!(
@@ -606,6 +608,11 @@ pub(crate) fn failed_entry(
         message: Some(message),
         items: Vec::new(),
     }
+}
+
+/// The message of a resource whose read Graph refused because of the token itself.
+fn rejected_token_message(resource: Resource, err: &GraphError) -> String {
+    format!("{resource}: the access token was rejected (expired or invalid): sign in again ({err})")
 }
 
 /// Group ids that assignments, the MDM/MAM scopes and the device registration policy name.
@@ -757,7 +764,8 @@ async fn collect_group_members(
                 });
             }
             if let Some(r) = [group, members].into_iter().find(|r| !r.is_success()) {
-                return Ok(if matches!(r.status, 401 | 403) {
+                let rejected = r.status == 401 && r.error().is_rejected_token();
+                return Ok(if matches!(r.status, 401 | 403) && !rejected {
                     GroupRead::Forbidden(g.clone())
                 } else {
                     GroupRead::Failed(format!("{g} ({})", r.error()))
@@ -783,7 +791,7 @@ async fn collect_group_members(
                 match r {
                     Ok(()) => {}
                     Err(GraphError::Auth(e)) => return Err(e),
-                    Err(e) if matches!(e.status(), Some(401 | 403)) => {
+                    Err(e) if matches!(e.status(), Some(401 | 403)) && !e.is_rejected_token() => {
                         return Ok(GroupRead::Forbidden(g.clone()))
                     }
                     Err(e) => return Ok(GroupRead::Failed(format!("{g} ({e})"))),
@@ -917,14 +925,17 @@ fn splice_group(
     Ok(())
 }
 
-/// Writes a collection as a snapshot file, atomically, streaming spooled items from disk.
-pub fn write_snapshot(path: &Path, c: &Collected) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+/// Writes a collection as a snapshot file (atomically for a regular file; see
+/// [`crate::snapshot_io::write_with`]), streaming spooled items from disk.
+pub fn write_snapshot(path: &Path, c: &Collected) -> anyhow::Result<()> {
+    crate::snapshot_io::write_with(path, |out| {
+        let mut w = BufWriter::with_capacity(1 << 20, out);
+        write_snapshot_to(&mut w, c)?;
+        w.flush()
+    })
+}
+
+fn write_snapshot_to(w: &mut impl Write, c: &Collected) -> std::io::Result<()> {
     let s = &c.snapshot;
     let js = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into());
     writeln!(w, "{{")?;
@@ -957,14 +968,14 @@ pub fn write_snapshot(path: &Path, c: &Collected) -> std::io::Result<()> {
             Some(f) if f.count > 0 => {
                 writeln!(w)?;
                 let mut file = File::open(&f.path)?;
-                std::io::copy(&mut file, &mut w)?;
+                std::io::copy(&mut file, w)?;
                 write!(w, "\n      ")?;
             }
             Some(_) => {}
             None => {
                 for (k, item) in e.items.iter().enumerate() {
                     w.write_all(if k == 0 { b"\n" } else { b",\n" })?;
-                    serde_json::to_writer(&mut w, item).map_err(std::io::Error::other)?;
+                    serde_json::to_writer(&mut *w, item).map_err(std::io::Error::other)?;
                 }
                 if !e.items.is_empty() {
                     write!(w, "\n      ")?;
@@ -976,10 +987,6 @@ pub fn write_snapshot(path: &Path, c: &Collected) -> std::io::Result<()> {
     }
     writeln!(w, "  }}")?;
     writeln!(w, "}}")?;
-    w.flush()?;
-    drop(w);
-    tmp.as_file().sync_all().ok();
-    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 

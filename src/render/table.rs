@@ -3,9 +3,18 @@
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use intune_audit_checks::{Finding, FindingStatus, Report};
+use super::safe;
 use std::fmt::Write;
 
+/// Longest text in a table cell or an affected object's line: comfy-table's layout time grows
+/// with the square of a cell's length, and a crafted 100 KB name would hang the run.
+const MAX_CELL: usize = 200;
+
+/// Longest summary line under a finding (plain text, no layout cost, but a terminal's worth).
+const MAX_TEXT: usize = 2000;
+
 pub fn report(report: &Report, max_affected: usize) -> String {
+    let report = &safe::report(report, safe::visible, safe::visible_line);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -75,16 +84,19 @@ fn summary_table(report: &Report) -> Table {
             "-"
         };
         t.add_row([
-            f.check.clone(),
+            safe::elide(&f.check, MAX_CELL),
             f.status.as_str().to_uppercase(),
             severity.to_string(),
-            crate::commands::catalog::codes_or_dash(&f.error_codes),
+            safe::elide(
+                &crate::commands::catalog::codes_or_dash(&f.error_codes),
+                MAX_CELL,
+            ),
             if f.affected_total > 0 {
                 f.affected_total.to_string()
             } else {
                 "-".into()
             },
-            f.summary.clone(),
+            safe::elide(&f.summary, MAX_CELL),
         ]);
     }
     t
@@ -122,11 +134,17 @@ fn details(out: &mut String, f: &Finding, max_affected: usize) {
     if !f.error_codes.is_empty() {
         let _ = writeln!(out, "   Errors users see: {}", f.error_codes.join(", "));
     }
-    let _ = writeln!(out, "   {}", f.summary);
+    let _ = writeln!(out, "   {}", safe::elide(&f.summary, MAX_TEXT));
     if !f.affected.is_empty() {
         let _ = writeln!(out, "   Affected ({}):", f.affected_total);
         for a in f.affected.iter().take(max_affected) {
-            let _ = writeln!(out, "     - {:?} {} ({})", a.kind, a.name, a.id);
+            let _ = writeln!(
+                out,
+                "     - {:?} {} ({})",
+                a.kind,
+                safe::elide(&a.name, MAX_CELL),
+                safe::elide(&a.id, MAX_CELL)
+            );
         }
         if f.affected_total > max_affected {
             let _ = writeln!(
