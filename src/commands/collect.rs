@@ -25,13 +25,7 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
         .tempdir_in(dir)
         .with_context(|| format!("cannot write to folder {}", dir.display()))?;
     let collected = collect_live_with(&args.connect, Some(spool.path()))?;
-    if !collected.snapshot.resources.is_empty()
-        && collected
-            .snapshot
-            .resources
-            .values()
-            .all(|e| e.status != Status::Ok)
-    {
+    if read_nothing(&collected.snapshot) {
         // Replacing a good snapshot with an empty one would hide the failure until the next
         // audit.
         anyhow::bail!(
@@ -48,6 +42,17 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
     };
     eprintln!("intune-audit: {} → {shown}", summary(&collected.snapshot));
     Ok(crate::EXIT_OK)
+}
+
+/// No resource was read. Group memberships do not count: they are read only for groups the
+/// other resources name, so with those failed they are vacuously "ok".
+fn read_nothing(s: &Snapshot) -> bool {
+    let mut direct = s
+        .resources
+        .iter()
+        .filter(|(k, _)| k.as_str() != intune_audit_checks::Resource::GroupMembers.key())
+        .peekable();
+    direct.peek().is_some() && direct.all(|(_, e)| e.status != Status::Ok)
 }
 
 /// One line: how many resources ended how.

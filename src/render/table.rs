@@ -20,11 +20,11 @@ pub fn report(report: &Report, max_affected: usize) -> String {
         out,
         "intune-audit — tenant {} ({}), data collected {}\n",
         if report.tenant.name.is_empty() {
-            "(unnamed)"
+            "(unnamed)".to_string()
         } else {
-            &report.tenant.name
+            safe::elide(&report.tenant.name, MAX_CELL)
         },
-        report.tenant.id,
+        safe::elide(&report.tenant.id, MAX_CELL),
         report.collected_at
     );
     out.push_str(&summary_table(report).to_string());
@@ -51,7 +51,7 @@ pub fn report(report: &Report, max_affected: usize) -> String {
                 out,
                 "  - {}: {}",
                 f.check,
-                f.reason.as_deref().unwrap_or("")
+                safe::elide(f.reason.as_deref().unwrap_or(""), MAX_TEXT)
             );
         }
     }
@@ -171,4 +171,56 @@ fn details(out: &mut String, f: &Finding, max_affected: usize) {
         }
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use intune_audit_checks::report::TenantRef;
+    use intune_audit_checks::{Affected, AffectedKind, Finding, Severity};
+
+    fn one_finding(name: &str) -> Report {
+        let f = Finding {
+            check: "windows-mdm-platform-blocked".into(),
+            status: FindingStatus::Fail,
+            severity: Severity::High,
+            error_codes: vec!["0x80180014".into()],
+            article_sections: vec![],
+            title: "Windows is blocked".into(),
+            summary: format!("blocked by '{name}'"),
+            affected: vec![Affected::new(AffectedKind::Configuration, "c1", name)],
+            affected_total: 1,
+            evidence: serde_json::json!({ "name": name }),
+            remediation: vec![],
+            reason: None,
+            permissions: vec![],
+            waived: false,
+            waiver: None,
+        };
+        Report::new(
+            TenantRef {
+                id: "t".into(),
+                name: name.into(),
+            },
+            "2025-01-01T00:00:00Z".into(),
+            "0".into(),
+            vec![f],
+        )
+    }
+
+    #[test]
+    fn a_huge_name_is_elided_in_every_cell_and_line() {
+        let huge = "A".repeat(200 * 1024);
+        let out = report(&one_finding(&huge), 10);
+        assert!(out.len() < 20_000, "output is {} bytes", out.len());
+        assert!(out.contains("AAAAAAAAAA…"), "elided: {}", &out[..500]);
+        assert!(!out.contains(&"A".repeat(MAX_TEXT + 1)));
+    }
+
+    #[test]
+    fn escape_sequences_in_names_never_reach_the_terminal() {
+        let out = report(&one_finding("evil\u{1b}[2J\u{9b}31m\u{7f}\nname"), 10);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("evil\\x1b[2J\\x9b31m\\x7f\\x0aname"), "{out}");
+    }
 }
