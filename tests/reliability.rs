@@ -58,9 +58,7 @@ async fn an_audit_that_read_nothing_exits_2_with_a_reason() {
         "{}",
         r.stderr
     );
-    // The report is still written: it says what could not be read.
-    let report: Value = serde_json::from_str(&r.stdout).expect("report JSON");
-    assert_eq!(report["summary"]["by_status"]["pass"], 0);
+    assert!(r.stdout.is_empty(), "no report from a run that judged nothing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

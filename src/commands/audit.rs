@@ -6,7 +6,7 @@ use crate::render::sarif::DEFAULT_ARTIFACT;
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
 use anyhow::{bail, Result};
 use intune_audit_checks::snapshot::{ResourceEntry, Status};
-use intune_audit_checks::{FindingStatus, Report, Settings, Severity, Snapshot};
+use intune_audit_checks::{FindingStatus, Report, Resource, Settings, Severity, Snapshot};
 use std::path::{Path, PathBuf};
 
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -42,16 +42,17 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         sarif_artifact: &artifact,
         config: &config,
     };
+    // A run that judged nothing could not run (exit 2, nothing on stdout, earlier report files
+    // kept): a report of only not_evaluated findings would let a scheduled audit pass.
+    if nothing_evaluated(&report) {
+        bail!("{}", nothing_evaluated_reason(&snapshot));
+    }
     for (target, format) in targets {
         let text = render_report(&report, format, &options)?;
         match target {
             None => render::print_stdout(&text)?,
             Some(file) => snapshot_io::write_atomic(&file, text.as_bytes())?,
         }
-    }
-    // The reports are written first: they name what could not be read and what to grant.
-    if nothing_evaluated(&report) {
-        bail!("{}", nothing_evaluated_reason(&snapshot));
     }
     let failing = report.has_problem_at_or_above(args.fail_on.severity())
         || (args.fail_on_not_evaluated && has_not_evaluated(&report));
@@ -77,24 +78,27 @@ pub fn has_not_evaluated(report: &Report) -> bool {
 
 /// One line: why nothing could be evaluated, from the resources' statuses.
 fn nothing_evaluated_reason(snapshot: &Snapshot) -> String {
-    let failed: Vec<(&String, &ResourceEntry)> = snapshot
-        .resources
+    let entries: Vec<(Resource, Option<&ResourceEntry>)> = Resource::ALL
         .iter()
-        .filter(|(_, e)| e.status != Status::Ok)
+        .map(|&r| (r, snapshot.entry(r)))
+        .filter(|(_, e)| e.is_none_or(|e| e.status != Status::Ok))
         .collect();
-    let first = failed
-        .iter()
-        .find_map(|(k, e)| e.message.as_deref().map(|m| format!("; first: {k}: {m}")))
-        .unwrap_or_default();
-    let hint = if failed.iter().any(|(_, e)| e.status == Status::Error) {
-        "sign in again or check the errors"
+    let has = |st: Status| entries.iter().any(|(_, e)| e.is_some_and(|e| e.status == st));
+    let hint = if has(Status::Error) {
+        "sign in again or see the errors"
+    } else if has(Status::Forbidden) {
+        "grant what `intune-audit permissions` lists"
     } else {
-        "grant the permissions `intune-audit permissions` lists"
+        "the snapshot holds no data"
     };
+    let first = entries
+        .iter()
+        .find_map(|(r, e)| e.and_then(|e| e.message.as_deref()).map(|m| format!("; first: {r}: {m}")))
+        .unwrap_or_default();
     format!(
-        "nothing was evaluated: every check is not_evaluated because {} of {} resources could not be read ({hint}){first}",
-        failed.len(),
-        snapshot.resources.len()
+        "nothing was evaluated: every check is not_evaluated because {} of {} resources were not read ({hint}){first}",
+        entries.len(),
+        Resource::ALL.len()
     )
 }
 

@@ -6,9 +6,12 @@ use intune_audit_checks::{Finding, FindingStatus, Report};
 use super::safe;
 use std::fmt::Write;
 
-/// Longest text in a table cell or an affected object's line: comfy-table's layout time grows
-/// with the square of a cell's length, and a crafted 100 KB name would hang the run.
-const MAX_CELL: usize = 200;
+/// Longest text in a table cell: comfy-table's layout time grows with the square of a cell's
+/// length (a crafted 100 KB name took 26 s); 1000 characters keep every real summary whole.
+const MAX_CELL: usize = 1000;
+
+/// Longest name or id printed (tenant, affected objects).
+const MAX_NAME: usize = 200;
 
 /// Longest summary line under a finding (plain text, no layout cost, but a terminal's worth).
 const MAX_TEXT: usize = 2000;
@@ -22,9 +25,9 @@ pub fn report(report: &Report, max_affected: usize) -> String {
         if report.tenant.name.is_empty() {
             "(unnamed)".to_string()
         } else {
-            safe::elide(&report.tenant.name, MAX_CELL)
+            safe::elide(&report.tenant.name, MAX_NAME)
         },
-        safe::elide(&report.tenant.id, MAX_CELL),
+        safe::elide(&report.tenant.id, MAX_NAME),
         report.collected_at
     );
     out.push_str(&summary_table(report).to_string());
@@ -142,8 +145,8 @@ fn details(out: &mut String, f: &Finding, max_affected: usize) {
                 out,
                 "     - {:?} {} ({})",
                 a.kind,
-                safe::elide(&a.name, MAX_CELL),
-                safe::elide(&a.id, MAX_CELL)
+                safe::elide(&a.name, MAX_NAME),
+                safe::elide(&a.id, MAX_NAME)
             );
         }
         if f.affected_total > max_affected {
