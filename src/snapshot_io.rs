@@ -57,8 +57,8 @@ pub fn destination(path: &Path) -> Result<Destination> {
             path.display()
         )
     })?;
-    let meta = std::fs::metadata(&target)
-        .with_context(|| format!("cannot read {}", target.display()))?;
+    let meta =
+        std::fs::metadata(&target).with_context(|| format!("cannot read {}", target.display()))?;
     by_type(target, &meta)
 }
 

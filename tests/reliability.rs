@@ -58,7 +58,10 @@ async fn an_audit_that_read_nothing_exits_2_with_a_reason() {
         "{}",
         r.stderr
     );
-    assert!(r.stdout.is_empty(), "no report from a run that judged nothing");
+    assert!(
+        r.stdout.is_empty(),
+        "no report from a run that judged nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,7 +91,8 @@ async fn a_collection_that_read_nothing_keeps_the_old_snapshot_and_exits_2() {
     let r = live(&s, &["collect", "--out", out.to_str().unwrap()]).await;
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("intune-audit: error: nothing was collected"),
+        r.stderr
+            .contains("intune-audit: error: nothing was collected"),
         "{}",
         r.stderr
     );

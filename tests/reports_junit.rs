@@ -173,6 +173,9 @@ fn names_with_characters_xml_forbids_still_give_valid_xml() {
             Err(e) => panic!("invalid XML at {}: {e}", reader.buffer_position()),
         }
     }
-    assert!(xml.contains("Kiosk\\x1b]0;owned\\x07"), "controls shown, not dropped");
+    assert!(
+        xml.contains("Kiosk\\x1b]0;owned\\x07"),
+        "controls shown, not dropped"
+    );
     parse(&xml);
 }

@@ -83,7 +83,11 @@ fn nothing_evaluated_reason(snapshot: &Snapshot) -> String {
         .map(|&r| (r, snapshot.entry(r)))
         .filter(|(_, e)| e.is_none_or(|e| e.status != Status::Ok))
         .collect();
-    let has = |st: Status| entries.iter().any(|(_, e)| e.is_some_and(|e| e.status == st));
+    let has = |st: Status| {
+        entries
+            .iter()
+            .any(|(_, e)| e.is_some_and(|e| e.status == st))
+    };
     let hint = if has(Status::Error) {
         "sign in again or see the errors"
     } else if has(Status::Forbidden) {
@@ -93,7 +97,10 @@ fn nothing_evaluated_reason(snapshot: &Snapshot) -> String {
     };
     let first = entries
         .iter()
-        .find_map(|(r, e)| e.and_then(|e| e.message.as_deref()).map(|m| format!("; first: {r}: {m}")))
+        .find_map(|(r, e)| {
+            e.and_then(|e| e.message.as_deref())
+                .map(|m| format!("; first: {r}: {m}"))
+        })
         .unwrap_or_default();
     format!(
         "nothing was evaluated: every check is not_evaluated because {} of {} resources were not read ({hint}){first}",

@@ -130,28 +130,29 @@ fn collect_inner(
         progress: true,
     };
     let authenticator = Arc::new(authenticator);
-    runtime.block_on(async {
-        // Sign in first: a wrong secret is one clear error, not 14 forbidden resources.
-        authenticator.token().await?;
-        let client = GraphClient::new(&endpoints.graph, authenticator.clone(), policy)?;
-        let collected = match subject {
-            None => collect_with(&client, &opts, spool).await?,
-            Some(subject) => {
-                let snapshot = collect_for(&client, &opts, subject).await?;
-                let requests = client
-                    .stats
-                    .requests
-                    .load(std::sync::atomic::Ordering::Relaxed);
-                eprintln!("intune-audit: read {requests} Graph requests for this diagnosis");
-                Collected {
-                    snapshot,
-                    spooled: Default::default(),
+    runtime
+        .block_on(async {
+            // Sign in first: a wrong secret is one clear error, not 14 forbidden resources.
+            authenticator.token().await?;
+            let client = GraphClient::new(&endpoints.graph, authenticator.clone(), policy)?;
+            let collected = match subject {
+                None => collect_with(&client, &opts, spool).await?,
+                Some(subject) => {
+                    let snapshot = collect_for(&client, &opts, subject).await?;
+                    let requests = client
+                        .stats
+                        .requests
+                        .load(std::sync::atomic::Ordering::Relaxed);
+                    eprintln!("intune-audit: read {requests} Graph requests for this diagnosis");
+                    Collected {
+                        snapshot,
+                        spooled: Default::default(),
+                    }
                 }
-            }
-        };
-        Ok::<_, anyhow::Error>(collected)
-    })
-    .inspect(|c| warn_not_collected(&c.snapshot))
+            };
+            Ok::<_, anyhow::Error>(collected)
+        })
+        .inspect(|c| warn_not_collected(&c.snapshot))
 }
 
 /// One stderr line per resource that could not be read, so a partial collection is never

@@ -638,10 +638,7 @@ mod tests {
         let body = serde_json::json!({"error": {"code": "BadRequest", "message": inner}});
         let (c, m) = error_parts(body.to_string().as_bytes());
         assert_eq!(c, "BadRequest");
-        assert!(
-            m.starts_with("An error has occurred - Operation ID"),
-            "{m}"
-        );
+        assert!(m.starts_with("An error has occurred - Operation ID"), "{m}");
         let (_, m) = error_parts_value(&body);
         assert!(m.starts_with("An error has occurred"), "{m}");
         // Not JSON after all: the first line, as before.

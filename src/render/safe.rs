@@ -143,7 +143,10 @@ mod tests {
 
     #[test]
     fn xml_text_has_no_forbidden_characters() {
-        assert_eq!(xml("a\u{FFFE}b\u{FFFF}c\u{0}d"), "a\u{FFFD}b\u{FFFD}c\\x00d");
+        assert_eq!(
+            xml("a\u{FFFE}b\u{FFFF}c\u{0}d"),
+            "a\u{FFFD}b\u{FFFD}c\\x00d"
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The human report: a summary table, then for each fail/warn the affected objects, the
 //! evidence and the fix.
 
+use super::safe;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use intune_audit_checks::{Finding, FindingStatus, Report};
-use super::safe;
 use std::fmt::Write;
 
 /// Longest text in a table cell: comfy-table's layout time grows with the square of a cell's
