@@ -244,3 +244,52 @@ async fn audit_output_to_a_fifo_writes_through() {
     let ft = std::fs::symlink_metadata(&fifo).unwrap().file_type();
     assert!(ft.is_fifo(), "the FIFO was replaced by a file");
 }
+
+/// SIGTERM in the middle of a collection: exit 2 with one line, and no spool folder (with the
+/// tenant's users in it) left next to the output.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_collection_removes_its_spool() {
+    // Users are throttled for long enough that the run is still collecting when it is stopped.
+    let cfg = Config::new(fixture()).always(Resource::Users.key(), Step::throttled("30"));
+    let s = StandIn::start(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"));
+    cmd.args(["collect", "--out", out.to_str().unwrap()])
+        .args(["--graph-url", &s.base, "--login-url", &s.base])
+        .args(["--tenant", TENANT, "--client-id", CLIENT_ID])
+        .env("AZURE_CLIENT_SECRET", SECRET)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("binary runs");
+    let pid = child.id().expect("pid").to_string();
+    let spooled = || {
+        std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".intune-audit-spool-")
+        })
+    };
+    for _ in 0..100 {
+        if spooled() && s.log(|l| l.graph_gets) > 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(spooled(), "the run spools next to its output");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let done = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("stops promptly")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert!(!spooled(), "the spool folder was left behind");
+    assert!(!out.exists());
+}

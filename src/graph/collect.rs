@@ -116,7 +116,7 @@ impl Sink {
             return Sink::Memory(Vec::new());
         };
         let path = dir.join(format!("{name}.jsonl"));
-        match File::create(&path) {
+        match create_private(&path) {
             Ok(f) => Sink::File {
                 w: BufWriter::with_capacity(256 * 1024, f),
                 path,
@@ -196,6 +196,18 @@ impl Sink {
             }
         }
     }
+}
+
+/// A new file only the owner can read: spool files hold the tenant's users and devices.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 /// Reads the whole plan into memory. `Err` only when signing in fails.
@@ -1046,6 +1058,19 @@ mod tests {
         );
         assert!(partition_bounds(&sample, 1).is_empty());
         assert_eq!(encode_query_value("a b'c&d"), "a%20b%27c%26d");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn spool_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = Sink::new(Some(dir.path()), "users");
+        sink.push(json!({"id": "u1"}));
+        let (_, file) = sink.finish().unwrap();
+        let file = file.expect("spooled to a file");
+        let mode = std::fs::metadata(&file.path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
     }
 
     #[test]
