@@ -119,8 +119,9 @@ pub struct AuditArgs {
     /// extension).
     #[arg(long, value_enum)]
     pub format: Option<ReportFormat>,
-    /// Write the report to FILE (atomically); repeat for several formats from one run. `-` is
-    /// stdout.
+    /// Write the report to FILE (a regular file atomically; a device or FIFO written through; a
+    /// symlink's target replaced, the link kept); repeat for several formats from one run. `-`
+    /// is stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Vec<PathBuf>,
     /// Configuration file (waivers, disabled checks, severity overrides, thresholds,
@@ -134,6 +135,10 @@ pub struct AuditArgs {
     /// Exit 1 when a failing or warning finding is at or above this severity.
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
+    /// Also exit 1 when a check is not evaluated (its data could not be read): a scheduled
+    /// audit then fails instead of passing on what it could not see.
+    #[arg(long)]
+    pub fail_on_not_evaluated: bool,
     /// How many affected objects to list per finding in the table.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_affected: usize,
@@ -151,7 +156,7 @@ pub struct DiffArgs {
     pub new: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     pub format: DiffFormat,
-    /// Write the diff to FILE (atomically) instead of stdout.
+    /// Write the diff to FILE (as `audit --output` writes) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Configuration used when auditing snapshots (same as `audit --config`).
@@ -160,6 +165,9 @@ pub struct DiffArgs {
     /// Exit 1 when a finding that is new (or worse) in NEW is at or above this severity.
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
+    /// Also exit 1 when a check is not evaluated in NEW.
+    #[arg(long)]
+    pub fail_on_not_evaluated: bool,
 }
 
 #[derive(Debug, Args)]

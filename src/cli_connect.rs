@@ -118,7 +118,8 @@ pub struct ConnectArgs {
 /// `intune-audit collect`.
 #[derive(Debug, Args)]
 pub struct CollectArgs {
-    /// Write the snapshot here (atomically).
+    /// Write the snapshot here: a regular file is replaced atomically; a device or FIFO is
+    /// written through; a symlink's target is replaced (the link stays); `-` is stdout.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     #[command(flatten)]

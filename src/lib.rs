@@ -33,11 +33,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     }
 }
 
-/// The error and its causes on one line.
+/// The error and its causes on one line, with no control characters (errors quote Graph's and
+/// the token endpoint's text, and file names).
 fn one_line(e: &anyhow::Error) -> String {
-    e.chain()
+    let line = e
+        .chain()
         .map(|c| c.to_string())
         .collect::<Vec<_>>()
         .join(": ")
-        .replace('\n', " ")
+        .replace('\n', " ");
+    render::safe::visible_line(&line)
 }

@@ -334,6 +334,13 @@ fn a_lost_permission_is_not_a_resolved_finding() {
     assert_eq!(code, 0);
     // Settings of a resource not collected on one side are not compared.
     assert!(settings(&d).is_empty(), "{:?}", settings(&d));
+    // Unless not-evaluated checks are to fail the run.
+    let (code, _, _) = diff_docs(
+        &old,
+        &new,
+        &["--fail-on", "critical", "--fail-on-not-evaluated"],
+    );
+    assert_eq!(code, 1, "a check not evaluated in NEW fails the diff");
 }
 
 #[test]

@@ -163,3 +163,29 @@ fn html_shows_code_spans_of_descriptions_as_code_and_still_escapes() {
     let url_check = attribute_urls("<a href=\"https://x\">x</a><img src=a.png>");
     assert_eq!(url_check, ["a.png", "https://x"]);
 }
+
+#[test]
+fn escape_sequences_in_names_never_reach_html_or_markdown() {
+    let mut r = report(&broken_snapshot(), None);
+    let evil = "Kiosk\u{1b}]0;owned\u{7}\u{9b}2J\u{7f}";
+    let f = r
+        .findings
+        .iter_mut()
+        .find(|f| f.status.is_problem() && !f.affected.is_empty())
+        .expect("a finding with affected objects");
+    f.affected[0].name = evil.into();
+    f.summary = format!("blocked by '{evil}'");
+    let page = html::render(&r, Severity::High).unwrap();
+    let md = markdown::render(&r, Severity::High);
+    for (name, out) in [("html", &page), ("markdown", &md)] {
+        let bad: Vec<char> = out
+            .chars()
+            .filter(|&c| c.is_control() && c != '\n' && c != '\t')
+            .collect();
+        assert!(bad.is_empty(), "{name}: control characters {bad:?}");
+        assert!(
+            out.contains("x1b") && out.contains("0;owned"),
+            "{name}: shown as escapes"
+        );
+    }
+}

@@ -141,3 +141,41 @@ fn areas_cover_the_catalog_with_a_fallback() {
         assert_ne!(area_of(check.id()), "Other", "{} needs an area", check.id());
     }
 }
+
+/// Characters XML 1.0 does not allow in a document.
+fn forbidden_in_xml(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+#[test]
+fn names_with_characters_xml_forbids_still_give_valid_xml() {
+    let mut r = report(&broken_snapshot(), None);
+    let evil = "Kiosk\u{1b}]0;owned\u{7}\u{FFFE}\u{FFFF}\u{0}\u{8}end";
+    let f = r
+        .findings
+        .iter_mut()
+        .find(|f| f.status.is_problem() && !f.affected.is_empty())
+        .expect("a finding with affected objects");
+    f.affected[0].name = evil.into();
+    f.summary = format!("blocked by '{evil}'");
+    r.tenant.name = evil.into();
+    let xml = junit::render(&r, WarnAs::Failure);
+    let bad: Vec<char> = xml.chars().filter(|&c| forbidden_in_xml(c)).collect();
+    assert!(bad.is_empty(), "forbidden characters in the XML: {bad:?}");
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Text(t)) => {
+                let _ = t.xml10_content();
+            }
+            Ok(_) => {}
+            Err(e) => panic!("invalid XML at {}: {e}", reader.buffer_position()),
+        }
+    }
+    assert!(
+        xml.contains("Kiosk\\x1b]0;owned\\x07"),
+        "controls shown, not dropped"
+    );
+    parse(&xml);
+}

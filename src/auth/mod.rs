@@ -101,6 +101,7 @@ pub enum Source {
 }
 
 struct State {
+    /// The token and when to renew it.
     current: Option<(Arc<SecretString>, Instant)>,
     generation: u64,
     refresh_token: Option<SecretString>,
@@ -126,8 +127,16 @@ impl std::fmt::Debug for Authenticator {
     }
 }
 
-/// Tokens are renewed this long before they expire.
+/// Tokens are renewed at most this long before they expire.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(120);
+
+/// When a token that lives `lifetime` from `issued` should be renewed: once 80 % of its
+/// lifetime has passed, but no earlier than [`EXPIRY_MARGIN`] before expiry. A fixed margin
+/// alone would renew a token living less than the margin on every request.
+fn renew_at(issued: Instant, lifetime: Duration) -> Instant {
+    let margin = EXPIRY_MARGIN.min(lifetime / 5);
+    issued + lifetime.saturating_sub(margin)
+}
 
 impl Authenticator {
     pub fn new(
@@ -167,11 +176,12 @@ impl Authenticator {
         }
     }
 
-    /// A valid token, signing in or renewing as needed.
+    /// A valid token, signing in or renewing as needed. The lock is held while a new token is
+    /// fetched, so concurrent callers wait for that one fetch and share its token.
     pub async fn token(&self) -> Result<Token, AuthError> {
         let mut state = self.state.lock().await;
-        if let Some((tok, exp)) = &state.current {
-            if *exp > Instant::now() + EXPIRY_MARGIN {
+        if let Some((tok, renew)) = &state.current {
+            if *renew > Instant::now() {
                 return Ok(Token {
                     secret: tok.clone(),
                     generation: state.generation,
@@ -200,7 +210,7 @@ impl Authenticator {
         let grant = self.fetch(state.refresh_token.take()).await?;
         let secret = Arc::new(grant.access_token);
         state.generation += 1;
-        state.current = Some((secret.clone(), Instant::now() + grant.expires_in));
+        state.current = Some((secret.clone(), renew_at(Instant::now(), grant.expires_in)));
         state.refresh_token = grant.refresh_token;
         Ok(Token {
             secret,

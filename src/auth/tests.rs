@@ -98,3 +98,24 @@ fn expired_token_file_is_a_clear_error() {
     assert!(e.contains("expired"), "{e}");
     assert!(!e.contains(&b64(r#"{"exp":1000}"#)));
 }
+
+#[test]
+fn short_lived_tokens_are_renewed_late_in_their_life_not_on_every_request() {
+    let t0 = Instant::now();
+    // An hour-long token: 120 s before expiry, as before.
+    assert_eq!(
+        renew_at(t0, Duration::from_secs(3600)),
+        t0 + Duration::from_secs(3480)
+    );
+    // A 5-second token: after 4 s, not immediately.
+    assert_eq!(
+        renew_at(t0, Duration::from_secs(5)),
+        t0 + Duration::from_secs(4)
+    );
+    // A 10-minute token: 120 s before expiry (20 % would be the same).
+    assert_eq!(
+        renew_at(t0, Duration::from_secs(600)),
+        t0 + Duration::from_secs(480)
+    );
+    assert_eq!(renew_at(t0, Duration::ZERO), t0);
+}

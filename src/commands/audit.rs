@@ -5,7 +5,8 @@ use crate::config::Config;
 use crate::render::sarif::DEFAULT_ARTIFACT;
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
 use anyhow::{bail, Result};
-use intune_audit_checks::{Report, Settings, Severity, Snapshot};
+use intune_audit_checks::snapshot::{ResourceEntry, Status};
+use intune_audit_checks::{FindingStatus, Report, Resource, Settings, Severity, Snapshot};
 use std::path::{Path, PathBuf};
 
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -41,6 +42,11 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         sarif_artifact: &artifact,
         config: &config,
     };
+    // A run that judged nothing could not run (exit 2, nothing on stdout, earlier report files
+    // kept): a report of only not_evaluated findings would let a scheduled audit pass.
+    if nothing_evaluated(&report) {
+        bail!("{}", nothing_evaluated_reason(&snapshot));
+    }
     for (target, format) in targets {
         let text = render_report(&report, format, &options)?;
         match target {
@@ -48,11 +54,59 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
             Some(file) => snapshot_io::write_atomic(&file, text.as_bytes())?,
         }
     }
-    Ok(if report.has_problem_at_or_above(args.fail_on.severity()) {
-        EXIT_FINDINGS
+    let failing = report.has_problem_at_or_above(args.fail_on.severity())
+        || (args.fail_on_not_evaluated && has_not_evaluated(&report));
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Every check is not_evaluated: the run read nothing it could judge, which must not pass.
+pub fn nothing_evaluated(report: &Report) -> bool {
+    !report.findings.is_empty()
+        && report
+            .findings
+            .iter()
+            .all(|f| f.status == FindingStatus::NotEvaluated)
+}
+
+/// An unwaived not_evaluated finding (disabled checks are not in the report).
+pub fn has_not_evaluated(report: &Report) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.status == FindingStatus::NotEvaluated && !f.waived)
+}
+
+/// One line: why nothing could be evaluated, from the resources' statuses.
+fn nothing_evaluated_reason(snapshot: &Snapshot) -> String {
+    let entries: Vec<(Resource, Option<&ResourceEntry>)> = Resource::ALL
+        .iter()
+        .map(|&r| (r, snapshot.entry(r)))
+        .filter(|(_, e)| e.is_none_or(|e| e.status != Status::Ok))
+        .collect();
+    let has = |st: Status| {
+        entries
+            .iter()
+            .any(|(_, e)| e.is_some_and(|e| e.status == st))
+    };
+    let hint = if has(Status::Error) {
+        "sign in again or see the errors"
+    } else if has(Status::Forbidden) {
+        "grant what `intune-audit permissions` lists"
     } else {
-        EXIT_OK
-    })
+        "the snapshot holds no data"
+    };
+    let first = entries
+        .iter()
+        .find_map(|(r, e)| {
+            e.and_then(|e| e.message.as_deref())
+                .map(|m| format!("; first: {r}: {m}"))
+        })
+        .unwrap_or_default();
+    format!(
+        "nothing was evaluated: every check is not_evaluated because {} of {} resources were not read ({hint}){first}",
+        entries.len(),
+        Resource::ALL.len()
+    )
 }
 
 /// (file or stdout, format) for each output.

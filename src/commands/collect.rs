@@ -7,32 +7,106 @@ use crate::graph::cloud::Endpoints;
 use crate::graph::collect::{collect_with, write_snapshot, CollectOptions, Collected};
 use crate::graph::retry::RetryPolicy;
 use crate::graph::targeted::{collect_for, Subject};
+use crate::snapshot_io::{self, Destination};
 use anyhow::{Context, Result};
-use intune_audit_checks::snapshot::Status;
+use intune_audit_checks::snapshot::{ResourceEntry, Status};
 use intune_audit_checks::Snapshot;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 pub fn run(args: &CollectArgs) -> Result<i32> {
-    // The large collections are spooled next to the output (same filesystem, removed when done)
-    // and streamed into the snapshot file, so memory stays flat whatever the tenant's size.
-    let dir = match args.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    let spool = tempfile::Builder::new()
-        .prefix(".intune-audit-spool-")
-        .tempdir_in(dir)
-        .with_context(|| format!("cannot write to folder {}", dir.display()))?;
+    // The large collections are spooled to disk and streamed into the snapshot file, so memory
+    // stays flat whatever the tenant's size.
+    let dir = spool_parent(&args.out)?;
+    remove_stale_spools(&dir);
+    let spool = make_spool(&dir)?;
     let collected = collect_live_with(&args.connect, Some(spool.path()))?;
-    write_snapshot(&args.out, &collected)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    eprintln!(
-        "intune-audit: {} → {}",
-        summary(&collected.snapshot),
-        args.out.display()
-    );
+    if read_nothing(&collected.snapshot) {
+        // Replacing a good snapshot with an empty one would hide the failure until the next
+        // audit.
+        anyhow::bail!(
+            "nothing was collected: Graph refused every read ({}); {} was not written",
+            summary(&collected.snapshot),
+            args.out.display()
+        );
+    }
+    write_snapshot(&args.out, &collected)?;
+    let shown = if args.out.as_os_str() == "-" {
+        "stdout".into()
+    } else {
+        args.out.display().to_string()
+    };
+    eprintln!("intune-audit: {} → {shown}", summary(&collected.snapshot));
     Ok(crate::EXIT_OK)
+}
+
+const SPOOL_PREFIX: &str = ".intune-audit-spool-";
+
+/// Spools older than this are from runs that were killed (SIGKILL, a power cut).
+const STALE_SPOOL: Duration = Duration::from_secs(24 * 3600);
+
+/// Where the spool goes: next to a regular output file (the same filesystem as the snapshot,
+/// usually the one with room for it); the temp folder for stdout, a device or a FIFO (never
+/// `/dev`).
+fn spool_parent(out: &Path) -> Result<PathBuf> {
+    Ok(match snapshot_io::destination(out)? {
+        Destination::Replace(target) => match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        Destination::Stdout | Destination::WriteThrough(_) => std::env::temp_dir(),
+    })
+}
+
+/// A private spool folder (owner only: it holds the tenant's users and devices), removed when
+/// dropped — also on an error or an interrupt, which end the run through `?`.
+pub fn make_spool(dir: &Path) -> Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(SPOOL_PREFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot write to folder {}", dir.display()))
+}
+
+/// Removes spool folders that earlier, killed runs left in `dir` (only old ones: another run
+/// may be collecting into the same folder right now).
+pub fn remove_stale_spools(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(SPOOL_PREFIX)
+            && entry
+                .metadata()
+                .ok()
+                .filter(|m| m.is_dir())
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_SPOOL);
+        if stale {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// No resource was read. Group memberships do not count: they are read only for groups the
+/// other resources name, so with those failed they are vacuously "ok".
+fn read_nothing(s: &Snapshot) -> bool {
+    let mut direct = s
+        .resources
+        .iter()
+        .filter(|(k, _)| k.as_str() != intune_audit_checks::Resource::GroupMembers.key())
+        .peekable();
+    direct.peek().is_some() && direct.all(|(_, e)| e.status != Status::Ok)
 }
 
 /// One line: how many resources ended how.
@@ -110,7 +184,7 @@ fn collect_inner(
         progress: true,
     };
     let authenticator = Arc::new(authenticator);
-    runtime.block_on(async {
+    let work = async {
         // Sign in first: a wrong secret is one clear error, not 14 forbidden resources.
         authenticator.token().await?;
         let client = GraphClient::new(&endpoints.graph, authenticator.clone(), policy)?;
@@ -130,5 +204,132 @@ fn collect_inner(
             }
         };
         Ok::<_, anyhow::Error>(collected)
-    })
+    };
+    runtime
+        .block_on(async {
+            match spool {
+                // With a spool on disk, an interrupt ends the run through an error, so the
+                // caller's spool folder is dropped (removed) instead of left behind.
+                Some(_) => tokio::select! {
+                    r = work => r,
+                    signal = interrupted() => {
+                        Err(anyhow::anyhow!("interrupted by {signal}; the spool folder was removed"))
+                    }
+                },
+                None => work.await,
+            }
+        })
+        .inspect(|c| warn_not_collected(&c.snapshot))
+}
+
+/// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere), naming it. If the handlers cannot be
+/// installed it never resolves: the default (terminate) behaviour stays.
+async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
+
+/// One stderr line per resource that could not be read, so a partial collection is never
+/// silent.
+fn warn_not_collected(s: &Snapshot) {
+    for (key, e) in &s.resources {
+        if let Some(line) = not_collected_line(key, e) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// `intune-audit: warning: <resource> not collected: <status> (<message or permission>)`.
+pub fn not_collected_line(key: &str, e: &ResourceEntry) -> Option<String> {
+    let status = match e.status {
+        Status::Ok => return None,
+        Status::Forbidden => "forbidden",
+        Status::NotFound => "not found",
+        Status::Error => "error",
+    };
+    let detail = e
+        .message
+        .as_deref()
+        .or(e.permission.as_deref())
+        .unwrap_or("no detail");
+    // Graph's text goes to a terminal: no control characters.
+    let detail = crate::render::safe::visible_line(detail);
+    Some(format!(
+        "intune-audit: warning: {key} not collected: {status} ({detail})"
+    ))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_spool_folder_is_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = make_spool(dir.path()).unwrap();
+        let mode = std::fs::metadata(spool.path())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o700, "{mode:o}");
+        assert!(spool
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(SPOOL_PREFIX));
+    }
+
+    #[test]
+    fn only_old_spools_are_removed_as_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(format!("{SPOOL_PREFIX}old"));
+        let fresh = dir.path().join(format!("{SPOOL_PREFIX}fresh"));
+        let other = dir.path().join("keep-me");
+        for d in [&old, &fresh, &other] {
+            std::fs::create_dir(d).unwrap();
+        }
+        let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(48 * 3600);
+        std::fs::File::open(&old)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+        std::fs::File::open(&other)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+        remove_stale_spools(dir.path());
+        assert!(!old.exists(), "a stale spool stays");
+        assert!(fresh.exists(), "a running collection's spool was removed");
+        assert!(other.exists(), "not a spool");
+    }
+
+    #[test]
+    fn stdout_and_fifos_spool_in_the_temp_folder_not_next_to_them() {
+        assert_eq!(spool_parent(Path::new("-")).unwrap(), std::env::temp_dir());
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("snap.json");
+        assert_eq!(spool_parent(&out).unwrap(), dir.path());
+    }
 }

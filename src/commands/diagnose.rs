@@ -38,7 +38,8 @@ pub fn run(args: &DiagnoseArgs) -> Result<i32> {
     let diagnosis = diagnose(&snapshot, &question, &Settings::default())?;
     let text = match args.format {
         Format::Json => render::json(&diagnosis),
-        Format::Table => to_text(&diagnosis),
+        // Names from the tenant reach the terminal: no control characters.
+        Format::Table => render::safe::visible(&to_text(&diagnosis)),
     };
     render::print_stdout(&text)?;
     Ok(if diagnosis.will_fail() {

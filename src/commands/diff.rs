@@ -90,6 +90,9 @@ pub struct Diff {
     /// Checks that were evaluated in OLD but are `not_evaluated` or absent in NEW (a lost
     /// permission, a disabled check): neither resolved nor new.
     pub unevaluated: Vec<FindingChange>,
+    /// Whether NEW has an unwaived not_evaluated finding (for `--fail-on-not-evaluated`).
+    #[serde(skip)]
+    pub new_has_not_evaluated: bool,
 }
 
 impl Diff {
@@ -157,19 +160,18 @@ pub fn run(args: &DiffArgs) -> Result<i32> {
     };
     let fail_on = args.fail_on.severity();
     let text = match args.format {
-        DiffFormat::Table => text(&diff, fail_on),
+        // Names and settings from the tenant: no control characters in human formats.
+        DiffFormat::Table => render::safe::visible(&text(&diff, fail_on)),
         DiffFormat::Json => render::json(&diff),
-        DiffFormat::Markdown => markdown(&diff, fail_on),
+        DiffFormat::Markdown => render::safe::visible(&markdown(&diff, fail_on)),
     };
     match &args.output {
         Some(file) => snapshot_io::write_atomic(file, text.as_bytes())?,
         None => render::print_stdout(&text)?,
     }
-    Ok(if diff.regressions(fail_on).is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
-    })
+    let failing = !diff.regressions(fail_on).is_empty()
+        || (args.fail_on_not_evaluated && diff.new_has_not_evaluated);
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 
 fn side(path: &Path, kind: &str, tenant: &str, at: &str) -> Side {
@@ -216,6 +218,7 @@ fn diff_reports(old: &Report, new: &Report, args: &DiffArgs) -> Diff {
         resolved,
         persisted,
         unevaluated,
+        new_has_not_evaluated: super::audit::has_not_evaluated(new),
     }
 }
 

@@ -20,7 +20,8 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
     };
     let text = match args.format {
         Format::Json => render::json(&to_json(&query, &explanation)),
-        Format::Table => to_text(&explanation),
+        // The query is echoed back: no control characters to the terminal.
+        Format::Table => render::safe::visible(&to_text(&explanation)),
     };
     render::print_stdout(&text)?;
     Ok(EXIT_OK)

@@ -53,6 +53,24 @@ impl GraphError {
             _ => None,
         }
     }
+
+    /// Graph rejected the access token itself (expired or invalid), as opposed to refusing a
+    /// permission: signing in again is the fix, not a grant.
+    pub fn is_rejected_token(&self) -> bool {
+        match self {
+            GraphError::Status {
+                status: 401,
+                code,
+                message,
+            } => is_rejected_token(code, message),
+            _ => false,
+        }
+    }
+}
+
+/// A 401's code and message say the token was rejected (not "Unsupported app-only call").
+pub fn is_rejected_token(code: &str, message: &str) -> bool {
+    code == "InvalidAuthenticationToken" || message.contains("token is expired")
 }
 
 /// One page of a collection.
@@ -80,9 +98,26 @@ struct ErrorInner {
 /// `(code, message)` from an error body, tolerating any shape.
 pub fn error_parts(body: &[u8]) -> (String, String) {
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(b) => (b.error.code, one_line(&b.error.message)),
+        Ok(b) => (b.error.code, message_line(&b.error.message)),
         Err(_) => (String::new(), one_line(&String::from_utf8_lossy(body))),
     }
+}
+
+/// A Graph error message on one line. Intune puts its own JSON inside the message string
+/// (`{"_version": 3, "Message": "An error has occurred - Operation ID …", …}`, often over
+/// several lines, whose first line is `{`): its inner `Message` is what to show.
+pub fn message_line(message: &str) -> String {
+    let inner = message
+        .trim_start()
+        .starts_with('{')
+        .then(|| serde_json::from_str::<Value>(message.trim()).ok())
+        .flatten()
+        .and_then(|v| {
+            ["Message", "message"]
+                .iter()
+                .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
+        });
+    one_line(inner.as_deref().unwrap_or(message))
 }
 
 fn error_parts_value(body: &Value) -> (String, String) {
@@ -93,7 +128,7 @@ fn error_parts_value(body: &Value) -> (String, String) {
             .unwrap_or("")
             .to_string()
     };
-    (s("code"), one_line(&s("message")))
+    (s("code"), message_line(&s("message")))
 }
 
 /// First line, at most 300 characters: Graph messages go into one-line errors and snapshots.
@@ -532,7 +567,7 @@ fn parse_batch(
 /// Graph's 401 for an expired or invalid token (as opposed to "Unsupported app-only call").
 fn is_expired_token(body: &[u8]) -> bool {
     let (code, message) = error_parts(body);
-    code == "InvalidAuthenticationToken" || message.contains("token is expired")
+    is_rejected_token(&code, &message)
 }
 
 /// A transport error without the request URL's query (which can be long) but with the cause.
@@ -595,6 +630,19 @@ mod tests {
         assert!(!is_expired_token(
             br#"{"error":{"code":"UnknownError","message":"Unsupported app-only call."}}"#
         ));
+    }
+
+    #[test]
+    fn intune_json_inside_the_message_shows_its_inner_message() {
+        let inner = "{\r\n  \"_version\": 3,\r\n  \"Message\": \"An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: 1\",\r\n  \"CustomApiErrorPhrase\": \"\"\r\n}";
+        let body = serde_json::json!({"error": {"code": "BadRequest", "message": inner}});
+        let (c, m) = error_parts(body.to_string().as_bytes());
+        assert_eq!(c, "BadRequest");
+        assert!(m.starts_with("An error has occurred - Operation ID"), "{m}");
+        let (_, m) = error_parts_value(&body);
+        assert!(m.starts_with("An error has occurred"), "{m}");
+        // Not JSON after all: the first line, as before.
+        assert_eq!(message_line("{ not json\nmore"), "{ not json");
     }
 
     #[test]

@@ -116,7 +116,7 @@ impl Sink {
             return Sink::Memory(Vec::new());
         };
         let path = dir.join(format!("{name}.jsonl"));
-        match File::create(&path) {
+        match create_private(&path) {
             Ok(f) => Sink::File {
                 w: BufWriter::with_capacity(256 * 1024, f),
                 path,
@@ -196,6 +196,18 @@ impl Sink {
             }
         }
     }
+}
+
+/// A new file only the owner can read: spool files hold the tenant's users and devices.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 /// Reads the whole plan into memory. `Err` only when signing in fails.
@@ -580,6 +592,8 @@ pub(crate) fn failed_entry(
     method: AuthMethod,
 ) -> ResourceEntry {
     let (status, message) = match err.status() {
+        // An expired or invalid token is no permission problem: granting would not help.
+        Some(401) if err.is_rejected_token() => (Status::Error, rejected_token_message(resource, err)),
         Some(401 | 403) if resource.delegated_only() => (
             Status::Forbidden,
             format!(
@@ -606,6 +620,11 @@ pub(crate) fn failed_entry(
         message: Some(message),
         items: Vec::new(),
     }
+}
+
+/// The message of a resource whose read Graph refused because of the token itself.
+fn rejected_token_message(resource: Resource, err: &GraphError) -> String {
+    format!("{resource}: the access token was rejected (expired or invalid): sign in again ({err})")
 }
 
 /// Group ids that assignments, the MDM/MAM scopes and the device registration policy name.
@@ -757,7 +776,8 @@ async fn collect_group_members(
                 });
             }
             if let Some(r) = [group, members].into_iter().find(|r| !r.is_success()) {
-                return Ok(if matches!(r.status, 401 | 403) {
+                let rejected = r.status == 401 && r.error().is_rejected_token();
+                return Ok(if matches!(r.status, 401 | 403) && !rejected {
                     GroupRead::Forbidden(g.clone())
                 } else {
                     GroupRead::Failed(format!("{g} ({})", r.error()))
@@ -783,7 +803,7 @@ async fn collect_group_members(
                 match r {
                     Ok(()) => {}
                     Err(GraphError::Auth(e)) => return Err(e),
-                    Err(e) if matches!(e.status(), Some(401 | 403)) => {
+                    Err(e) if matches!(e.status(), Some(401 | 403)) && !e.is_rejected_token() => {
                         return Ok(GroupRead::Forbidden(g.clone()))
                     }
                     Err(e) => return Ok(GroupRead::Failed(format!("{g} ({e})"))),
@@ -917,14 +937,17 @@ fn splice_group(
     Ok(())
 }
 
-/// Writes a collection as a snapshot file, atomically, streaming spooled items from disk.
-pub fn write_snapshot(path: &Path, c: &Collected) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+/// Writes a collection as a snapshot file (atomically for a regular file; see
+/// [`crate::snapshot_io::write_with`]), streaming spooled items from disk.
+pub fn write_snapshot(path: &Path, c: &Collected) -> anyhow::Result<()> {
+    crate::snapshot_io::write_with(path, |out| {
+        let mut w = BufWriter::with_capacity(1 << 20, out);
+        write_snapshot_to(&mut w, c)?;
+        w.flush()
+    })
+}
+
+fn write_snapshot_to(w: &mut impl Write, c: &Collected) -> std::io::Result<()> {
     let s = &c.snapshot;
     let js = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into());
     writeln!(w, "{{")?;
@@ -957,14 +980,14 @@ pub fn write_snapshot(path: &Path, c: &Collected) -> std::io::Result<()> {
             Some(f) if f.count > 0 => {
                 writeln!(w)?;
                 let mut file = File::open(&f.path)?;
-                std::io::copy(&mut file, &mut w)?;
+                std::io::copy(&mut file, w)?;
                 write!(w, "\n      ")?;
             }
             Some(_) => {}
             None => {
                 for (k, item) in e.items.iter().enumerate() {
                     w.write_all(if k == 0 { b"\n" } else { b",\n" })?;
-                    serde_json::to_writer(&mut w, item).map_err(std::io::Error::other)?;
+                    serde_json::to_writer(&mut *w, item).map_err(std::io::Error::other)?;
                 }
                 if !e.items.is_empty() {
                     write!(w, "\n      ")?;
@@ -976,10 +999,6 @@ pub fn write_snapshot(path: &Path, c: &Collected) -> std::io::Result<()> {
     }
     writeln!(w, "  }}")?;
     writeln!(w, "}}")?;
-    w.flush()?;
-    drop(w);
-    tmp.as_file().sync_all().ok();
-    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
@@ -1039,6 +1058,19 @@ mod tests {
         );
         assert!(partition_bounds(&sample, 1).is_empty());
         assert_eq!(encode_query_value("a b'c&d"), "a%20b%27c%26d");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn spool_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = Sink::new(Some(dir.path()), "users");
+        sink.push(json!({"id": "u1"}));
+        let (_, file) = sink.finish().unwrap();
+        let file = file.expect("spooled to a file");
+        let mode = std::fs::metadata(&file.path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
     }
 
     #[test]

@@ -16,6 +16,8 @@ const MAX_EVIDENCE_CHARS: usize = 600;
 const BAR_MAX: f64 = 170.0;
 
 pub fn render(report: &Report, fail_on: Severity) -> anyhow::Result<String> {
+    // Escaping makes names inert as HTML; controls are made visible on top of that.
+    let report = &super::safe::report(report, super::safe::xml, super::safe::xml);
     let mut env = minijinja::Environment::new();
     env.add_filter("code", code_spans);
     env.add_template("report.html", TEMPLATE)?;

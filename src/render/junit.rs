@@ -15,6 +15,8 @@ use std::fmt::Write;
 const MAX_AFFECTED: usize = 50;
 
 pub fn render(report: &Report, warn_as: WarnAs) -> String {
+    // quick-junit escapes markup but passes characters XML 1.0 forbids, making the file invalid.
+    let report = &super::safe::report(report, super::safe::xml, super::safe::xml);
     let mut out = quick_junit::Report::new(format!("intune-audit {}", tenant_label(report)));
     for area in AREAS {
         let findings: Vec<&Finding> = report

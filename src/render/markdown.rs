@@ -10,6 +10,7 @@ use std::fmt::Write;
 const MAX_AFFECTED: usize = 20;
 
 pub fn render(report: &Report, fail_on: Severity) -> String {
+    let report = &super::safe::report(report, super::safe::visible, super::safe::visible_line);
     let verdict = Verdict::of(report, fail_on);
     let icon = match verdict {
         Verdict::Ready => "✅",

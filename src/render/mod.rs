@@ -3,6 +3,7 @@
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod safe;
 pub mod sarif;
 pub mod table;
 

@@ -1,21 +1,33 @@
 //! The human report: a summary table, then for each fail/warn the affected objects, the
 //! evidence and the fix.
 
+use super::safe;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use intune_audit_checks::{Finding, FindingStatus, Report};
 use std::fmt::Write;
 
+/// Longest text in a table cell: comfy-table's layout time grows with the square of a cell's
+/// length (a crafted 100 KB name took 26 s); 1000 characters keep every real summary whole.
+const MAX_CELL: usize = 1000;
+
+/// Longest name or id printed (tenant, affected objects).
+const MAX_NAME: usize = 200;
+
+/// Longest summary line under a finding (plain text, no layout cost, but a terminal's worth).
+const MAX_TEXT: usize = 2000;
+
 pub fn report(report: &Report, max_affected: usize) -> String {
+    let report = &safe::report(report, safe::visible, safe::visible_line);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "intune-audit — tenant {} ({}), data collected {}\n",
         if report.tenant.name.is_empty() {
-            "(unnamed)"
+            "(unnamed)".to_string()
         } else {
-            &report.tenant.name
+            safe::elide(&report.tenant.name, MAX_NAME)
         },
-        report.tenant.id,
+        safe::elide(&report.tenant.id, MAX_NAME),
         report.collected_at
     );
     out.push_str(&summary_table(report).to_string());
@@ -42,7 +54,7 @@ pub fn report(report: &Report, max_affected: usize) -> String {
                 out,
                 "  - {}: {}",
                 f.check,
-                f.reason.as_deref().unwrap_or("")
+                safe::elide(f.reason.as_deref().unwrap_or(""), MAX_TEXT)
             );
         }
     }
@@ -75,16 +87,19 @@ fn summary_table(report: &Report) -> Table {
             "-"
         };
         t.add_row([
-            f.check.clone(),
+            safe::elide(&f.check, MAX_CELL),
             f.status.as_str().to_uppercase(),
             severity.to_string(),
-            crate::commands::catalog::codes_or_dash(&f.error_codes),
+            safe::elide(
+                &crate::commands::catalog::codes_or_dash(&f.error_codes),
+                MAX_CELL,
+            ),
             if f.affected_total > 0 {
                 f.affected_total.to_string()
             } else {
                 "-".into()
             },
-            f.summary.clone(),
+            safe::elide(&f.summary, MAX_CELL),
         ]);
     }
     t
@@ -122,11 +137,17 @@ fn details(out: &mut String, f: &Finding, max_affected: usize) {
     if !f.error_codes.is_empty() {
         let _ = writeln!(out, "   Errors users see: {}", f.error_codes.join(", "));
     }
-    let _ = writeln!(out, "   {}", f.summary);
+    let _ = writeln!(out, "   {}", safe::elide(&f.summary, MAX_TEXT));
     if !f.affected.is_empty() {
         let _ = writeln!(out, "   Affected ({}):", f.affected_total);
         for a in f.affected.iter().take(max_affected) {
-            let _ = writeln!(out, "     - {:?} {} ({})", a.kind, a.name, a.id);
+            let _ = writeln!(
+                out,
+                "     - {:?} {} ({})",
+                a.kind,
+                safe::elide(&a.name, MAX_NAME),
+                safe::elide(&a.id, MAX_NAME)
+            );
         }
         if f.affected_total > max_affected {
             let _ = writeln!(
@@ -153,4 +174,56 @@ fn details(out: &mut String, f: &Finding, max_affected: usize) {
         }
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use intune_audit_checks::report::TenantRef;
+    use intune_audit_checks::{Affected, AffectedKind, Finding, Severity};
+
+    fn one_finding(name: &str) -> Report {
+        let f = Finding {
+            check: "windows-mdm-platform-blocked".into(),
+            status: FindingStatus::Fail,
+            severity: Severity::High,
+            error_codes: vec!["0x80180014".into()],
+            article_sections: vec![],
+            title: "Windows is blocked".into(),
+            summary: format!("blocked by '{name}'"),
+            affected: vec![Affected::new(AffectedKind::Configuration, "c1", name)],
+            affected_total: 1,
+            evidence: serde_json::json!({ "name": name }),
+            remediation: vec![],
+            reason: None,
+            permissions: vec![],
+            waived: false,
+            waiver: None,
+        };
+        Report::new(
+            TenantRef {
+                id: "t".into(),
+                name: name.into(),
+            },
+            "2025-01-01T00:00:00Z".into(),
+            "0".into(),
+            vec![f],
+        )
+    }
+
+    #[test]
+    fn a_huge_name_is_elided_in_every_cell_and_line() {
+        let huge = "A".repeat(200 * 1024);
+        let out = report(&one_finding(&huge), 10);
+        assert!(out.len() < 20_000, "output is {} bytes", out.len());
+        assert!(out.contains("AAAAAAAAAA…"), "elided: {}", &out[..500]);
+        assert!(!out.contains(&"A".repeat(MAX_TEXT + 1)));
+    }
+
+    #[test]
+    fn escape_sequences_in_names_never_reach_the_terminal() {
+        let out = report(&one_finding("evil\u{1b}[2J\u{9b}31m\u{7f}\nname"), 10);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("evil\\x1b[2J\\x9b31m\\x7f\\x0aname"), "{out}");
+    }
 }

@@ -83,6 +83,8 @@ pub struct Config {
     pub expire_tokens_after: Option<usize>,
     /// The caller is app-only: MDM/MAM policies answer 401 "Unsupported app-only call".
     pub app_only: bool,
+    /// Graph rejects every token as invalid (401 InvalidAuthenticationToken), even fresh ones.
+    pub reject_all_tokens: bool,
     /// Scripted answers per resource key (or `groups:{id}` for a group's sub-requests),
     /// consumed one per request.
     pub script: HashMap<String, VecDeque<Step>>,
@@ -107,6 +109,7 @@ impl Config {
             expires_in: 3600,
             expire_tokens_after: None,
             app_only: false,
+            reject_all_tokens: false,
             script: HashMap::new(),
             always: HashMap::new(),
             device_pending: 1,
@@ -306,7 +309,7 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Fu
         .strip_prefix("Bearer ")
         .unwrap_or("")
         .to_string();
-    if !st.valid.contains(&token) {
+    if !st.valid.contains(&token) || st.config.reject_all_tokens {
         st.log.expired_rejections += 1;
         return reply(
             401,

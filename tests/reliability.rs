@@ -1,0 +1,295 @@
+//! Reliability against the loopback Graph stand-in (no real network): a run that read nothing
+//! never passes, partial collections say what is missing, rejected tokens are not permission
+//! findings, short-lived tokens are not fetched per request, and outputs never replace a FIFO
+//! or a symlink.
+
+mod standin;
+
+use intune_audit_checks::{Resource, Snapshot};
+use serde_json::Value;
+use standin::{run, Config, Run, StandIn, Step, CLIENT_ID, TENANT};
+use std::path::Path;
+
+const FIXTURE: &str = "tests/fixtures/live-tenant.json";
+const SECRET: &str = "reliability-test-secret";
+
+fn fixture() -> Snapshot {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    Snapshot::from_json(&std::fs::read_to_string(path).expect("fixture")).expect("fixture parses")
+}
+
+/// Runs `command args… <connection to the stand-in>` with a client secret.
+async fn live(s: &StandIn, command: &[&str]) -> Run {
+    let mut args: Vec<String> = command.iter().map(|x| x.to_string()).collect();
+    for x in [
+        "--graph-url",
+        &s.base,
+        "--login-url",
+        &s.base,
+        "--tenant",
+        TENANT,
+        "--client-id",
+        CLIENT_ID,
+        "--retry-base-ms",
+        "2",
+        "--timeout",
+        "10",
+    ] {
+        args.push(x.to_string());
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&argv, &[("AZURE_CLIENT_SECRET", SECRET)], None).await
+}
+
+fn rejecting_everything() -> Config {
+    let mut cfg = Config::new(fixture());
+    cfg.reject_all_tokens = true;
+    cfg
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_that_read_nothing_exits_2_with_a_reason() {
+    let s = StandIn::start(rejecting_everything()).await;
+    let r = live(&s, &["audit", "--format", "json"]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let last = r.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("intune-audit: error: nothing was evaluated"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.is_empty(),
+        "no report from a run that judged nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_rejected_after_its_refresh_is_an_error_not_a_missing_permission() {
+    let s = StandIn::start(rejecting_everything()).await;
+    let r = live(&s, &["audit", "--format", "json"]).await;
+    let users = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("intune-audit: warning: users not collected:"))
+        .unwrap_or_else(|| panic!("no warning for users: {}", r.stderr));
+    assert!(users.contains("not collected: error ("), "{users}");
+    assert!(
+        users.contains("the access token was rejected (expired or invalid): sign in again"),
+        "{users}"
+    );
+    assert!(!r.stderr.contains("forbidden"), "{}", r.stderr);
+    assert!(!r.stderr.contains("grant User.Read.All"), "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collection_that_read_nothing_keeps_the_old_snapshot_and_exits_2() {
+    let s = StandIn::start(rejecting_everything()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    std::fs::write(&out, "previous snapshot").unwrap();
+    let r = live(&s, &["collect", "--out", out.to_str().unwrap()]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("intune-audit: error: nothing was collected"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous snapshot");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_collection_names_each_missing_resource_on_stderr() {
+    let cfg = Config::new(fixture()).always(Resource::Users.key(), Step::status(500));
+    let s = StandIn::start(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let r = live(&s, &["collect", "--out", out.to_str().unwrap()]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("not collected"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", r.stderr);
+    assert!(
+        lines[0].starts_with("intune-audit: warning: users not collected: error (users: HTTP 500"),
+        "{}",
+        lines[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_on_not_evaluated_fails_an_app_only_audit() {
+    let mut cfg = Config::new(fixture());
+    cfg.app_only = true;
+    let s = StandIn::start(cfg).await;
+    // The fixture's one critical failure is disabled, so only not_evaluated can fail the run.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("intune-audit.toml");
+    std::fs::write(
+        &config,
+        "[checks]\ndisabled = [\"windows-mdm-platform-blocked\"]\n",
+    )
+    .unwrap();
+    let base = [
+        "audit",
+        "--format",
+        "json",
+        "--fail-on",
+        "critical",
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    let plain = live(&s, &base).await;
+    let report: Value = serde_json::from_str(&plain.stdout).expect("report JSON");
+    assert!(
+        report["summary"]["by_status"]["not_evaluated"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(
+        plain
+            .stderr
+            .contains("warning: mobileDeviceManagementPolicies not collected: forbidden"),
+        "{}",
+        plain.stderr
+    );
+    let mut strict = base.to_vec();
+    strict.push("--fail-on-not-evaluated");
+    let r = live(&s, &strict).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_lived_tokens_are_not_fetched_for_every_request() {
+    let mut cfg = Config::new(fixture());
+    cfg.expires_in = 5;
+    let s = StandIn::start(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let r = live(&s, &["collect", "--out", out.to_str().unwrap()]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (tokens, gets) = s.log(|l| (l.token_requests, l.graph_gets));
+    assert!(gets >= 15, "only {gets} Graph GETs");
+    // One sign-in; a renewal or two if the run outlives 4 s on a slow machine.
+    assert!(tokens <= 3, "{tokens} token requests for {gets} Graph GETs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collect_out_dash_writes_the_snapshot_to_stdout() {
+    let s = StandIn::start(Config::new(fixture())).await;
+    let r = live(&s, &["collect", "--out", "-"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let snap = Snapshot::from_json(&r.stdout).expect("stdout is the snapshot");
+    assert_eq!(snap.tenant.id, TENANT);
+    assert!(r.stderr.contains("→ stdout"), "{}", r.stderr);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collect_through_a_symlink_keeps_the_link() {
+    let s = StandIn::start(Config::new(fixture())).await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("real.json");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let r = live(&s, &["collect", "--out", link.to_str().unwrap()]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    Snapshot::from_json(&std::fs::read_to_string(&target).unwrap()).expect("target replaced");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_output_to_a_fifo_writes_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    let r = run(
+        &[
+            "audit",
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+            "--output",
+            fifo.to_str().unwrap(),
+        ],
+        &[],
+        None,
+    )
+    .await;
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let text = reader.join().unwrap();
+    let report: Value = serde_json::from_str(&text).expect("the report came through the FIFO");
+    assert_eq!(report["schema"], "intune-audit/report");
+    let ft = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(ft.is_fifo(), "the FIFO was replaced by a file");
+}
+
+/// SIGTERM in the middle of a collection: exit 2 with one line, and no spool folder (with the
+/// tenant's users in it) left next to the output.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_collection_removes_its_spool() {
+    // Users are throttled for long enough that the run is still collecting when it is stopped.
+    let cfg = Config::new(fixture()).always(Resource::Users.key(), Step::throttled("30"));
+    let s = StandIn::start(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"));
+    cmd.args(["collect", "--out", out.to_str().unwrap()])
+        .args(["--graph-url", &s.base, "--login-url", &s.base])
+        .args(["--tenant", TENANT, "--client-id", CLIENT_ID])
+        .env("AZURE_CLIENT_SECRET", SECRET)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("binary runs");
+    let pid = child.id().expect("pid").to_string();
+    let spooled = || {
+        std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".intune-audit-spool-")
+        })
+    };
+    for _ in 0..100 {
+        if spooled() && s.log(|l| l.graph_gets) > 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(spooled(), "the run spools next to its output");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let done = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("stops promptly")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert!(!spooled(), "the spool folder was left behind");
+    assert!(!out.exists());
+}
