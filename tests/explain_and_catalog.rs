@@ -136,3 +136,70 @@ fn catalog_json_contract() {
         .iter()
         .any(|p| p == "Policy.Read.All (delegated only)"));
 }
+
+/// Each check names the current Microsoft page and heading it follows, in `explain` (text and
+/// JSON), the JSON report and SARIF `helpUri`.
+#[test]
+fn references_reach_explain_the_report_and_sarif() {
+    let o = run(&["explain", "autopilot-entra-object-missing"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("Microsoft documentation:"), "{text}");
+    assert!(
+        text.contains("https://learn.microsoft.com/en-us/autopilot/known-issues"),
+        "{text}"
+    );
+
+    let o = run(&[
+        "audit",
+        "--snapshot",
+        "examples/tenants/broken.json",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for f in report["findings"].as_array().unwrap() {
+        let refs = f["references"].as_array().expect("references");
+        assert!(!refs.is_empty(), "{}", f["check"]);
+        assert!(refs[0]["heading"].as_str().is_some_and(|h| !h.is_empty()));
+    }
+
+    let o = run(&[
+        "audit",
+        "--snapshot",
+        "examples/tenants/broken.json",
+        "--format",
+        "sarif",
+    ]);
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for rule in sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(
+            rule["helpUri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://learn.microsoft.com/")),
+            "{}",
+            rule["id"]
+        );
+    }
+}
+
+/// The codes the current documentation gives for existing causes are explained.
+#[test]
+fn current_documented_codes_are_explained() {
+    for (code, check) in [
+        ("0x80180018", "users-without-intune-license"),
+        ("0x80180013", "enrollment-limit-reached"),
+        ("0x801C000E", "entra-device-quota-reached"),
+        ("0x80180031", "mdm-user-scope-none"),
+        ("0x801C03F3", "autopilot-entra-object-missing"),
+    ] {
+        let v = explain_json(&[code]);
+        let text = v.to_string();
+        assert!(text.contains(check), "{code} should name {check}: {text}");
+    }
+    let v = explain_json(&["0x80180022"]);
+    assert!(v.to_string().contains("device-windows-home-edition"));
+}

@@ -88,10 +88,24 @@ fn markdown_escapes_table_breakers() {
 }
 
 /// Every `src=`/`href=` attribute value in a page.
+/// URLs the page would load (`src`, and `href` outside `<a>` links, which only navigate).
 fn attribute_urls(page: &str) -> Vec<String> {
+    attribute_values(page, |attr, tag| attr == "src=" || !tag.starts_with("<a "))
+}
+
+/// The `href` of `<a>` links.
+fn link_urls(page: &str) -> Vec<String> {
+    attribute_values(page, |attr, tag| attr == "href=" && tag.starts_with("<a "))
+}
+
+fn attribute_values(page: &str, keep: impl Fn(&str, &str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     for attr in ["src=", "href="] {
         for (i, _) in page.match_indices(attr) {
+            let tag = &page[page[..i].rfind('<').unwrap_or(0)..i];
+            if !keep(attr, tag) {
+                continue;
+            }
             let rest = &page[i + attr.len()..];
             let value: String = match rest.chars().next() {
                 Some(q @ ('"' | '\'')) => rest[1..].chars().take_while(|c| *c != q).collect(),
@@ -136,6 +150,13 @@ fn html_of_the_samples_through_the_cli_loads_nothing_and_escapes_names() {
                 "{snap:?}: external asset {url}"
             );
         }
+        // Links go only to Microsoft's documentation (the checks' references).
+        for url in link_urls(&page).iter().filter(|u| !u.starts_with('#')) {
+            assert!(
+                url.starts_with("https:&#x2f;&#x2f;learn.microsoft.com&#x2f;"),
+                "{snap:?}: link {url}"
+            );
+        }
         assert!(
             !page.contains(XSS),
             "{snap:?}: a raw script tag from the tenant"
@@ -160,8 +181,9 @@ fn html_shows_code_spans_of_descriptions_as_code_and_still_escapes() {
         "a description's code span"
     );
     assert_eq!(page.matches('`').count(), 0, "no raw backticks left");
-    let url_check = attribute_urls("<a href=\"https://x\">x</a><img src=a.png>");
-    assert_eq!(url_check, ["a.png", "https://x"]);
+    let page = "<a href=\"https://x\">x</a><img src=a.png><link href=\"s.css\">";
+    assert_eq!(attribute_urls(page), ["a.png", "s.css"]);
+    assert_eq!(link_urls(page), ["https://x"]);
 }
 
 #[test]

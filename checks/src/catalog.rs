@@ -24,6 +24,16 @@ pub struct CheckMeta {
     /// `false` for checks from the "also worth checking" list: not in the article, the same
     /// failures in practice.
     pub in_article: bool,
+    /// The current Microsoft pages (and headings) that document the cause and its fix.
+    pub references: &'static [Reference],
+}
+
+/// A section of a current Microsoft page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference {
+    pub title: &'static str,
+    pub url: &'static str,
+    pub heading: &'static str,
 }
 
 /// The part of the tenant a check looks at; reports group checks by it.
@@ -121,6 +131,15 @@ impl Check {
             affected_total: 0,
             evidence: serde_json::Value::Object(Default::default()),
             remediation: self.remediation(),
+            references: meta
+                .references
+                .iter()
+                .map(|r| crate::report::ReferenceLink {
+                    title: r.title.into(),
+                    url: r.url.into(),
+                    heading: r.heading.into(),
+                })
+                .collect(),
             reason: None,
             permissions: Vec::new(),
             waived: false,

@@ -43,6 +43,37 @@ impl Cause {
     }
 }
 
+impl Cause {
+    /// The causes of one code: each section's checks that carry it (or name no code), and, under
+    /// the first section, the checks that carry the code while filed under another section
+    /// (the code is what the user holds).
+    fn for_code(code: &str, sections: Vec<&'static Section>) -> Vec<Cause> {
+        let carries = |codes: &[&str]| codes.is_empty() || codes.contains(&code);
+        let mut causes: Vec<Cause> = sections
+            .iter()
+            .map(|s| {
+                let mut c = Cause::of(s);
+                c.checks.retain(|k| carries(k.meta.error_codes));
+                c.device_causes.retain(|d| carries(d.error_codes));
+                c
+            })
+            .collect();
+        let elsewhere: Vec<&'static Check> = REGISTRY
+            .iter()
+            .filter(|k| k.meta.error_codes.contains(&code))
+            .filter(|k| {
+                !causes
+                    .iter()
+                    .any(|c| c.checks.iter().any(|x| x.id() == k.id()))
+            })
+            .collect();
+        if let Some(first) = causes.first_mut() {
+            first.checks.extend(elsewhere);
+        }
+        causes
+    }
+}
+
 /// Nothing matched; the nearest known codes and ids, best first.
 #[derive(Debug)]
 pub struct NoMatch {
@@ -60,10 +91,8 @@ pub fn explain(query: &str) -> Result<Explanation, NoMatch> {
     if let Some(code) = codes::normalize(q) {
         let sections = codes::sections_for_code(&code);
         if !sections.is_empty() {
-            return Ok(Explanation::Code {
-                code,
-                sections: sections.into_iter().map(Cause::of).collect(),
-            });
+            let sections = Cause::for_code(&code, sections);
+            return Ok(Explanation::Code { code, sections });
         }
     }
     if let Some(section) = codes::section(q) {

@@ -14,6 +14,7 @@ pub mod explain;
 pub mod licensing;
 pub mod model;
 pub mod population;
+pub mod references;
 pub mod report;
 pub mod settings;
 pub mod snapshot;

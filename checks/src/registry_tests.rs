@@ -95,6 +95,16 @@ fn codes_and_sections_are_in_the_index() {
             );
         }
         assert!(!m.resources.is_empty(), "{}: reads no resource", m.id);
+        assert!(
+            !m.references.is_empty()
+                && m.references
+                    .iter()
+                    .all(|r| r.url.starts_with("https://learn.microsoft.com/")
+                        && !r.heading.is_empty()
+                        && !r.title.is_empty()),
+            "{}: needs references to current Microsoft pages (title, URL, heading)",
+            m.id
+        );
     }
     for d in crate::device_side::DEVICE_CAUSES {
         for s in d.article_sections {

@@ -180,6 +180,9 @@ pub struct Finding {
     pub affected_total: usize,
     pub evidence: serde_json::Value,
     pub remediation: Vec<String>,
+    /// The current Microsoft pages that document the cause and its fix.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<ReferenceLink>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// For not_evaluated: the permissions to grant.
@@ -191,6 +194,14 @@ pub struct Finding {
     pub waived: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverRef>,
+}
+
+/// A section of a Microsoft page: its title, URL and heading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceLink {
+    pub title: String,
+    pub url: String,
+    pub heading: String,
 }
 
 /// Why a finding is waived (from the configuration file).

@@ -71,6 +71,13 @@ fn cause_text(out: &mut String, c: &Cause) {
             for (i, step) in check.remediation().iter().enumerate() {
                 let _ = writeln!(out, "      {}. {step}", i + 1);
             }
+            for r in check.meta.references {
+                let _ = writeln!(
+                    out,
+                    "      Microsoft: {} — {} <{}>",
+                    r.title, r.heading, r.url
+                );
+            }
         }
     }
     if !c.device_causes.is_empty() {
@@ -115,12 +122,24 @@ fn check_text(out: &mut String, c: &Check) {
         c.permissions().join(", ")
     );
     let _ = writeln!(out, "{}", c.doc());
+    if !m.references.is_empty() {
+        let _ = writeln!(out, "\nMicrosoft documentation:");
+        for r in m.references {
+            let _ = writeln!(out, "  - {} — {}\n    {}", r.title, r.heading, r.url);
+        }
+    }
 }
 
 fn check_json(c: &Check) -> Value {
     json!({"id": c.id(), "title": c.meta.title, "severity": c.meta.severity, "error_codes": c.meta.error_codes,
            "article_sections": c.meta.article_sections, "remediation": c.remediation(), "permissions": c.permissions(),
-           "doc": c.doc()})
+           "doc": c.doc(), "references": references_json(c.meta.references)})
+}
+
+fn references_json(refs: &[intune_audit_checks::catalog::Reference]) -> Value {
+    refs.iter()
+        .map(|r| json!({"title": r.title, "url": r.url, "heading": r.heading}))
+        .collect()
 }
 
 fn device_json(d: &DeviceCause) -> Value {

@@ -187,7 +187,7 @@ fn context(report: &Report, fail_on: Severity) -> Value {
                 "severity": f.severity.as_str(), "waived": f.waived, "waiver": f.waiver,
                 "error_codes": f.error_codes, "what": super::what_it_checks(f),
                 "affected": affected, "affected_total": f.affected_total,
-                "evidence": evidence, "remediation": f.remediation,
+                "evidence": evidence, "remediation": f.remediation, "references": f.references,
             })
         })
         .collect();

@@ -193,7 +193,7 @@ fn rule(f: &Finding) -> Value {
     let default_severity = intune_audit_checks::find(&f.check)
         .map(|c| c.meta.severity)
         .unwrap_or(f.severity);
-    json!({
+    let mut rule = json!({
         "id": f.check,
         "name": pascal(&f.check),
         "shortDescription": {"text": sentence(&f.title)},
@@ -206,8 +206,15 @@ fn rule(f: &Finding) -> Value {
             "articleSections": f.article_sections,
             "area": super::area_of(&f.check),
             "tags": ["intune", "windows-enrollment"],
+            "references": f.references.iter().map(|r| format!("{} — {}: {}", r.title, r.heading, r.url)).collect::<Vec<_>>(),
         },
-    })
+    });
+    // The current Microsoft page that documents the cause: where "Learn more" in code
+    // scanning leads.
+    if let Some(first) = f.references.first() {
+        rule["helpUri"] = json!(first.url);
+    }
+    rule
 }
 
 /// `windows-mdm-platform-blocked` → `WindowsMdmPlatformBlocked` (SARIF rule names are

@@ -195,6 +195,7 @@ mod tests {
             affected_total: 1,
             evidence: serde_json::json!({ "name": name }),
             remediation: vec![],
+            references: vec![],
             reason: None,
             permissions: vec![],
             waived: false,

@@ -30,6 +30,7 @@
 
 use crate::autopilot::profile_affected;
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::model::AutopilotProfile;
 use crate::report::{Outcome, Severity};
 use crate::settings::Settings;
@@ -49,7 +50,10 @@ pub const META: CheckMeta = CheckMeta {
         Resource::WindowsAutopilotDeploymentProfiles,
         Resource::WindowsAutopilotDeviceIdentities,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        WINDOWS_ENROLLMENT_ERRORS.at("An error occurred while creating Autopilot profile."),
+    ],
+
 };
 
 /// The longest name Windows accepts (the NetBIOS limit).

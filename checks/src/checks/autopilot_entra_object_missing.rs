@@ -25,12 +25,10 @@
 //! A device imported minutes before the snapshot may not have its Entra object yet; collect
 //! again before acting on a device imported that recently. Deleting stale Entra devices by date
 //! (a common clean-up script) is the usual cause: exclude Autopilot devices from such scripts.
-//!
-//! ## References
-//! - Microsoft Learn, *Troubleshoot Windows device enrollment errors in Intune*, "Something went wrong. Error Code 80070774": <https://learn.microsoft.com/troubleshoot/mem/intune/device-enrollment/troubleshoot-windows-enrollment-errors>
-//! - Microsoft Learn, *Windows Autopilot troubleshooting FAQ*, "Why did deleting a device's object in Microsoft Entra ID cause the device to not be able to join…": <https://learn.microsoft.com/autopilot/troubleshooting-faq>
+
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{AUTOPILOT_KNOWN_ISSUES, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -47,7 +45,11 @@ pub const META: CheckMeta = CheckMeta {
     error_codes: &["0x80070774", "0x801C03F3"],
     article_sections: &["something-went-wrong-error-code-80070774"],
     resources: &[Resource::WindowsAutopilotDeviceIdentities, Resource::Devices],
-    in_article: true,
+    in_article: true,    references: &[
+        WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774."),
+        AUTOPILOT_KNOWN_ISSUES.at("Pre-provisioning gives an error screen and the Microsoft-Windows-User Device Registration/Admin event log displays HResult error code 0x801C03F3"),
+    ],
+
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

@@ -26,6 +26,7 @@
 
 use crate::autopilot::{self, deployment_mode, needs_tpm_attestation, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
+use crate::references::AUTOPILOT_DEVICE_ENROLLMENT;
 use crate::model::ManagedDevice;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -48,7 +49,12 @@ pub const META: CheckMeta = CheckMeta {
         Resource::GroupMembers,
         Resource::ManagedDevices,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        AUTOPILOT_DEVICE_ENROLLMENT.at(
+            "Error code 0x80180014 when re-enrolling using self-deployment or pre-provisioning mode",
+        ),
+    ],
+
 };
 
 fn serial_key(serial: Option<&str>) -> Option<String> {

@@ -19,8 +19,9 @@
 //! authorized to enroll" (0x801C0003 / 80180003)* or *"Looks like there are too many devices or
 //! users for this account" (0x80180013, MENROLL_E_DEVICECAPREACHED)*. The limit only stops
 //! user-driven MDM enrollment: Company Portal / bring-your-own-device enrollment and "Enroll
-//! only in device management" or "Add work account" from Settings > Accounts > Access work or
-//! school. Microsoft's current documentation says the limit can't be applied to Microsoft Entra
+//! only in device management" from Settings > Accounts > Access work or school (automatic
+//! enrollment a user starts with "Add work account" is not limited either: Microsoft Learn,
+//! "Intune and Microsoft Entra device limits"). Microsoft's current documentation says the limit can't be applied to Microsoft Entra
 //! joined devices (out-of-box or Settings join, bulk included), Windows Autopilot,
 //! co-management, Group Policy enrollment and device enrollment managers (Microsoft Learn,
 //! "Enrollment restrictions in Microsoft Intune", *Limitations*).
@@ -37,6 +38,7 @@
 //! enrolled by Autopilot but is no longer registered in Autopilot is counted.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{DEVICE_ENROLLMENT, LIMITS, RESTRICTIONS, USER_CANNOT_ENROLL};
 use crate::devices::{is_limit_exempt_enrollment, AutopilotIndex};
 use crate::population::enrolling_users;
 use crate::model::EnrollmentConfiguration;
@@ -63,12 +65,18 @@ pub const META: CheckMeta = CheckMeta {
         Resource::GroupMembers,
         Resource::WindowsAutopilotDeviceIdentities,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        USER_CANNOT_ENROLL.at("Cause"),
+        DEVICE_ENROLLMENT.at("Device cap reached"),
+        RESTRICTIONS.at("Limitations"),
+        LIMITS.at("Intune device limit restrictions"),
+    ],
+
 };
 
 const PATHS_AFFECTED: &[&str] = &[
     "Company Portal / bring-your-own-device user enrollment",
-    "Enroll only in device management or Add work account from Settings > Accounts > Access work or school",
+    "Enroll only in device management from Settings > Accounts > Access work or school",
 ];
 
 const PATHS_NOT_AFFECTED: &[&str] = &[
@@ -77,6 +85,7 @@ const PATHS_NOT_AFFECTED: &[&str] = &[
     "co-management",
     "automatic enrollment by Group Policy",
     "device enrollment managers",
+    "automatic enrollment a user starts with Add work account in Windows Settings",
 ];
 
 /// One limit configuration and the users it applies to.

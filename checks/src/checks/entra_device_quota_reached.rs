@@ -24,6 +24,7 @@
 //! registered device has an owner the check is not evaluated rather than passed.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::LIMITS;
 use crate::population::enrolling_users;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -44,7 +45,10 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Devices,
         Resource::Users,
     ],
-    in_article: false,
+    in_article: false,    references: &[
+        LIMITS.at("Microsoft Entra device limit"),
+    ],
+
 };
 
 const SECURITY_TRADEOFF: &str = "Security baselines (Zero Trust assessment 21837, CIS) reward a low \"Maximum number of devices per user\"; a low quota stops users with several (often stale) devices from joining or registering another one. If the quota is deliberate, clean up stale devices and record the decision with a waiver.";

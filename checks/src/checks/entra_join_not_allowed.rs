@@ -23,6 +23,7 @@
 //! through another listed group are reported as undetermined, not as blocked.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{AUTOPILOT_FAQ, USER_CANNOT_ENROLL};
 use crate::model::{MembershipKind, RegistrationMembership};
 use crate::population::enrolling_users;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -43,7 +44,11 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Users,
         Resource::GroupMembers,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        USER_CANNOT_ENROLL.at("Solution 5"),
+        AUTOPILOT_FAQ.at("What is the most common issue joining a device to Microsoft Entra ID?"),
+    ],
+
 };
 
 /// The trade-off findings about this setting name (shared with `bulk-enrollment-accounts-cannot-join`).

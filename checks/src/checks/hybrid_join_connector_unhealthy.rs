@@ -32,6 +32,7 @@
 
 use crate::autopilot::{self, profile_affected, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{AUTOPILOT_FAQ, AUTOPILOT_KNOWN_ISSUES, WINDOWS_ENROLLMENT_ERRORS};
 use crate::model::{ConnectorState, DomainJoinConnector};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -51,7 +52,12 @@ pub const META: CheckMeta = CheckMeta {
         Resource::WindowsAutopilotDeploymentProfiles,
         Resource::DomainJoinConnectors,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        AUTOPILOT_FAQ.at("Why did enrollments start failing when using the Intune Connector for Active Directory?"),
+        AUTOPILOT_KNOWN_ISSUES.at("Intune connector is inactive but still appears in the Intune Connectors"),
+        WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774."),
+    ],
+
 };
 
 /// The first Intune Connector for Active Directory version that keeps working (Microsoft

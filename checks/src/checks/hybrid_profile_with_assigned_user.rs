@@ -25,6 +25,7 @@
 
 use crate::autopilot::{self, profile_affected, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::model::AutopilotProfile;
 use crate::report::{Affected, count, Outcome, Severity};
 use crate::settings::Settings;
@@ -46,7 +47,10 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Devices,
         Resource::GroupMembers,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774."),
+    ],
+
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

@@ -24,6 +24,7 @@
 //! Intune plan is switched off. Group-based licensing errors are not read.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{DEVICE_ENROLLMENT};
 use crate::licensing::{has_intune, sku_available_units, sku_includes_intune, sku_is_active};
 use crate::model::SubscribedSku;
 use crate::population::enrolling_users;
@@ -41,7 +42,10 @@ pub const META: CheckMeta = CheckMeta {
     error_codes: &[],
     article_sections: &["prerequisites"],
     resources: &[Resource::SubscribedSkus, Resource::Users],
-    in_article: false,
+    in_article: false,    references: &[
+        DEVICE_ENROLLMENT.at("IT admin needs to assign license for access"),
+    ],
+
 };
 
 fn sku_evidence(s: &SubscribedSku) -> Value {

@@ -17,6 +17,7 @@
 //! 4. Enroll the PC in MDM: Settings > Accounts > Access work or school > Connect, or let automatic enrollment (MDM user scope) or Autopilot do it.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::devices::{agent, Agent};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -35,7 +36,10 @@ pub const META: CheckMeta = CheckMeta {
         "the-account-certificate-is-not-valid-and-may-be-expired",
     ],
     resources: &[Resource::ManagedDevices],
-    in_article: true,
+    in_article: true,    references: &[
+        WINDOWS_ENROLLMENT_ERRORS.at("The software cannot be installed."),
+    ],
+
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

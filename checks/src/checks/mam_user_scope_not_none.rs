@@ -19,6 +19,7 @@
 //! 3. If the MAM scope is intended for Windows Information Protection or app protection without enrollment, record that decision with a waiver instead.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{AUTOMATIC_MDM, AUTO_ENROLLMENT};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -33,7 +34,11 @@ pub const META: CheckMeta = CheckMeta {
     error_codes: &["0x8018002B"],
     article_sections: &["auto-mdm-enroll-failed"],
     resources: &[Resource::MobileAppManagementPolicies],
-    in_article: true,
+    in_article: true,    references: &[
+        AUTOMATIC_MDM.at("Enable Windows automatic enrollment"),
+        AUTO_ENROLLMENT.at("Verify the configuration"),
+    ],
+
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

@@ -23,6 +23,7 @@
 //! not evaluated unless it already found unlicensed users.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{AUTOMATIC_MDM};
 use crate::licensing::{has_entra_premium, ENTRA_PREMIUM_PLANS};
 use crate::population::enrolling_users;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -43,7 +44,10 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Users,
         Resource::GroupMembers,
     ],
-    in_article: false,
+    in_article: false,    references: &[
+        AUTOMATIC_MDM.at("Prerequisites"),
+    ],
+
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

@@ -31,6 +31,7 @@ use crate::autopilot::{
     virtual_machine,
 };
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{AUTOPILOT_SELF_DEPLOYING, WINDOWS_ENROLLMENT_ERRORS};
 use crate::model::AutopilotProfile;
 use crate::report::{Affected, count, Outcome, Severity};
 use crate::settings::Settings;
@@ -52,7 +53,11 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Devices,
         Resource::GroupMembers,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        WINDOWS_ENROLLMENT_ERRORS.at("Securing your hardware (Failed: 0x800705b4)."),
+        AUTOPILOT_SELF_DEPLOYING.at("Requirements"),
+    ],
+
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

@@ -25,6 +25,7 @@
 //! without it shows every user as unlicensed (the evidence counts users with any plan at all).
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{DEVICE_ENROLLMENT, WINDOWS_ENROLLMENT_ERRORS};
 use crate::licensing::{has_intune, has_mdm_for_office365, MdmForOffice365Use, INTUNE_PLANS};
 use crate::population::enrolling_users;
 use crate::verdict::{Judged, Tally};
@@ -50,7 +51,11 @@ pub const META: CheckMeta = CheckMeta {
         Resource::GroupMembers,
         Resource::SubscribedSkus,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        WINDOWS_ENROLLMENT_ERRORS.at("This account is not allowed on this phone."),
+        DEVICE_ENROLLMENT.at("IT admin needs to assign license for access"),
+    ],
+
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

@@ -25,6 +25,7 @@
 //! until a device has enrolled that way; without evidence of userless enrollment the check warns.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{RESTRICTIONS, WINDOWS_ENROLLMENT_ERRORS};
 use crate::devices::is_userless_enrollment;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -45,7 +46,11 @@ pub const META: CheckMeta = CheckMeta {
         Resource::WindowsAutopilotDeploymentProfiles,
         Resource::ManagedDevices,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        RESTRICTIONS.at("Limitations"),
+        WINDOWS_ENROLLMENT_ERRORS.at("Your organization does not support this version of Windows."),
+    ],
+
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

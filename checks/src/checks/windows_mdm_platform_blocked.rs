@@ -22,6 +22,7 @@
 //! restriction; `windows-blocked-for-userless-enrollment` checks that case.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{USER_CANNOT_ENROLL, WINDOWS_ENROLLMENT_ERRORS};
 use crate::population::enrolling_users;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
@@ -48,7 +49,11 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Users,
         Resource::GroupMembers,
     ],
-    in_article: true,
+    in_article: true,    references: &[
+        WINDOWS_ENROLLMENT_ERRORS.at("Your organization does not support this version of Windows."),
+        USER_CANNOT_ENROLL.at("Solution 3"),
+    ],
+
 };
 
 /// Whether a restriction configuration blocks Windows (MDM); an absent value is unknown.

@@ -28,6 +28,7 @@
 //! 4. For corporate PCs that enroll as personal, add their serial numbers or hardware identifiers under Devices > Enrollment > Corporate device identifiers, or enroll them with Autopilot.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::references::{RESTRICTIONS};
 use crate::devices::is_personal;
 use crate::population::enrolling_users;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -53,7 +54,10 @@ pub const META: CheckMeta = CheckMeta {
         Resource::GroupMembers,
         Resource::ManagedDevices,
     ],
-    in_article: false,
+    in_article: false,    references: &[
+        RESTRICTIONS.at("Blocking personal Windows devices"),
+    ],
+
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
