@@ -25,8 +25,8 @@
 //! judged by its primary user only.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::devices::{agent, Agent};
+use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -46,10 +46,8 @@ pub const META: CheckMeta = CheckMeta {
         Resource::ManagedDevices,
         Resource::GroupMembers,
     ],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong."),
-    ],
-
+    in_article: true,
+    references: &[WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong.")],
 };
 
 fn agent_label(a: Agent) -> &'static str {

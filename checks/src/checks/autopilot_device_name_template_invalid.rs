@@ -30,8 +30,8 @@
 
 use crate::autopilot::profile_affected;
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::model::AutopilotProfile;
+use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -50,10 +50,10 @@ pub const META: CheckMeta = CheckMeta {
         Resource::WindowsAutopilotDeploymentProfiles,
         Resource::WindowsAutopilotDeviceIdentities,
     ],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("An error occurred while creating Autopilot profile."),
+    in_article: true,
+    references: &[
+        WINDOWS_ENROLLMENT_ERRORS.at("An error occurred while creating Autopilot profile.")
     ],
-
 };
 
 /// The longest name Windows accepts (the NetBIOS limit).

@@ -26,7 +26,7 @@
 
 use crate::autopilot::{self, DeviceProfiles};
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{AUTOPILOT_KNOWN_ISSUES};
+use crate::references::AUTOPILOT_KNOWN_ISSUES;
 use crate::report::{count, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -47,10 +47,9 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Devices,
         Resource::GroupMembers,
     ],
-    in_article: false,    references: &[
-        AUTOPILOT_KNOWN_ISSUES.at("Device goes through Windows Autopilot deployment without an assigned profile"),
-    ],
-
+    in_article: false,
+    references: &[AUTOPILOT_KNOWN_ISSUES
+        .at("Device goes through Windows Autopilot deployment without an assigned profile")],
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

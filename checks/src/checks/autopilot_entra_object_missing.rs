@@ -26,7 +26,6 @@
 //! again before acting on a device imported that recently. Deleting stale Entra devices by date
 //! (a common clean-up script) is the usual cause: exclude Autopilot devices from such scripts.
 
-
 use crate::catalog::{Area, CheckMeta};
 use crate::references::{AUTOPILOT_KNOWN_ISSUES, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -133,7 +132,10 @@ mod tests {
 
     #[test]
     fn passes_when_every_device_has_its_object() {
-        let f = base(vec![autopilot_device("ap1", "SER1", "aad-1", "", "Surface")]).run(ID);
+        let f = base(vec![autopilot_device(
+            "ap1", "SER1", "aad-1", "", "Surface",
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
     }
 

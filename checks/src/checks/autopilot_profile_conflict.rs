@@ -25,8 +25,8 @@
 
 use crate::autopilot::{self, profile_affected, profile_evidence, DeviceProfiles};
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::model::AutopilotProfile;
+use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{count, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -47,10 +47,9 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Devices,
         Resource::GroupMembers,
     ],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Registering your device for mobile management (Failed: 3, 0x801C03EA)."),
-    ],
-
+    in_article: true,
+    references: &[WINDOWS_ENROLLMENT_ERRORS
+        .at("Registering your device for mobile management (Failed: 3, 0x801C03EA).")],
 };
 
 /// How many undetermined devices the evidence lists by name.

@@ -26,8 +26,8 @@
 
 use crate::autopilot::{self, deployment_mode, needs_tpm_attestation, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
-use crate::references::AUTOPILOT_DEVICE_ENROLLMENT;
 use crate::model::ManagedDevice;
+use crate::references::AUTOPILOT_DEVICE_ENROLLMENT;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -49,12 +49,10 @@ pub const META: CheckMeta = CheckMeta {
         Resource::GroupMembers,
         Resource::ManagedDevices,
     ],
-    in_article: true,    references: &[
-        AUTOPILOT_DEVICE_ENROLLMENT.at(
-            "Error code 0x80180014 when re-enrolling using self-deployment or pre-provisioning mode",
-        ),
-    ],
-
+    in_article: true,
+    references: &[AUTOPILOT_DEVICE_ENROLLMENT.at(
+        "Error code 0x80180014 when re-enrolling using self-deployment or pre-provisioning mode",
+    )],
 };
 
 fn serial_key(serial: Option<&str>) -> Option<String> {
@@ -67,7 +65,9 @@ fn serial_key(serial: Option<&str>) -> Option<String> {
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let ap = autopilot::resolve(t)?;
     let managed = t.managed_devices.get()?;
-    let attesting = autopilot::in_use(ap.profiles, |p| needs_tpm_attestation(p) || p.self_deploying().is_none());
+    let attesting = autopilot::in_use(ap.profiles, |p| {
+        needs_tpm_attestation(p) || p.self_deploying().is_none()
+    });
     if attesting.is_empty() {
         return Ok(Outcome::not_applicable(
             "No self-deploying or pre-provisioning Autopilot profile is assigned",

@@ -23,12 +23,12 @@
 //! undetermined.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::checks::entra_join_not_allowed::{
     enumerated_verdict, join_setting, kind_name, listed_groups_evidence, JoinVerdict,
     JOIN_SECURITY_TRADEOFF,
 };
 use crate::model::{MembershipKind, User};
+use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -47,10 +47,10 @@ pub const META: CheckMeta = CheckMeta {
         Resource::DeviceRegistrationPolicy,
         Resource::GroupMembers,
     ],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("A setup failure has occurred during bulk enrollment."),
+    in_article: true,
+    references: &[
+        WINDOWS_ENROLLMENT_ERRORS.at("A setup failure has occurred during bulk enrollment.")
     ],
-
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

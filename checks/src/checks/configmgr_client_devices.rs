@@ -20,8 +20,8 @@
 //! cannot be seen by this check.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::devices::{agent, Agent};
+use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -36,10 +36,8 @@ pub const META: CheckMeta = CheckMeta {
     error_codes: &["0x8018000A"],
     article_sections: &["the-device-is-already-enrolled"],
     resources: &[Resource::ManagedDevices],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Error 8018000a: The device is already enrolled."),
-    ],
-
+    in_article: true,
+    references: &[WINDOWS_ENROLLMENT_ERRORS.at("Error 8018000a: The device is already enrolled.")],
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

@@ -38,16 +38,16 @@
 //! enrolled by Autopilot but is no longer registered in Autopilot is counted.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{DEVICE_ENROLLMENT, LIMITS, RESTRICTIONS, USER_CANNOT_ENROLL};
 use crate::devices::{is_limit_exempt_enrollment, AutopilotIndex};
-use crate::population::enrolling_users;
 use crate::model::EnrollmentConfiguration;
-use crate::verdict::{Judged, Tally};
+use crate::population::enrolling_users;
+use crate::references::{DEVICE_ENROLLMENT, LIMITS, RESTRICTIONS, USER_CANNOT_ENROLL};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::targeting::Ranked;
 use crate::tenant::{NotEvaluated, Tenant};
+use crate::verdict::{Judged, Tally};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -65,13 +65,13 @@ pub const META: CheckMeta = CheckMeta {
         Resource::GroupMembers,
         Resource::WindowsAutopilotDeviceIdentities,
     ],
-    in_article: true,    references: &[
+    in_article: true,
+    references: &[
         USER_CANNOT_ENROLL.at("Cause"),
         DEVICE_ENROLLMENT.at("Device cap reached"),
         RESTRICTIONS.at("Limitations"),
         LIMITS.at("Intune device limit restrictions"),
     ],
-
 };
 
 const PATHS_AFFECTED: &[&str] = &[
@@ -183,7 +183,9 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         entry.users += 1;
         match (&judged, config.limit) {
             (Judged::Fail, _) => entry.at.push((who.clone(), n)),
-            (Judged::Pass, Some(limit)) if resolution.is_certain() && as_i64(n + maybe) >= limit - margin => {
+            (Judged::Pass, Some(limit))
+                if resolution.is_certain() && as_i64(n + maybe) >= limit - margin =>
+            {
                 entry.near.push((who.clone(), n + maybe))
             }
             _ => {}
@@ -216,7 +218,9 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
             .values()
             .filter(|c| pick(c) > 0)
             .map(|c| {
-                let limit = c.limit.map_or_else(|| "unknown".to_string(), |l| l.to_string());
+                let limit = c
+                    .limit
+                    .map_or_else(|| "unknown".to_string(), |l| l.to_string());
                 format!("'{}', limit {limit}: {}", c.name, count(pick(c), "user"))
             })
             .collect::<Vec<_>>()
@@ -502,7 +506,10 @@ mod tests {
     #[test]
     fn devices_without_an_enrollment_type_put_the_user_at_risk_not_at_fault() {
         let mut devices = devices_of("u1", 3, "userEnrollment");
-        devices[2].as_object_mut().unwrap().remove("deviceEnrollmentType");
+        devices[2]
+            .as_object_mut()
+            .unwrap()
+            .remove("deviceEnrollmentType");
         let f = base(vec![default_limit(3)], devices, vec![]).run(ID);
         assert_eq!(f.status, FindingStatus::Warn, "{}", f.summary);
         assert_eq!(affected_ids(&f), ["u1"]);

@@ -24,8 +24,8 @@
 //! registered device has an owner the check is not evaluated rather than passed.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::LIMITS;
 use crate::population::enrolling_users;
+use crate::references::LIMITS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -45,10 +45,8 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Devices,
         Resource::Users,
     ],
-    in_article: false,    references: &[
-        LIMITS.at("Microsoft Entra device limit"),
-    ],
-
+    in_article: false,
+    references: &[LIMITS.at("Microsoft Entra device limit")],
 };
 
 const SECURITY_TRADEOFF: &str = "Security baselines (Zero Trust assessment 21837, CIS) reward a low \"Maximum number of devices per user\"; a low quota stops users with several (often stale) devices from joining or registering another one. If the quota is deliberate, clean up stale devices and record the decision with a waiver.";
@@ -84,7 +82,11 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
     let mut unsure_per_user: HashMap<String, i64> = HashMap::new();
     for d in &counted {
         let sure = d.trust_type.as_ref().is_some_and(|t| t.is_known());
-        let map = if sure { &mut per_user } else { &mut unsure_per_user };
+        let map = if sure {
+            &mut per_user
+        } else {
+            &mut unsure_per_user
+        };
         for owner in &d.registered_owners {
             *map.entry(owner.id.to_ascii_lowercase()).or_default() += 1;
         }
@@ -146,7 +148,11 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
             .collect();
         return Ok(Outcome::warn(format!(
             "{} within {} of the Entra limit of {quota} devices per user ({}{})",
-            if near_quota.len() == 1 { "1 user is".to_string() } else { format!("{} users are", near_quota.len()) },
+            if near_quota.len() == 1 {
+                "1 user is".to_string()
+            } else {
+                format!("{} users are", near_quota.len())
+            },
             s.device_quota_margin,
             names.join(", "),
             if near_quota.len() > 3 { ", …" } else { "" },

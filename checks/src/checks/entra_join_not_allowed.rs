@@ -23,9 +23,9 @@
 //! through another listed group are reported as undetermined, not as blocked.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{AUTOPILOT_FAQ, USER_CANNOT_ENROLL};
 use crate::model::{MembershipKind, RegistrationMembership};
 use crate::population::enrolling_users;
+use crate::references::{AUTOPILOT_FAQ, USER_CANNOT_ENROLL};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -44,11 +44,11 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Users,
         Resource::GroupMembers,
     ],
-    in_article: true,    references: &[
+    in_article: true,
+    references: &[
         USER_CANNOT_ENROLL.at("Solution 5"),
         AUTOPILOT_FAQ.at("What is the most common issue joining a device to Microsoft Entra ID?"),
     ],
-
 };
 
 /// The trade-off findings about this setting name (shared with `bulk-enrollment-accounts-cannot-join`).

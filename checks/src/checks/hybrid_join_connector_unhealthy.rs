@@ -32,8 +32,8 @@
 
 use crate::autopilot::{self, profile_affected, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{AUTOPILOT_FAQ, AUTOPILOT_KNOWN_ISSUES, WINDOWS_ENROLLMENT_ERRORS};
 use crate::model::{ConnectorState, DomainJoinConnector};
+use crate::references::{AUTOPILOT_FAQ, AUTOPILOT_KNOWN_ISSUES, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -88,12 +88,18 @@ fn assess(c: &DomainJoinConnector, t: &Tenant, stale_days: i64) -> (Health, Opti
         Some(ConnectorState::Active) => {}
         Some(ConnectorState::Inactive) => return (Health::Inactive, None),
         Some(ConnectorState::Error) => problems.push("state is 'error'".to_string()),
-        Some(ConnectorState::Unknown(raw)) => unknown.push(format!("state '{raw}' is not understood")),
+        Some(ConnectorState::Unknown(raw)) => {
+            unknown.push(format!("state '{raw}' is not understood"))
+        }
         None => unknown.push("state was not collected".to_string()),
     }
     match c.version.as_deref().map(|v| (v, parse_version(v))) {
-        Some((v, Some(parts))) if parts < parse_version(MIN_CONNECTOR_VERSION).unwrap_or_default() => {
-            problems.push(format!("version {v} is older than {MIN_CONNECTOR_VERSION} (the legacy connector)"))
+        Some((v, Some(parts)))
+            if parts < parse_version(MIN_CONNECTOR_VERSION).unwrap_or_default() =>
+        {
+            problems.push(format!(
+                "version {v} is older than {MIN_CONNECTOR_VERSION} (the legacy connector)"
+            ))
         }
         Some((_, Some(_))) => {}
         Some((v, None)) => unknown.push(format!("version '{v}' cannot be compared")),
@@ -159,7 +165,10 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
             (c, h, days)
         })
         .collect();
-    let healthy = assessed.iter().filter(|(_, h, _)| *h == Health::Healthy).count();
+    let healthy = assessed
+        .iter()
+        .filter(|(_, h, _)| *h == Health::Healthy)
+        .count();
     let evidence = json!({
         "hybrid_profiles": hybrid.iter().map(|p| json!({
             "profile": profile_evidence(p),
@@ -214,10 +223,19 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         .with_evidence(evidence));
     }
     if healthy == 0 {
-        let not_healthy: Vec<_> = unhealthy.iter().chain(&inactive).chain(&unknown).copied().collect();
+        let not_healthy: Vec<_> = unhealthy
+            .iter()
+            .chain(&inactive)
+            .chain(&unknown)
+            .copied()
+            .collect();
         let mut affected = affected_of(&not_healthy);
         affected.extend(hybrid.iter().map(|p| profile_affected(p)));
-        let outcome = if unknown.is_empty() { Outcome::fail } else { Outcome::warn };
+        let outcome = if unknown.is_empty() {
+            Outcome::fail
+        } else {
+            Outcome::warn
+        };
         return Ok(outcome(format!(
             "Hybrid join profile(s) {profiles} are assigned, but none of the {} is surely healthy: {}",
             count(connectors.len(), "Intune Connector for Active Directory"),
@@ -361,7 +379,13 @@ mod tests {
         )
         .run(ID);
         assert_eq!(f.status, FindingStatus::Warn, "{}", f.summary);
-        assert_eq!(f.affected[0].undetermined.as_deref().map(|w| w.contains("not understood")), Some(true));
+        assert_eq!(
+            f.affected[0]
+                .undetermined
+                .as_deref()
+                .map(|w| w.contains("not understood")),
+            Some(true)
+        );
     }
 
     #[test]

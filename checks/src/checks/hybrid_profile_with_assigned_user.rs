@@ -25,9 +25,9 @@
 
 use crate::autopilot::{self, profile_affected, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::model::AutopilotProfile;
-use crate::report::{Affected, count, Outcome, Severity};
+use crate::references::WINDOWS_ENROLLMENT_ERRORS;
+use crate::report::{count, Affected, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -47,10 +47,8 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Devices,
         Resource::GroupMembers,
     ],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774."),
-    ],
-
+    in_article: true,
+    references: &[WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774.")],
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

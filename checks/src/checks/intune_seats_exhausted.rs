@@ -24,10 +24,10 @@
 //! Intune plan is switched off. Group-based licensing errors are not read.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{DEVICE_ENROLLMENT};
 use crate::licensing::{has_intune, sku_available_units, sku_includes_intune, sku_is_active};
 use crate::model::SubscribedSku;
 use crate::population::enrolling_users;
+use crate::references::DEVICE_ENROLLMENT;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -42,10 +42,8 @@ pub const META: CheckMeta = CheckMeta {
     error_codes: &[],
     article_sections: &["prerequisites"],
     resources: &[Resource::SubscribedSkus, Resource::Users],
-    in_article: false,    references: &[
-        DEVICE_ENROLLMENT.at("IT admin needs to assign license for access"),
-    ],
-
+    in_article: false,
+    references: &[DEVICE_ENROLLMENT.at("IT admin needs to assign license for access")],
 };
 
 fn sku_evidence(s: &SubscribedSku) -> Value {
@@ -82,7 +80,8 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             .filter(|s| sku_is_active(s) == state)
             .collect()
     };
-    let (active, inactive, unreadable) = (by_state(Some(true)), by_state(Some(false)), by_state(None));
+    let (active, inactive, unreadable) =
+        (by_state(Some(true)), by_state(Some(false)), by_state(None));
     let unlicensed = population
         .users
         .iter()
@@ -95,7 +94,8 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .count();
     // Seats that surely exist; a subscription whose status or counts cannot be read may add more.
     let available: i64 = active.iter().filter_map(|s| sku_available_units(s)).sum();
-    let unsure_seats = !unreadable.is_empty() || active.iter().any(|s| sku_available_units(s).is_none());
+    let unsure_seats =
+        !unreadable.is_empty() || active.iter().any(|s| sku_available_units(s).is_none());
     let evidence = json!({
         "population": population.evidence(),
         "users_without_intune": unlicensed,
@@ -115,7 +115,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             format!(
                 "{} (status {} not understood)",
                 s.name(),
-                s.capability_status.as_ref().map_or("absent", |c| c.as_str())
+                s.capability_status
+                    .as_ref()
+                    .map_or("absent", |c| c.as_str())
             )
         }))
         .collect();
@@ -134,7 +136,11 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     }
     let listed: Vec<&SubscribedSku> = active.iter().chain(&unreadable).copied().collect();
     if available <= 0 && unlicensed > 0 {
-        let outcome = if unsure_seats { Outcome::warn } else { Outcome::fail };
+        let outcome = if unsure_seats {
+            Outcome::warn
+        } else {
+            Outcome::fail
+        };
         return Ok(outcome(format!(
             "No Intune seat is surely free ({}) while {} who could enroll {} no Intune license",
             names.join(", "),

@@ -17,8 +17,8 @@
 //! 4. Enroll the PC in MDM: Settings > Accounts > Access work or school > Connect, or let automatic enrollment (MDM user scope) or Autopilot do it.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::devices::{agent, Agent};
+use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -36,10 +36,8 @@ pub const META: CheckMeta = CheckMeta {
         "the-account-certificate-is-not-valid-and-may-be-expired",
     ],
     resources: &[Resource::ManagedDevices],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("The software cannot be installed."),
-    ],
-
+    in_article: true,
+    references: &[WINDOWS_ENROLLMENT_ERRORS.at("The software cannot be installed.")],
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

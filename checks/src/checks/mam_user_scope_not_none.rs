@@ -1,98 +1,170 @@
-//! The MAM user scope of Microsoft Intune is not None.
+//! Users are in both the MDM and the MAM (WIP) user scope of Microsoft Intune.
 //!
 //! ## What it checks
-//! The MAM user scope of Microsoft Intune in Entra > Mobility (MDM and MAM) (`appliesTo` of
-//! the Intune MAM policy). It warns when the scope is All or Some, and passes when it is None
-//! or Intune has no MAM entry. The article's resolution for 0x8018002B sets the MAM user scope
-//! to None.
+//! The MAM user scope (`appliesTo` of the Intune MAM policy, "WIP user scope" in current
+//! docs) and the MDM user scope of Microsoft Intune in Entra > Mobility (MDM and WIP), and the
+//! users who are in both: the MAM scope only matters for them. It warns for those users (and
+//! counts users whose group membership was not collected as at risk), and passes when the MAM
+//! scope is None, Intune has no MAM entry, or no user is in both scopes. The 2019 article's
+//! resolution for 0x8018002B set the MAM user scope to None outright; Microsoft's current
+//! documentation narrows the problem to the overlap, on personally owned devices.
 //!
 //! ## Why enrollment fails
-//! When a user is in both the MDM and the MAM user scope, a personally owned device that is
-//! registered in Entra ("Add work or school account") gets MAM (app protection without
-//! enrollment) instead of MDM enrollment, and the enrollment the admin expected does not
-//! happen; the article lists this among the resolutions for *"Auto MDM Enroll: Failed"
-//! (0x8018002B)*.
+//! When a user is in both scopes, a personally owned device that is registered in Entra ("Add
+//! work or school account") gets MAM (Windows Information Protection without enrollment)
+//! instead of MDM enrollment: "the WIP user scope takes precedence if they bring their own
+//! device". The automatic enrollment the admin expected does not happen, listed among the
+//! causes of *"Auto MDM Enroll: Failed" (0x8018002B)*. Corporate (Entra-joined) devices enroll
+//! in MDM.
 //!
 //! ## Remediation
 //! 1. In the Microsoft Entra admin center open Mobility (MDM and WIP) and select Microsoft Intune.
-//! 2. Set MAM user scope to None (or narrow it so that it does not overlap the MDM user scope), then Save.
-//! 3. If the MAM scope is intended for Windows Information Protection or app protection without enrollment, record that decision with a waiver instead.
+//! 2. Narrow the MAM (WIP) user scope so that it does not include the users named in the finding, or set it to None, then Save.
+//! 3. If these users should get app protection without enrollment on their own devices, keep the overlap and record that decision with a waiver.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::model::{MobilityPolicy, PolicyScope};
 use crate::references::{AUTOMATIC_MDM, AUTO_ENROLLMENT};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
+use crate::tenant::Directory;
 use crate::tenant::{NotEvaluated, Tenant};
+use crate::verdict::{Judged, Tally};
 use serde_json::json;
 
 pub const META: CheckMeta = CheckMeta {
     id: "mam-user-scope-not-none",
-    title: "MAM user scope of Microsoft Intune is not None",
+    title: "Users in both the MAM (WIP) and the MDM user scope",
     severity: Severity::Low,
     area: Area::MdmScope,
     error_codes: &["0x8018002B"],
     article_sections: &["auto-mdm-enroll-failed"],
-    resources: &[Resource::MobileAppManagementPolicies],
-    in_article: true,    references: &[
+    resources: &[
+        Resource::MobileAppManagementPolicies,
+        Resource::MobileDeviceManagementPolicies,
+        Resource::Users,
+        Resource::GroupMembers,
+    ],
+    in_article: true,
+    references: &[
         AUTOMATIC_MDM.at("Enable Windows automatic enrollment"),
         AUTO_ENROLLMENT.at("Verify the configuration"),
     ],
-
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
-    let Some(policy) = t.intune_mam_policy()? else {
-        return Ok(Outcome::pass(
-            "Microsoft Intune has no MAM user scope entry in Entra, so MAM cannot take the place of MDM enrollment",
-        )
-        .with_evidence(json!({"intune_mam_application": false})));
-    };
-    let applies_to = policy.applies_to.as_ref().map(|a| a.as_str()).unwrap_or("");
-    let groups: Vec<_> = policy
-        .included_groups
-        .iter()
-        .flatten()
-        .map(|g| json!({"id": g.id, "displayName": g.display_name}))
-        .collect();
-    let evidence = json!({"appliesTo": applies_to, "included_groups": groups});
-    let scope = match applies_to {
-        "none" => {
-            return Ok(
-                Outcome::pass("The MAM user scope of Microsoft Intune is None")
-                    .with_evidence(evidence),
-            )
+/// Whether a user is in a mobility policy's scope: `None` when its groups' members (or the
+/// groups themselves) were not collected.
+fn in_scope(policy: &MobilityPolicy, user: &str, dir: &Directory) -> Result<Option<bool>, String> {
+    match policy.applies_to.as_ref() {
+        Some(PolicyScope::All) => Ok(Some(true)),
+        Some(PolicyScope::None) => Ok(Some(false)),
+        Some(PolicyScope::Selected) => {
+            let Some(groups) = policy.included_groups.as_ref() else {
+                return Ok(None);
+            };
+            let answers: Vec<Option<bool>> =
+                groups.iter().map(|g| dir.contains(&g.id, user)).collect();
+            Ok(if answers.contains(&Some(true)) {
+                Some(true)
+            } else if answers.contains(&None) {
+                None
+            } else {
+                Some(false)
+            })
         }
-        "all" => "All".to_string(),
-        "selected" => {
+        Some(PolicyScope::Unknown(raw)) => {
+            Err(format!("appliesTo value {raw:?} is not understood"))
+        }
+        None => Err("appliesTo was not collected".into()),
+    }
+}
+
+fn scope_label(policy: &MobilityPolicy) -> String {
+    match policy.applies_to.as_ref() {
+        Some(PolicyScope::All) => "All".into(),
+        Some(PolicyScope::Selected) => {
             let names: Vec<&str> = policy
                 .included_groups
                 .iter()
                 .flatten()
                 .map(|g| g.display_name.as_deref().unwrap_or(&g.id))
                 .collect();
-            if names.is_empty() {
-                "Some".to_string()
-            } else {
-                format!("Some ({})", names.join(", "))
-            }
+            format!("Some ({})", names.join(", "))
         }
-        other => {
-            return Err(NotEvaluated::new(format!(
-                "the MAM user scope has an unrecognised appliesTo value {other:?}"
-            )))
-        }
+        other => other.map_or("unknown", |a| a.as_str()).to_string(),
+    }
+}
+
+pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+    let Some(mam) = t.intune_mam_policy()? else {
+        return Ok(Outcome::pass(
+            "Microsoft Intune has no MAM user scope entry in Entra, so MAM cannot take the place of MDM enrollment",
+        )
+        .with_evidence(json!({"intune_mam_application": false})));
     };
-    Ok(Outcome::warn(format!(
-        "The MAM user scope of Microsoft Intune is {scope}: users also in the MDM user scope get MAM instead of MDM enrollment on personally owned, registered devices; the article's resolution for 0x8018002B sets it to None"
-    ))
-    .with_severity(Severity::Low)
-    .with_affected(vec![Affected::new(
+    if mam.applies_to == Some(PolicyScope::None) {
+        return Ok(
+            Outcome::pass("The MAM (WIP) user scope of Microsoft Intune is None")
+                .with_evidence(json!({"mam_appliesTo": "none"})),
+        );
+    }
+    let Some(mdm) = t.intune_mdm_policy()? else {
+        return Ok(Outcome::pass(
+            "Microsoft Intune has no MDM user scope entry, so no user is in both scopes",
+        ));
+    };
+    let users = t.users.get()?;
+    let dir = t.group_members.get()?;
+    let mut tally = Tally::default();
+    for u in users.iter().filter(|u| u.is_enabled() && !u.is_guest()) {
+        let (in_mam, in_mdm) = (
+            in_scope(mam, &u.id, dir)
+                .map_err(|e| NotEvaluated::new(format!("MAM user scope: {e}")))?,
+            in_scope(mdm, &u.id, dir)
+                .map_err(|e| NotEvaluated::new(format!("MDM user scope: {e}")))?,
+        );
+        let judged = match (in_mam, in_mdm) {
+            (Some(true), Some(true)) => Judged::Fail,
+            (Some(false), _) | (_, Some(false)) => Judged::Pass,
+            _ => Judged::Unknown("the members of a scope group were not collected".into()),
+        };
+        tally.add(Affected::new(AffectedKind::User, &u.id, u.name()), judged);
+    }
+    let evidence = json!({
+        "mam_scope": scope_label(mam),
+        "mdm_scope": scope_label(mdm),
+        "users_in_both": tally.failed.len(),
+        "users_undetermined": tally.undetermined_evidence(),
+    });
+    if tally.failed.is_empty() && tally.is_settled() {
+        return Ok(Outcome::pass(format!(
+            "No user is in both the MAM (WIP) user scope ({}) and the MDM user scope ({})",
+            scope_label(mam),
+            scope_label(mdm)
+        ))
+        .with_evidence(evidence));
+    }
+    let mut summary = format!(
+        "{} in both the MAM (WIP) user scope ({}) and the MDM user scope ({}): their personally owned, registered devices get MAM instead of MDM enrollment (0x8018002B)",
+        if tally.failed.len() == 1 { "1 user is".to_string() } else { format!("{} users are", tally.failed.len()) },
+        scope_label(mam),
+        scope_label(mdm)
+    );
+    if !tally.is_settled() {
+        summary.push_str(&format!("; {}", tally.at_risk_clause("more user")));
+    }
+    let mut affected = vec![Affected::new(
         AffectedKind::Setting,
-        format!("mobileAppManagementPolicies/{}/appliesTo", policy.id),
+        format!("mobileAppManagementPolicies/{}/appliesTo", mam.id),
         "MAM user scope (Microsoft Intune)",
-    )])
-    .with_evidence(evidence))
+    )];
+    affected.extend(tally.failed.iter().cloned());
+    affected.extend(tally.at_risk_affected());
+    Ok(Outcome::warn(summary)
+        .with_severity(Severity::Low)
+        .with_affected(affected)
+        .with_evidence(evidence))
 }
 
 #[cfg(test)]
@@ -104,47 +176,83 @@ mod tests {
 
     const ID: &str = "mam-user-scope-not-none";
 
-    fn mam(applies_to: &str, groups: &[&str]) -> Fixture {
-        Fixture::new().with(
-            Resource::MobileAppManagementPolicies,
-            vec![mam_policy(applies_to, groups)],
-        )
+    fn tenant(mam: serde_json::Value, mdm: serde_json::Value) -> Fixture {
+        Fixture::new()
+            .with(Resource::MobileAppManagementPolicies, vec![mam])
+            .with(Resource::MobileDeviceManagementPolicies, vec![mdm])
+            .with(
+                Resource::Users,
+                vec![
+                    user("u1", "adele@contoso.com"),
+                    user("u2", "bob@contoso.com"),
+                ],
+            )
+            .with(
+                Resource::GroupMembers,
+                vec![
+                    group("g-byod", "BYOD", &[("user", "u1")]),
+                    group("g-mdm", "MDM pilot", &[("user", "u2")]),
+                ],
+            )
     }
 
     #[test]
     fn passes_when_none_or_absent() {
-        assert_eq!(mam("none", &[]).run(ID).status, FindingStatus::Pass);
+        let f = tenant(mam_policy("none", &[]), mdm_policy("all", &[], "")).run(ID);
+        assert_eq!(f.status, FindingStatus::Pass);
         let f = Fixture::new()
             .with(Resource::MobileAppManagementPolicies, vec![])
             .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
     }
 
+    /// The 2019 article flagged any MAM scope other than None; the current docs
+    /// (enable-automatic-mdm) say it matters only for users in both scopes.
     #[test]
-    fn warns_when_all_or_some() {
-        for (applies_to, groups) in [("all", vec![]), ("selected", vec!["g1"])] {
-            let f = mam(applies_to, &groups).run(ID);
-            assert_eq!(f.status, FindingStatus::Warn, "{applies_to}");
-            assert_eq!(f.severity, Severity::Low);
-            assert_eq!(
-                affected_ids(&f),
-                [format!(
-                    "mobileAppManagementPolicies/{INTUNE_APP_ID}/appliesTo"
-                )]
-            );
-        }
-        assert!(mam("selected", &["g1"])
-            .run(ID)
-            .summary
-            .contains("Some (Group g1)"));
+    fn a_mam_scope_that_does_not_overlap_the_mdm_scope_passes() {
+        let f = tenant(
+            mam_policy("selected", &["g-byod"]),
+            mdm_policy("selected", &["g-mdm"], ""),
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Pass, "{}", f.summary);
     }
 
     #[test]
-    fn not_evaluated_without_a_delegated_read() {
+    fn warns_for_the_users_in_both_scopes() {
+        let f = tenant(
+            mam_policy("selected", &["g-byod"]),
+            mdm_policy("all", &[], ""),
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Warn);
+        assert_eq!(f.severity, Severity::Low);
+        assert_eq!(
+            affected_ids(&f),
+            [
+                format!("mobileAppManagementPolicies/{INTUNE_APP_ID}/appliesTo"),
+                "u1".into()
+            ]
+        );
+        assert!(f.summary.contains("1 user is in both"), "{}", f.summary);
+    }
+
+    #[test]
+    fn uncollected_members_put_users_at_risk() {
+        let f = tenant(
+            mam_policy("selected", &["g-unknown"]),
+            mdm_policy("all", &[], ""),
+        )
+        .run(ID);
+        assert_eq!(f.status, FindingStatus::Warn);
+        assert!(f.affected.iter().any(|a| a.undetermined.is_some()));
+    }
+
+    #[test]
+    fn not_evaluated_without_the_scopes() {
         let f = Fixture::new()
             .forbidden(Resource::MobileAppManagementPolicies)
             .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
-        assert_eq!(f.permissions, ["Policy.Read.All (delegated only)"]);
     }
 }

@@ -19,7 +19,7 @@
 //! 4. If it is Configuration Manager (hybrid MDM, retired), migrate the tenant to Intune standalone and set the authority to Intune.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{DEVICE_ENROLLMENT};
+use crate::references::DEVICE_ENROLLMENT;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -34,10 +34,8 @@ pub const META: CheckMeta = CheckMeta {
     error_codes: &[],
     article_sections: &["prerequisites"],
     resources: &[Resource::Organization],
-    in_article: true,    references: &[
-        DEVICE_ENROLLMENT.at("MDM authority not defined"),
-    ],
-
+    in_article: true,
+    references: &[DEVICE_ENROLLMENT.at("MDM authority not defined")],
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {

@@ -23,9 +23,9 @@
 //! not evaluated unless it already found unlicensed users.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{AUTOMATIC_MDM};
 use crate::licensing::{has_entra_premium, ENTRA_PREMIUM_PLANS};
 use crate::population::enrolling_users;
+use crate::references::AUTOMATIC_MDM;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -44,10 +44,8 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Users,
         Resource::GroupMembers,
     ],
-    in_article: false,    references: &[
-        AUTOMATIC_MDM.at("Prerequisites"),
-    ],
-
+    in_article: false,
+    references: &[AUTOMATIC_MDM.at("Prerequisites")],
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
@@ -99,8 +97,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .iter()
         .filter(|u| has_entra_premium(u).is_none())
         .map(|u| {
-            Affected::new(AffectedKind::User, &u.id, u.name())
-                .undetermined("an Entra ID P1/P2 plan's capabilityStatus is absent or not understood")
+            Affected::new(AffectedKind::User, &u.id, u.name()).undetermined(
+                "an Entra ID P1/P2 plan's capabilityStatus is absent or not understood",
+            )
         })
         .collect();
     let evidence = json!({

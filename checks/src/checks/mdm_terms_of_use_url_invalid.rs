@@ -18,7 +18,7 @@
 //! 3. If Microsoft Intune is not listed, add it with "Add application" (or check that the tenant has an Intune subscription), then set its URLs as above.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
+use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -33,10 +33,9 @@ pub const META: CheckMeta = CheckMeta {
     error_codes: &[],
     article_sections: &["looks-like-the-mdm-terms-of-use-endpoint-is-not-correctly-configured"],
     resources: &[Resource::MobileDeviceManagementPolicies],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Looks like the MDM Terms of Use endpoint is not correctly configured."),
-    ],
-
+    in_article: true,
+    references: &[WINDOWS_ENROLLMENT_ERRORS
+        .at("Looks like the MDM Terms of Use endpoint is not correctly configured.")],
 };
 
 /// Intune's default MDM terms of use URL.

@@ -20,8 +20,8 @@
 //! 4. Have the user sign in again (or run the "Schedule created by enrollment client for automatically enrolling in MDM from Microsoft Entra ID" task) to retry enrollment.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{AUTO_ENROLLMENT, WINDOWS_ENROLLMENT_ERRORS};
 use crate::licensing::has_intune;
+use crate::references::{AUTO_ENROLLMENT, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -41,11 +41,11 @@ pub const META: CheckMeta = CheckMeta {
         Resource::GroupMembers,
         Resource::Users,
     ],
-    in_article: true,    references: &[
+    in_article: true,
+    references: &[
         WINDOWS_ENROLLMENT_ERRORS.at("Auto MDM Enroll: Failed"),
         AUTO_ENROLLMENT.at("Verify the configuration"),
     ],
-
 };
 
 pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {

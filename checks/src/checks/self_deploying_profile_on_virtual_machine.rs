@@ -31,9 +31,9 @@ use crate::autopilot::{
     virtual_machine,
 };
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{AUTOPILOT_SELF_DEPLOYING, WINDOWS_ENROLLMENT_ERRORS};
 use crate::model::AutopilotProfile;
-use crate::report::{Affected, count, Outcome, Severity};
+use crate::references::{AUTOPILOT_SELF_DEPLOYING, WINDOWS_ENROLLMENT_ERRORS};
+use crate::report::{count, Affected, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
@@ -53,16 +53,18 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Devices,
         Resource::GroupMembers,
     ],
-    in_article: true,    references: &[
+    in_article: true,
+    references: &[
         WINDOWS_ENROLLMENT_ERRORS.at("Securing your hardware (Failed: 0x800705b4)."),
         AUTOPILOT_SELF_DEPLOYING.at("Requirements"),
     ],
-
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     let ap = autopilot::resolve(t)?;
-    let attesting = autopilot::in_use(ap.profiles, |p| needs_tpm_attestation(p) || p.self_deploying().is_none());
+    let attesting = autopilot::in_use(ap.profiles, |p| {
+        needs_tpm_attestation(p) || p.self_deploying().is_none()
+    });
     if attesting.is_empty() {
         return Ok(Outcome::not_applicable(
             "No self-deploying or pre-provisioning Autopilot profile is assigned",

@@ -19,8 +19,8 @@
 //! 3. Let Microsoft Entra Connect synchronise (or run a delta sync) and confirm the users' UPN in Entra, then have them sign in again so automatic enrollment retries.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{WINDOWS_ENROLLMENT_ERRORS};
 use crate::population::enrolling_users;
+use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -36,10 +36,8 @@ pub const META: CheckMeta = CheckMeta {
     error_codes: &["0x8018002B"],
     article_sections: &["auto-mdm-enroll-failed"],
     resources: &[Resource::Users, Resource::Domains],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Auto MDM Enroll: Failed"),
-    ],
-
+    in_article: true,
+    references: &[WINDOWS_ENROLLMENT_ERRORS.at("Auto MDM Enroll: Failed")],
 };
 
 /// Top-level labels that do not resolve on the internet.

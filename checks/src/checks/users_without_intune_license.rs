@@ -25,14 +25,14 @@
 //! without it shows every user as unlicensed (the evidence counts users with any plan at all).
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{DEVICE_ENROLLMENT, WINDOWS_ENROLLMENT_ERRORS};
 use crate::licensing::{has_intune, has_mdm_for_office365, MdmForOffice365Use, INTUNE_PLANS};
 use crate::population::enrolling_users;
-use crate::verdict::{Judged, Tally};
+use crate::references::{DEVICE_ENROLLMENT, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
+use crate::verdict::{Judged, Tally};
 use serde_json::json;
 
 pub const META: CheckMeta = CheckMeta {
@@ -51,11 +51,11 @@ pub const META: CheckMeta = CheckMeta {
         Resource::GroupMembers,
         Resource::SubscribedSkus,
     ],
-    in_article: true,    references: &[
+    in_article: true,
+    references: &[
         WINDOWS_ENROLLMENT_ERRORS.at("This account is not allowed on this phone."),
         DEVICE_ENROLLMENT.at("IT admin needs to assign license for access"),
     ],
-
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
@@ -68,7 +68,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     for u in &population.users {
         let judged = match has_intune(u) {
             Some(licensed) => Judged::fails_if(!licensed),
-            None => Judged::Unknown("an Intune plan's capabilityStatus is absent or not understood".into()),
+            None => Judged::Unknown(
+                "an Intune plan's capabilityStatus is absent or not understood".into(),
+            ),
         };
         tally.add(Affected::new(AffectedKind::User, &u.id, u.name()), judged);
     }
@@ -118,7 +120,12 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .with_affected(tally.at_risk_affected())
         .with_evidence(evidence));
     }
-    let mut names: Vec<&str> = tally.failed.iter().take(3).map(|a| a.name.as_str()).collect();
+    let mut names: Vec<&str> = tally
+        .failed
+        .iter()
+        .take(3)
+        .map(|a| a.name.as_str())
+        .collect();
     if tally.failed.len() > 3 {
         names.push("…");
     }

@@ -25,8 +25,8 @@
 //! until a device has enrolled that way; without evidence of userless enrollment the check warns.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{RESTRICTIONS, WINDOWS_ENROLLMENT_ERRORS};
 use crate::devices::is_userless_enrollment;
+use crate::references::{RESTRICTIONS, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -46,11 +46,11 @@ pub const META: CheckMeta = CheckMeta {
         Resource::WindowsAutopilotDeploymentProfiles,
         Resource::ManagedDevices,
     ],
-    in_article: true,    references: &[
+    in_article: true,
+    references: &[
         RESTRICTIONS.at("Limitations"),
         WINDOWS_ENROLLMENT_ERRORS.at("Your organization does not support this version of Windows."),
     ],
-
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
@@ -62,7 +62,9 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     };
     // An absent platformBlocked is unknown: it may block, so it is judged as blocking, but
     // never worse than at risk.
-    let blocked = default.windows_restriction().and_then(|r| r.platform_blocked);
+    let blocked = default
+        .windows_restriction()
+        .and_then(|r| r.platform_blocked);
     if blocked == Some(false) {
         return Ok(Outcome::pass(format!(
             "The default restriction '{}' allows Windows (MDM): self-deploying, pre-provisioning and bulk enrollment are not blocked",

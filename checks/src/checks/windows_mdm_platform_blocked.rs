@@ -22,15 +22,15 @@
 //! restriction; `windows-blocked-for-userless-enrollment` checks that case.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{USER_CANNOT_ENROLL, WINDOWS_ENROLLMENT_ERRORS};
+use crate::model::EnrollmentConfiguration;
 use crate::population::enrolling_users;
+use crate::references::{USER_CANNOT_ENROLL, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::model::EnrollmentConfiguration;
 use crate::targeting::Ranked;
-use crate::verdict::{Judged, Tally};
 use crate::tenant::{NotEvaluated, Tenant};
+use crate::verdict::{Judged, Tally};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -49,18 +49,21 @@ pub const META: CheckMeta = CheckMeta {
         Resource::Users,
         Resource::GroupMembers,
     ],
-    in_article: true,    references: &[
+    in_article: true,
+    references: &[
         WINDOWS_ENROLLMENT_ERRORS.at("Your organization does not support this version of Windows."),
         USER_CANNOT_ENROLL.at("Solution 3"),
     ],
-
 };
 
 /// Whether a restriction configuration blocks Windows (MDM); an absent value is unknown.
 pub fn blocks_windows(c: &EnrollmentConfiguration) -> Judged {
     match c.windows_restriction() {
         Some(r) => Judged::from_flag(r.platform_blocked, || {
-            format!("'{}' does not say whether Windows (MDM) is blocked (platformBlocked absent)", c.name())
+            format!(
+                "'{}' does not say whether Windows (MDM) is blocked (platformBlocked absent)",
+                c.name()
+            )
         }),
         None => Judged::Unknown(format!("'{}' carries no Windows restriction", c.name())),
     }
@@ -89,7 +92,10 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
                 .or_insert((resolution.config.name(), 0))
                 .1 += 1;
         }
-        tally.add(Affected::new(AffectedKind::User, &user.id, user.name()), judged);
+        tally.add(
+            Affected::new(AffectedKind::User, &user.id, user.name()),
+            judged,
+        );
     }
     let evidence = json!({
         "population": population.evidence(),

@@ -28,9 +28,9 @@
 //! assignments were not collected is treated as assigned.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{PLATFORM_RESTRICTIONS};
 use crate::devices::{bound, excluded_by, Exclusion, Version, SERVICED_RELEASES};
 use crate::model::EnrollmentConfiguration;
+use crate::references::PLATFORM_RESTRICTIONS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -46,10 +46,8 @@ pub const META: CheckMeta = CheckMeta {
     error_codes: &[],
     article_sections: &["your-organization-does-not-support-this-version-of-windows"],
     resources: &[Resource::DeviceEnrollmentConfigurations],
-    in_article: false,    references: &[
-        PLATFORM_RESTRICTIONS.at("Create a device platform restriction"),
-    ],
-
+    in_article: false,
+    references: &[PLATFORM_RESTRICTIONS.at("Create a device platform restriction")],
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

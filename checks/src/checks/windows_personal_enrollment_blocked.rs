@@ -28,16 +28,16 @@
 //! 4. For corporate PCs that enroll as personal, add their serial numbers or hardware identifiers under Devices > Enrollment > Corporate device identifiers, or enroll them with Autopilot.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::references::{RESTRICTIONS};
 use crate::devices::is_personal;
+use crate::model::EnrollmentConfiguration;
 use crate::population::enrolling_users;
+use crate::references::RESTRICTIONS;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::model::EnrollmentConfiguration;
 use crate::targeting::Ranked;
-use crate::verdict::{Judged, Tally};
 use crate::tenant::{NotEvaluated, Tenant};
+use crate::verdict::{Judged, Tally};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 
@@ -54,10 +54,8 @@ pub const META: CheckMeta = CheckMeta {
         Resource::GroupMembers,
         Resource::ManagedDevices,
     ],
-    in_article: false,    references: &[
-        RESTRICTIONS.at("Blocking personal Windows devices"),
-    ],
-
+    in_article: false,
+    references: &[RESTRICTIONS.at("Blocking personal Windows devices")],
 };
 
 pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
@@ -123,10 +121,11 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         .iter()
         .filter(|d| {
             d.is_windows()
-                && !d
-                    .managed_device_owner_type
-                    .as_deref()
-                    .is_some_and(|o| ["company", "personal"].iter().any(|k| o.eq_ignore_ascii_case(k)))
+                && !d.managed_device_owner_type.as_deref().is_some_and(|o| {
+                    ["company", "personal"]
+                        .iter()
+                        .any(|k| o.eq_ignore_ascii_case(k))
+                })
         })
         .count();
     if personal.is_empty() && unknown_ownership > 0 && (users_blocked > 0 || !tally.is_settled()) {
