@@ -250,7 +250,8 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
     let hybrid = profiles.len() - entra.len();
     if entra.is_empty() {
         return Ok(Outcome::not_applicable(format!(
-            "All {hybrid} Autopilot profiles are hybrid join profiles, which do not use a device name template"
+            "Every one of the {} is a hybrid join profile, which does not use a device name template",
+            crate::report::count(hybrid, "Autopilot profile")
         )));
     }
     // Serial lengths are optional: without the device list only the template is judged.

@@ -137,8 +137,8 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
         });
     }
     Ok(Outcome::pass(format!(
-        "All {} provisioning-package accounts are selected to join devices to Microsoft Entra",
-        packages.len()
+        "Every one of the {} is selected to join devices to Microsoft Entra",
+        crate::report::count(packages.len(), "provisioning-package account")
     ))
     .with_evidence(evidence))
 }

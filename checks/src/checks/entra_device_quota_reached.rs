@@ -161,8 +161,8 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
         .with_evidence(evidence));
     }
     Ok(Outcome::pass(format!(
-        "All {} users who could enroll are below the Entra limit of {quota} devices per user",
-        population.users.len()
+        "Every one of the {} who could enroll is below the Entra limit of {quota} devices per user",
+        crate::report::count(population.users.len(), "user")
     ))
     .with_evidence(evidence))
 }

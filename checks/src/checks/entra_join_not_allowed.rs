@@ -196,8 +196,8 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
                 });
             }
             Ok(Outcome::pass(format!(
-                "\"Users may join devices to Microsoft Entra\" is Selected and includes all {} users who could enroll",
-                population.users.len()
+                "\"Users may join devices to Microsoft Entra\" is Selected and includes every one of the {} who could enroll",
+                crate::report::count(population.users.len(), "user")
             ))
             .with_evidence(evidence))
         }
