@@ -138,63 +138,15 @@ impl Autopilot<'_> {
 }
 
 /// Resolves every Autopilot device's profile. Needs the profiles (with assignments), the
-/// Autopilot devices, the Entra devices and the group members. The resolution is worked out
-/// once per tenant and shared by every check that asks.
+/// Autopilot devices, the Entra devices and the group members. Checks get it once per run
+/// from the evaluation context ([`crate::context::Ctx::autopilot`]).
 pub fn resolve(t: &Tenant) -> Result<Autopilot<'_>, NotEvaluated> {
     let profiles = t.autopilot_profiles.get()?;
     let autopilot_devices = t.autopilot_devices.get()?;
     let entra = t.devices.get()?;
     let dir = t.group_members.get()?;
-    let resolved = t
-        .autopilot_resolution
-        .get_or_init(|| resolve_all(profiles, autopilot_devices, entra, dir));
-    let devices = autopilot_devices
-        .iter()
-        .zip(resolved)
-        .map(|(device, r)| DeviceProfiles {
-            device,
-            entra_object_id: r.entra_object_id.clone(),
-            entra_object_missing: r.entra_object_missing,
-            resolution: ProfileResolution {
-                candidates: r
-                    .candidates
-                    .iter()
-                    .filter_map(|&i| profiles.get(i))
-                    .collect(),
-                winner: r.winner.and_then(|i| profiles.get(i)),
-                undetermined: r
-                    .undetermined
-                    .iter()
-                    .filter_map(|(i, why)| profiles.get(*i).map(|p| (p, why.clone())))
-                    .collect(),
-            },
-            tier: r.tier,
-        })
-        .collect();
-    Ok(Autopilot { profiles, devices })
-}
-
-/// One device's resolution with profiles by their index in the tenant's profile list: what
-/// the tenant keeps, as it cannot hold references into itself.
-#[derive(Debug, Clone)]
-pub(crate) struct Resolved {
-    entra_object_id: Option<String>,
-    entra_object_missing: bool,
-    candidates: Vec<usize>,
-    winner: Option<usize>,
-    undetermined: Vec<(usize, String)>,
-    tier: Option<Tier>,
-}
-
-fn resolve_all(
-    profiles: &[AutopilotProfile],
-    autopilot_devices: &[AutopilotDevice],
-    entra: &[crate::model::Device],
-    dir: &crate::tenant::Directory,
-) -> Vec<Resolved> {
     let index = targeting::device_id_index(entra);
-    let position = |p: &AutopilotProfile| profiles.iter().position(|q| std::ptr::eq(q, p));
-    autopilot_devices
+    let devices = autopilot_devices
         .iter()
         .map(|device| {
             let identity = targeting::autopilot_identity(device, &index);
@@ -208,27 +160,19 @@ fn resolve_all(
                     _ => Tier::AllDevices,
                 }
             });
-            Resolved {
+            DeviceProfiles {
+                device,
                 entra_object_id: match identity {
                     Identity::Object(id) => Some(id.to_string()),
                     _ => None,
                 },
                 entra_object_missing: identity == Identity::Missing,
-                candidates: resolution
-                    .candidates
-                    .iter()
-                    .filter_map(|p| position(p))
-                    .collect(),
-                winner: resolution.winner.and_then(position),
-                undetermined: resolution
-                    .undetermined
-                    .into_iter()
-                    .filter_map(|(p, why)| position(p).map(|i| (i, why)))
-                    .collect(),
+                resolution,
                 tier,
             }
         })
-        .collect()
+        .collect();
+    Ok(Autopilot { profiles, devices })
 }
 
 // ---------------------------------------------------------------- profiles

@@ -1,5 +1,6 @@
 //! Check metadata, the shape of a check, and running the registry over a tenant.
 
+use crate::context::Ctx;
 use crate::report::{Finding, FindingStatus, Outcome, Severity};
 use crate::settings::Settings;
 use crate::snapshot::Resource;
@@ -70,7 +71,7 @@ impl Area {
     }
 }
 
-pub type Evaluate = fn(&Tenant, &Settings) -> Result<Outcome, NotEvaluated>;
+pub type Evaluate = fn(&Ctx) -> Result<Outcome, NotEvaluated>;
 
 /// A registered check: metadata, logic and its own source (for the doc comment).
 pub struct Check {
@@ -112,8 +113,13 @@ impl Check {
         p
     }
 
-    /// Runs the check; a panic-free `Err` becomes a `not_evaluated` finding.
+    /// Runs the check on its own (tests, diagnose); `run_all` shares one context instead.
     pub fn run(&self, tenant: &Tenant, settings: &Settings) -> Finding {
+        self.run_in(&Ctx::new(tenant, settings))
+    }
+
+    /// Runs the check; a panic-free `Err` becomes a `not_evaluated` finding.
+    pub fn run_in(&self, cx: &Ctx) -> Finding {
         let meta = self.meta;
         let mut finding = Finding {
             check: meta.id.into(),
@@ -145,7 +151,7 @@ impl Check {
             waived: false,
             waiver: None,
         };
-        match (self.evaluate)(tenant, settings) {
+        match (self.evaluate)(cx) {
             Ok(outcome) => {
                 finding.severity = match (outcome.severity, outcome.status) {
                     (Some(s), _) => s,
@@ -218,39 +224,6 @@ pub fn list_items(text: &str) -> Vec<String> {
         }
     }
     items
-}
-
-/// Runs every enabled check; findings come back in registry order. Checks only read the
-/// tenant, so they run side by side on the available cores: on a 100k-user tenant the
-/// Autopilot checks take a few hundred milliseconds each.
-pub fn run_all(tenant: &Tenant, settings: &Settings) -> Vec<Finding> {
-    let checks: Vec<&Check> = crate::checks::REGISTRY
-        .iter()
-        .filter(|c| settings.is_enabled(c.id()))
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(checks.len());
-    if threads <= 1 {
-        return checks.iter().map(|c| c.run(tenant, settings)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::OnceLock<Finding>> =
-        checks.iter().map(|_| std::sync::OnceLock::new()).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(check) = checks.get(i) else { break };
-                let _ = slots[i].set(check.run(tenant, settings));
-            });
-        }
-    });
-    slots.into_iter().filter_map(|s| s.into_inner()).collect()
-}
-
-pub fn find(id: &str) -> Option<&'static Check> {
-    crate::checks::REGISTRY.iter().find(|c| c.id() == id)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod autopilot;
 pub mod catalog;
 pub mod checks;
 pub mod codes;
+pub mod context;
 pub mod device_side;
 pub mod devices;
 pub mod diagnose;
@@ -16,6 +17,7 @@ pub mod model;
 pub mod population;
 pub mod references;
 pub mod report;
+pub mod run;
 pub mod settings;
 pub mod snapshot;
 pub mod targeting;
@@ -31,11 +33,12 @@ mod registry_tests;
 #[allow(dead_code)]
 pub(crate) mod testkit;
 
-pub use catalog::{find, run_all, Area, Check, CheckMeta};
+pub use catalog::{Area, Check, CheckMeta};
 pub use report::{
     Affected, AffectedKind, Finding, FindingStatus, Outcome, Report, Severity, WaiverRef,
     WaiverState,
 };
+pub use run::{find, run_all};
 pub use settings::Settings;
 pub use snapshot::{Resource, Snapshot, SnapshotError};
 pub use tenant::{NotEvaluated, Tenant};

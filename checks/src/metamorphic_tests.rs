@@ -212,7 +212,7 @@ fn group_drops(snapshot: &Value) -> Vec<(String, Value)> {
 fn statuses(snapshot: &Value) -> Vec<(String, FindingStatus)> {
     let snapshot: Snapshot = serde_json::from_value(snapshot.clone()).expect("snapshot loads");
     let tenant = crate::tenant::Tenant::from_snapshot(&snapshot).expect("snapshot types");
-    crate::catalog::run_all(&tenant, &Settings::default())
+    crate::run::run_all(&tenant, &Settings::default())
         .into_iter()
         .map(|f| (f.check, f.status))
         .collect()

@@ -170,9 +170,6 @@ pub struct Tenant {
     pub autopilot_profiles: Collected<Vec<AutopilotProfile>>,
     pub autopilot_devices: Collected<Vec<AutopilotDevice>>,
     pub domain_join_connectors: Collected<Vec<DomainJoinConnector>>,
-    /// Every Autopilot device's profile resolution, worked out by the first check that asks
-    /// (`autopilot::resolve`) and shared by the others.
-    pub(crate) autopilot_resolution: std::sync::OnceLock<Vec<crate::autopilot::Resolved>>,
 }
 
 /// A scoped thread's result; a panic in it goes on in the caller.
@@ -246,7 +243,6 @@ impl Tenant {
             autopilot_profiles: typed(snapshot, Resource::WindowsAutopilotDeploymentProfiles)?,
             autopilot_devices: typed(snapshot, Resource::WindowsAutopilotDeviceIdentities)?,
             domain_join_connectors: typed(snapshot, Resource::DomainJoinConnectors)?,
-            autopilot_resolution: std::sync::OnceLock::new(),
         })
     }
 

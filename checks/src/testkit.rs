@@ -72,7 +72,7 @@ impl Fixture {
 
     /// Runs one registered check.
     pub fn run(&self, check_id: &str) -> Finding {
-        let check = crate::catalog::find(check_id).unwrap_or_else(|| panic!("no check {check_id}"));
+        let check = crate::run::find(check_id).unwrap_or_else(|| panic!("no check {check_id}"));
         check.run(&self.tenant(), &self.settings)
     }
 }

@@ -25,12 +25,12 @@
 //! judged by its primary user only.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::devices::{agent, Agent};
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -57,7 +57,8 @@ fn agent_label(a: Agent) -> &'static str {
     }
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let policy = t.intune_mdm_policy()?;
     let scope = policy.and_then(|p| p.applies_to.as_ref().map(|a| a.as_str()));
     let Some(policy) = policy.filter(|_| matches!(scope, Some("all" | "selected"))) else {

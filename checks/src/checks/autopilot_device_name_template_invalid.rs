@@ -30,12 +30,12 @@
 
 use crate::autopilot::profile_affected;
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::model::AutopilotProfile;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -239,7 +239,8 @@ fn judge(template: &str, longest_serial: Option<&str>, prefix: Option<&str>) -> 
     problems
 }
 
-pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let (t, s) = (cx.tenant, cx.settings);
     let profiles = t.autopilot_profiles.get()?;
     if profiles.is_empty() {
         return Ok(Outcome::not_applicable(

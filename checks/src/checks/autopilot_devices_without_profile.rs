@@ -26,11 +26,11 @@
 
 use crate::autopilot::{self, DeviceProfiles};
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::references::AUTOPILOT_KNOWN_ISSUES;
 use crate::report::{count, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -52,8 +52,9 @@ pub const META: CheckMeta = CheckMeta {
         .at("Device goes through Windows Autopilot deployment without an assigned profile")],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
-    let ap = autopilot::resolve(t)?;
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let _t = cx.tenant;
+    let ap = cx.autopilot()?;
     if ap.devices.is_empty() {
         return Ok(Outcome::not_applicable(
             "No Autopilot devices are registered in the tenant",

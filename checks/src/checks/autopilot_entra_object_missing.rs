@@ -27,12 +27,12 @@
 //! (a common clean-up script) is the usual cause: exclude Autopilot devices from such scripts.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::references::{AUTOPILOT_KNOWN_ISSUES, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::targeting::{autopilot_identity, device_id_index, Identity};
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use crate::verdict::{Judged, Tally};
 use serde_json::json;
 
@@ -51,7 +51,8 @@ pub const META: CheckMeta = CheckMeta {
 
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let autopilot = t.autopilot_devices.get()?;
     let entra = t.devices.get()?;
     if autopilot.is_empty() {

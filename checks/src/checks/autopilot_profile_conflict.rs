@@ -25,12 +25,12 @@
 
 use crate::autopilot::{self, profile_affected, profile_evidence, DeviceProfiles};
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::model::AutopilotProfile;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{count, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -100,8 +100,9 @@ fn why(winner: &AutopilotProfile, others: &[&AutopilotProfile], tier: &str) -> S
     )
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
-    let ap = autopilot::resolve(t)?;
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let _t = cx.tenant;
+    let ap = cx.autopilot()?;
     if ap.devices.is_empty() {
         return Ok(Outcome::not_applicable(
             "No Autopilot devices are registered in the tenant",

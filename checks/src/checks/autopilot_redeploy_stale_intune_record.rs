@@ -26,12 +26,12 @@
 
 use crate::autopilot::{self, deployment_mode, needs_tpm_attestation, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::model::ManagedDevice;
 use crate::references::AUTOPILOT_DEVICE_ENROLLMENT;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -62,8 +62,9 @@ fn serial_key(serial: Option<&str>) -> Option<String> {
         .map(str::to_ascii_uppercase)
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
-    let ap = autopilot::resolve(t)?;
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
+    let ap = cx.autopilot()?;
     let managed = t.managed_devices.get()?;
     let attesting = autopilot::in_use(ap.profiles, |p| {
         needs_tpm_attestation(p) || p.self_deploying().is_none()

@@ -27,12 +27,12 @@ use crate::checks::entra_join_not_allowed::{
     enumerated_verdict, join_setting, kind_name, listed_groups_evidence, JoinVerdict,
     JOIN_SECURITY_TRADEOFF,
 };
+use crate::context::Ctx;
 use crate::model::{MembershipKind, User};
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 
 pub const META: CheckMeta = CheckMeta {
@@ -53,7 +53,8 @@ pub const META: CheckMeta = CheckMeta {
     ],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let users = t.users.get()?;
     let packages: Vec<&User> = users
         .iter()

@@ -20,12 +20,12 @@
 //! cannot be seen by this check.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::devices::{agent, Agent};
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 
 pub const META: CheckMeta = CheckMeta {
@@ -40,7 +40,8 @@ pub const META: CheckMeta = CheckMeta {
     references: &[WINDOWS_ENROLLMENT_ERRORS.at("Error 8018000a: The device is already enrolled.")],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let devices = t.managed_devices.get()?;
     let windows = devices.iter().filter(|d| d.is_windows());
     let ccm: Vec<_> = windows

@@ -38,15 +38,13 @@
 //! enrolled by Autopilot but is no longer registered in Autopilot is counted.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::devices::{is_limit_exempt_enrollment, AutopilotIndex};
 use crate::model::EnrollmentConfiguration;
-use crate::population::enrolling_users;
 use crate::references::{DEVICE_ENROLLMENT, LIMITS, RESTRICTIONS, USER_CANNOT_ENROLL};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::targeting::Ranked;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use crate::verdict::{Judged, Tally};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -125,18 +123,12 @@ fn at_limit(c: &EnrollmentConfiguration, counted: usize, maybe: usize) -> Judged
     }
 }
 
-pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
-    let configs = t.enrollment_configurations.get()?;
-    let dir = t.group_members.get()?;
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let (t, s) = (cx.tenant, cx.settings);
     let devices = t.managed_devices.get()?;
     let autopilot = t.autopilot_devices.get()?;
-    let population = enrolling_users(t)?;
-    let ranked = Ranked::limits(configs);
-    if ranked.default.is_none() {
-        return Err(NotEvaluated::new(
-            "the default device limit configuration is missing from deviceEnrollmentConfigurations",
-        ));
-    }
+    let population = cx.population()?;
+    let per_user = cx.limits()?;
 
     // The devices the limit counts, per primary user; those whose enrollment type is absent
     // may count.
@@ -162,8 +154,8 @@ pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
     let margin = s.device_limit_margin.max(0);
     let mut per_config: BTreeMap<&str, PerConfig> = BTreeMap::new();
     let mut tally = Tally::default();
-    for user in &population.users {
-        let Some(resolution) = ranked.resolve(&user.id, dir) else {
+    for (user, resolution) in &per_user.users {
+        let Some(resolution) = resolution else {
             continue;
         };
         let key = user.id.to_ascii_lowercase();

@@ -24,12 +24,11 @@
 //! registered device has an owner the check is not evaluated rather than passed.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::population::enrolling_users;
+use crate::context::Ctx;
 use crate::references::LIMITS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -51,13 +50,14 @@ pub const META: CheckMeta = CheckMeta {
 
 const SECURITY_TRADEOFF: &str = "Security baselines (Zero Trust assessment 21837, CIS) reward a low \"Maximum number of devices per user\"; a low quota stops users with several (often stale) devices from joining or registering another one. If the quota is deliberate, clean up stale devices and record the decision with a waiver.";
 
-pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let (t, s) = (cx.tenant, cx.settings);
     let policy = t.registration_policy()?;
     let quota = policy.user_device_quota.ok_or_else(|| {
         NotEvaluated::new("deviceRegistrationPolicy was read without userDeviceQuota")
     })?;
     let devices = t.devices.get()?;
-    let population = enrolling_users(t)?;
+    let population = cx.population()?;
     let counted: Vec<_> = devices
         .iter()
         .filter(|d| d.trust_type != Some(crate::model::TrustType::ServerAd))

@@ -23,13 +23,12 @@
 //! through another listed group are reported as undetermined, not as blocked.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::model::{MembershipKind, RegistrationMembership};
-use crate::population::enrolling_users;
 use crate::references::{AUTOPILOT_FAQ, USER_CANNOT_ENROLL};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{Directory, NotEvaluated, Tenant};
+use crate::tenant::{Directory, NotEvaluated};
 use serde_json::{json, Value};
 
 pub const META: CheckMeta = CheckMeta {
@@ -118,13 +117,14 @@ pub fn kind_name(kind: MembershipKind) -> &'static str {
     }
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let policy = t.registration_policy()?;
     let join = policy.azure_ad_join.as_ref().ok_or_else(|| {
         NotEvaluated::new("deviceRegistrationPolicy was read without its azureADJoin setting")
     })?;
     let membership = &join.allowed_to_join;
-    let population = enrolling_users(t)?;
+    let population = cx.population()?;
     let dir = t.group_members.get().ok();
     let mut evidence = json!({
         "allowedToJoin": kind_name(membership.kind()),

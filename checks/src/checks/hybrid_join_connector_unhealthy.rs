@@ -32,10 +32,10 @@
 
 use crate::autopilot::{self, profile_affected, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::model::{ConnectorState, DomainJoinConnector};
 use crate::references::{AUTOPILOT_FAQ, AUTOPILOT_KNOWN_ISSUES, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
 use crate::time::{days_between, parse_rfc3339};
@@ -148,7 +148,8 @@ fn connector_affected(c: &DomainJoinConnector) -> Affected {
     )
 }
 
-pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let (t, s) = (cx.tenant, cx.settings);
     let profiles = t.autopilot_profiles.get()?;
     let connectors = t.domain_join_connectors.get()?;
     let hybrid = autopilot::in_use(profiles, |p| p.is_hybrid());

@@ -25,12 +25,12 @@
 
 use crate::autopilot::{self, profile_affected, profile_evidence};
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::model::AutopilotProfile;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{count, Affected, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -51,8 +51,9 @@ pub const META: CheckMeta = CheckMeta {
     references: &[WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774.")],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
-    let ap = autopilot::resolve(t)?;
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let _t = cx.tenant;
+    let ap = cx.autopilot()?;
     let hybrid: Vec<&AutopilotProfile> = ap.profiles.iter().filter(|p| p.is_hybrid()).collect();
     if hybrid.is_empty() {
         return Ok(Outcome::not_applicable(

@@ -24,14 +24,13 @@
 //! Intune plan is switched off. Group-based licensing errors are not read.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::licensing::{has_intune, sku_available_units, sku_includes_intune, sku_is_active};
 use crate::model::SubscribedSku;
-use crate::population::enrolling_users;
 use crate::references::DEVICE_ENROLLMENT;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::{json, Value};
 
 pub const META: CheckMeta = CheckMeta {
@@ -69,9 +68,10 @@ fn sku_affected(list: &[&SubscribedSku]) -> Vec<Affected> {
         .collect()
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let skus = t.subscribed_skus.get()?;
-    let population = enrolling_users(t)?;
+    let population = cx.population()?;
     let intune_skus: Vec<&SubscribedSku> = skus.iter().filter(|s| sku_includes_intune(s)).collect();
     let by_state = |state: Option<bool>| -> Vec<&SubscribedSku> {
         intune_skus

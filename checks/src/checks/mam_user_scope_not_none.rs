@@ -23,13 +23,13 @@
 //! 3. If these users should get app protection without enrollment on their own devices, keep the overlap and record that decision with a waiver.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::model::{MobilityPolicy, PolicyScope};
 use crate::references::{AUTOMATIC_MDM, AUTO_ENROLLMENT};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::Directory;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use crate::verdict::{Judged, Tally};
 use serde_json::json;
 
@@ -96,7 +96,8 @@ fn scope_label(policy: &MobilityPolicy) -> String {
     }
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let Some(mam) = t.intune_mam_policy()? else {
         return Ok(Outcome::pass(
             "Microsoft Intune has no MAM user scope entry in Entra, so MAM cannot take the place of MDM enrollment",

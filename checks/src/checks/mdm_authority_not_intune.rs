@@ -19,11 +19,11 @@
 //! 4. If it is Configuration Manager (hybrid MDM, retired), migrate the tenant to Intune standalone and set the authority to Intune.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::references::DEVICE_ENROLLMENT;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 
 pub const META: CheckMeta = CheckMeta {
@@ -38,7 +38,8 @@ pub const META: CheckMeta = CheckMeta {
     references: &[DEVICE_ENROLLMENT.at("MDM authority not defined")],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let org = t
         .organization
         .get()?

@@ -23,13 +23,12 @@
 //! not evaluated unless it already found unlicensed users.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::licensing::{has_entra_premium, ENTRA_PREMIUM_PLANS};
-use crate::population::enrolling_users;
 use crate::references::AUTOMATIC_MDM;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 
 pub const META: CheckMeta = CheckMeta {
@@ -48,7 +47,8 @@ pub const META: CheckMeta = CheckMeta {
     references: &[AUTOMATIC_MDM.at("Prerequisites")],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let Some(policy) = t.intune_mdm_policy()? else {
         return Ok(Outcome::not_applicable(
             "Microsoft Intune is not configured as an MDM application in Entra, so automatic MDM enrollment is not in use (see mdm-user-scope-none)",
@@ -85,7 +85,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             )))
         }
     }
-    let population = enrolling_users(t)?;
+    let population = cx.population()?;
     let missing: Vec<Affected> = population
         .users
         .iter()

@@ -18,11 +18,11 @@
 //! 3. If Microsoft Intune is not listed, add it with "Add application" (or check that the tenant has an Intune subscription), then set its URLs as above.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 
 pub const META: CheckMeta = CheckMeta {
@@ -50,7 +50,8 @@ fn is_https_url(url: &str) -> bool {
         && !url.chars().any(char::is_whitespace)
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let Some(policy) = t.intune_mdm_policy()? else {
         return Ok(Outcome::warn(
             "Microsoft Intune is not configured as an MDM application in Entra, so it has no MDM terms of use URL",

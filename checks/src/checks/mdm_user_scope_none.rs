@@ -20,10 +20,10 @@
 //! 4. Have the user sign in again (or run the "Schedule created by enrollment client for automatically enrolling in MDM from Microsoft Entra ID" task) to retry enrollment.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::licensing::has_intune;
 use crate::references::{AUTO_ENROLLMENT, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
 use serde_json::json;
@@ -48,7 +48,8 @@ pub const META: CheckMeta = CheckMeta {
     ],
 };
 
-pub fn evaluate(t: &Tenant, s: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let (t, s) = (cx.tenant, cx.settings);
     let Some(policy) = t.intune_mdm_policy()? else {
         return Ok(Outcome::fail(
             "Microsoft Intune is not configured as an MDM application in Entra: no Windows device enrolls automatically",

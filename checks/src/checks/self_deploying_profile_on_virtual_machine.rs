@@ -31,12 +31,12 @@ use crate::autopilot::{
     virtual_machine,
 };
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::model::AutopilotProfile;
 use crate::references::{AUTOPILOT_SELF_DEPLOYING, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -60,8 +60,9 @@ pub const META: CheckMeta = CheckMeta {
     ],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
-    let ap = autopilot::resolve(t)?;
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let _t = cx.tenant;
+    let ap = cx.autopilot()?;
     let attesting = autopilot::in_use(ap.profiles, |p| {
         needs_tpm_attestation(p) || p.self_deploying().is_none()
     });

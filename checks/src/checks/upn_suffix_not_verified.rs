@@ -19,12 +19,11 @@
 //! 3. Let Microsoft Entra Connect synchronise (or run a delta sync) and confirm the users' UPN in Entra, then have them sign in again so automatic enrollment retries.
 
 use crate::catalog::{Area, CheckMeta};
-use crate::population::enrolling_users;
+use crate::context::Ctx;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,9 +86,10 @@ fn judge(suffix: &str, verified: &[String]) -> Option<Problem> {
     (!ok).then_some(Problem::Unverified)
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let domains = t.domains.get()?;
-    let population = enrolling_users(t)?;
+    let population = cx.population()?;
     let names = |state: Option<bool>| -> Vec<String> {
         domains
             .iter()

@@ -25,13 +25,12 @@
 //! without it shows every user as unlicensed (the evidence counts users with any plan at all).
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::licensing::{has_intune, has_mdm_for_office365, MdmForOffice365Use, INTUNE_PLANS};
-use crate::population::enrolling_users;
 use crate::references::{DEVICE_ENROLLMENT, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use crate::verdict::{Judged, Tally};
 use serde_json::json;
 
@@ -58,9 +57,10 @@ pub const META: CheckMeta = CheckMeta {
     ],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let all_users = t.users.get()?;
-    let population = enrolling_users(t)?;
+    let population = cx.population()?;
     // Subscriptions are optional here: they only sharpen the MDM for Office 365 evidence.
     let skus = t.subscribed_skus.get().ok().map(Vec::as_slice);
     let o365 = MdmForOffice365Use::find(all_users, skus);
@@ -268,7 +268,11 @@ mod tests {
             )
             .tenant();
         t.subscribed_skus = crate::tenant::Collected::missing(Resource::SubscribedSkus);
-        let outcome = super::evaluate(&t, &crate::settings::Settings::default()).unwrap();
+        let outcome = super::evaluate(&crate::context::Ctx::new(
+            &t,
+            &crate::settings::Settings::default(),
+        ))
+        .unwrap();
         assert_eq!(outcome.status, FindingStatus::Pass);
         assert_eq!(
             outcome.evidence["mdm_for_office365"]["subscriptions_with_plan"],

@@ -25,13 +25,13 @@
 //! until a device has enrolled that way; without evidence of userless enrollment the check warns.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::devices::is_userless_enrollment;
 use crate::references::{RESTRICTIONS, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::targeting::Ranked;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 
 pub const META: CheckMeta = CheckMeta {
@@ -53,7 +53,8 @@ pub const META: CheckMeta = CheckMeta {
     ],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let configs = t.enrollment_configurations.get()?;
     let Some(default) = Ranked::windows_restrictions(configs).default else {
         return Err(NotEvaluated::new(
@@ -290,7 +291,7 @@ mod tests {
     fn warns_when_managed_devices_are_missing_from_the_tenant() {
         let mut t = base(true, vec![], vec![]).tenant();
         t.managed_devices = crate::tenant::Collected::missing(Resource::ManagedDevices);
-        let o = super::evaluate(&t, &Default::default()).unwrap();
+        let o = super::evaluate(&crate::context::Ctx::new(&t, &Default::default())).unwrap();
         assert_eq!(o.status, FindingStatus::Warn);
         assert!(
             o.summary.contains("managedDevices was not collected"),

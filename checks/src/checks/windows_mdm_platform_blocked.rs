@@ -22,14 +22,12 @@
 //! restriction; `windows-blocked-for-userless-enrollment` checks that case.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::model::EnrollmentConfiguration;
-use crate::population::enrolling_users;
 use crate::references::{USER_CANNOT_ENROLL, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::targeting::Ranked;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use crate::verdict::{Judged, Tally};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -69,20 +67,13 @@ pub fn blocks_windows(c: &EnrollmentConfiguration) -> Judged {
     }
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
-    let configs = t.enrollment_configurations.get()?;
-    let dir = t.group_members.get()?;
-    let population = enrolling_users(t)?;
-    let ranked = Ranked::windows_restrictions(configs);
-    if ranked.default.is_none() {
-        return Err(NotEvaluated::new(
-            "the default platform restriction configuration is missing from deviceEnrollmentConfigurations",
-        ));
-    }
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let population = cx.population()?;
+    let per_user = cx.windows_restrictions()?;
     let mut tally = Tally::default();
     let mut blocked_by: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
-    for user in &population.users {
-        let Some(resolution) = ranked.resolve(&user.id, dir) else {
+    for (user, resolution) in &per_user.users {
+        let Some(resolution) = resolution else {
             continue;
         };
         let judged = resolution.judge(blocks_windows);

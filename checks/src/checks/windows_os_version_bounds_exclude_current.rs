@@ -28,14 +28,14 @@
 //! assignments were not collected is treated as assigned.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::devices::{bound, excluded_by, Exclusion, Version, SERVICED_RELEASES};
 use crate::model::EnrollmentConfiguration;
 use crate::references::PLATFORM_RESTRICTIONS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::targeting::Ranked;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use serde_json::{json, Value};
 
 pub const META: CheckMeta = CheckMeta {
@@ -137,7 +137,8 @@ fn judge(config: &EnrollmentConfiguration) -> Option<Judged<'_>> {
     })
 }
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let configs = t.enrollment_configurations.get()?;
     let ranked = Ranked::windows_restrictions(configs);
     let Some(default) = ranked.default else {

@@ -28,15 +28,13 @@
 //! 4. For corporate PCs that enroll as personal, add their serial numbers or hardware identifiers under Devices > Enrollment > Corporate device identifiers, or enroll them with Autopilot.
 
 use crate::catalog::{Area, CheckMeta};
+use crate::context::Ctx;
 use crate::devices::is_personal;
 use crate::model::EnrollmentConfiguration;
-use crate::population::enrolling_users;
 use crate::references::RESTRICTIONS;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
-use crate::settings::Settings;
 use crate::snapshot::Resource;
-use crate::targeting::Ranked;
-use crate::tenant::{NotEvaluated, Tenant};
+use crate::tenant::NotEvaluated;
 use crate::verdict::{Judged, Tally};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
@@ -58,22 +56,16 @@ pub const META: CheckMeta = CheckMeta {
     references: &[RESTRICTIONS.at("Blocking personal Windows devices")],
 };
 
-pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
-    let configs = t.enrollment_configurations.get()?;
-    let dir = t.group_members.get()?;
+pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
+    let t = cx.tenant;
     let devices = t.managed_devices.get()?;
-    let population = enrolling_users(t)?;
-    let ranked = Ranked::windows_restrictions(configs);
-    if ranked.default.is_none() {
-        return Err(NotEvaluated::new(
-            "the default platform restriction configuration is missing from deviceEnrollmentConfigurations",
-        ));
-    }
+    let population = cx.population()?;
+    let per_user = cx.windows_restrictions()?;
 
     let mut blocked_by: BTreeMap<&str, (&str, Vec<Affected>)> = BTreeMap::new();
     let mut tally = Tally::default();
-    for user in &population.users {
-        let Some(resolution) = ranked.resolve(&user.id, dir) else {
+    for (user, resolution) in &per_user.users {
+        let Some(resolution) = resolution else {
             continue;
         };
         let judged = resolution.judge(blocks_personal_only);
