@@ -1,32 +1,11 @@
 //! Connection flags shared by `audit` (live) and `collect`: how to sign in and where Graph is.
 
-use crate::graph::cloud::Cloud;
-use clap::{Args, ValueEnum};
+use crate::cloud::Cloud;
+use crate::signin::SignIn;
+use clap::Args;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuthMethod {
-    /// Pick from the flags and environment (order in docs/live-audit.md).
-    Auto,
-    /// App-only with AZURE_CLIENT_SECRET or --client-secret-file.
-    ClientSecret,
-    /// App-only with a certificate (PEM key + cert): --certificate / AZURE_CLIENT_CERTIFICATE_PATH.
-    Certificate,
-    /// App-only with a federated token file (AZURE_FEDERATED_TOKEN_FILE).
-    FederatedToken,
-    /// App-only with the GitHub Actions OIDC token (federated credential, no secret).
-    GithubOidc,
-    /// Delegated: device code (URL and code on stderr).
-    DeviceCode,
-    /// Delegated: browser sign-in (authorization code + PKCE on a loopback redirect).
-    Interactive,
-    /// Azure managed identity (App Service IDENTITY_ENDPOINT, else the VM's IMDS).
-    ManagedIdentity,
-    /// The Azure CLI's login (no Intune scopes: Intune resources come back forbidden).
-    AzureCli,
-    /// A ready access token from --access-token-file.
-    AccessToken,
-}
+pub use crate::signin::AuthMethod;
 
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
@@ -113,6 +92,31 @@ pub struct ConnectArgs {
     /// First backoff step in milliseconds when Graph sends no Retry-After (tests use a few ms).
     #[arg(long, default_value_t = 1000, hide = true)]
     pub retry_base_ms: u64,
+}
+
+impl ConnectArgs {
+    /// The sign-in the flags describe, as the auth and Graph layers take it (they never see clap).
+    pub fn sign_in(&self) -> SignIn {
+        SignIn {
+            auth: self.auth.clone(),
+            tenant: self.tenant.clone(),
+            client_id: self.client_id.clone(),
+            client_secret_file: self.client_secret_file.clone(),
+            certificate: self.certificate.clone(),
+            federated_token_file: self.federated_token_file.clone(),
+            access_token_file: self.access_token_file.clone(),
+            device_code: self.device_code.clone(),
+            interactive: self.interactive.clone(),
+            no_browser: self.no_browser.clone(),
+            cloud: self.cloud.clone(),
+            graph_url: self.graph_url.clone(),
+            login_url: self.login_url.clone(),
+            timeout: self.timeout.clone(),
+            max_attempts: self.max_attempts.clone(),
+            concurrency: self.concurrency.clone(),
+            retry_base_ms: self.retry_base_ms.clone(),
+        }
+    }
 }
 
 /// `intune-audit collect`.

@@ -3,17 +3,24 @@
 pub mod auth;
 pub mod cli;
 pub mod cli_connect;
+pub mod cloud;
 pub mod commands;
 pub mod config;
 pub mod graph;
+pub mod live;
 pub mod netcheck;
 pub mod render;
+pub mod signin;
 pub mod snapshot_io;
+pub mod text;
 
 use std::ffi::OsString;
 
 /// Exit codes (DESIGN.md): 0 nothing at or above --fail-on; 1 findings at or above it;
 /// 2 the run could not happen.
+/// The version written into snapshots and reports.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;

@@ -37,39 +37,7 @@ pub struct Reference {
     pub heading: &'static str,
 }
 
-/// The part of the tenant a check looks at; reports group checks by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Area {
-    Licensing,
-    MdmScope,
-    EnrollmentRestrictions,
-    EntraJoin,
-    Autopilot,
-    LegacyAgents,
-}
-
-impl Area {
-    pub const ALL: [Area; 6] = [
-        Area::Licensing,
-        Area::MdmScope,
-        Area::EnrollmentRestrictions,
-        Area::EntraJoin,
-        Area::Autopilot,
-        Area::LegacyAgents,
-    ];
-
-    pub const fn label(self) -> &'static str {
-        match self {
-            Area::Licensing => "Licensing",
-            Area::MdmScope => "MDM scope",
-            Area::EnrollmentRestrictions => "Enrollment restrictions",
-            Area::EntraJoin => "Entra join",
-            Area::Autopilot => "Autopilot",
-            Area::LegacyAgents => "Legacy agents",
-        }
-    }
-}
+pub use crate::report::Area;
 
 pub type Evaluate = fn(&Ctx) -> Result<Outcome, NotEvaluated>;
 
@@ -101,6 +69,18 @@ impl Check {
         doc_section(&self.doc(), heading)
     }
 
+    /// The "What it checks" prose as one paragraph (no Markdown emphasis), or the title.
+    pub fn description(&self) -> String {
+        let text = self.doc_section("What it checks");
+        if text.is_empty() {
+            return self.meta.title.to_string();
+        }
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace('*', "")
+    }
+
     /// The numbered or bulleted steps under `## Remediation`.
     pub fn remediation(&self) -> Vec<String> {
         list_items(&self.doc_section("Remediation"))
@@ -123,6 +103,9 @@ impl Check {
         let meta = self.meta;
         let mut finding = Finding {
             check: meta.id.into(),
+            area: Some(meta.area),
+            description: self.description(),
+            default_severity: Some(meta.severity),
             status: FindingStatus::NotEvaluated,
             severity: meta.severity,
             error_codes: meta.error_codes.iter().map(|c| c.to_string()).collect(),

@@ -6,6 +6,40 @@ use std::collections::BTreeMap;
 pub const REPORT_SCHEMA: &str = "intune-audit/report";
 pub const REPORT_VERSION: u32 = 1;
 
+/// The part of the tenant a check looks at; reports group checks by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    Licensing,
+    MdmScope,
+    EnrollmentRestrictions,
+    EntraJoin,
+    Autopilot,
+    LegacyAgents,
+}
+
+impl Area {
+    pub const ALL: [Area; 6] = [
+        Area::Licensing,
+        Area::MdmScope,
+        Area::EnrollmentRestrictions,
+        Area::EntraJoin,
+        Area::Autopilot,
+        Area::LegacyAgents,
+    ];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Area::Licensing => "Licensing",
+            Area::MdmScope => "MDM scope",
+            Area::EnrollmentRestrictions => "Enrollment restrictions",
+            Area::EntraJoin => "Entra join",
+            Area::Autopilot => "Autopilot",
+            Area::LegacyAgents => "Legacy agents",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -170,6 +204,15 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub check: String,
+    /// The report area the check belongs to; absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<Area>,
+    /// What the check looks at, one paragraph (its "What it checks" prose).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The check's catalog severity (a warn's `severity` is one step lower).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_severity: Option<Severity>,
     pub status: FindingStatus,
     pub severity: Severity,
     pub error_codes: Vec<String>,

@@ -2,7 +2,7 @@
 //! token in a file, and the GitHub Actions OIDC token used for workload identity federation.
 
 use super::{grant_from_json, AuthError, Grant};
-use crate::graph::cloud::Endpoints;
+use crate::cloud::Endpoints;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use std::path::Path;
@@ -216,7 +216,7 @@ pub async fn azure_cli(endpoints: &Endpoints, tenant: Option<&str>) -> Result<Gr
             .unwrap_or("no message");
         return Err(AuthError::new(format!(
             "--auth azure-cli: az account get-access-token failed: {} (run `az login`)",
-            crate::graph::client::one_line(line)
+            crate::text::one_line(line)
         )));
     }
     let v: Value = serde_json::from_slice(&out.stdout)

@@ -240,9 +240,7 @@ async fn wait_for_redirect(
             let f = OAuthFailure {
                 status: 400,
                 error: err,
-                description: crate::graph::client::one_line(
-                    &get("error_description").unwrap_or_default(),
-                ),
+                description: crate::text::one_line(&get("error_description").unwrap_or_default()),
                 codes: vec![],
             };
             return Err(AuthError::new(policy_hint(&f, "browser")));

@@ -20,8 +20,8 @@ pub mod cert;
 pub mod delegated;
 pub mod jwt;
 
-use crate::cli_connect::{AuthMethod, ConnectArgs};
-use crate::graph::cloud::Endpoints;
+use crate::cloud::Endpoints;
+use crate::signin::{AuthMethod, SignIn};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -29,9 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// The public client of the Microsoft Graph command-line tools: delegated sign-in without
-/// registering an app.
-pub const GRAPH_CLI_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+pub use crate::cloud::GRAPH_CLI_CLIENT_ID;
 
 /// A sign-in failure. The message never contains a secret or a token.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -460,7 +458,7 @@ impl OAuthFailure {
             } else {
                 s("error")
             },
-            description: crate::graph::client::one_line(&s("error_description")),
+            description: crate::text::one_line(&s("error_description")),
             codes: value
                 .get("error_codes")
                 .and_then(Value::as_array)
@@ -515,7 +513,7 @@ fn read_secret_file(path: &Path) -> Result<SecretString, AuthError> {
 
 /// Picks the credential from the flags and environment (`env` reads a variable).
 pub fn select(
-    args: &ConnectArgs,
+    args: &SignIn,
     endpoints: &Endpoints,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Authenticator, AuthError> {

@@ -1,19 +1,19 @@
 use super::*;
 use crate::cli::{Cli, Command};
-use crate::graph::cloud::{Cloud, Endpoints};
+use crate::cloud::{Cloud, Endpoints};
 use clap::Parser;
 use std::collections::HashMap;
 
-fn args(extra: &[&str]) -> ConnectArgs {
+fn args(extra: &[&str]) -> SignIn {
     let mut argv = vec!["intune-audit", "collect", "--out", "x.json"];
     argv.extend_from_slice(extra);
     match Cli::try_parse_from(argv).expect("parses").command {
-        Command::Collect(c) => c.connect,
+        Command::Collect(c) => c.connect.sign_in(),
         _ => unreachable!(),
     }
 }
 
-fn pick(a: &ConnectArgs, env: &[(&str, &str)]) -> Result<Authenticator, AuthError> {
+fn pick(a: &SignIn, env: &[(&str, &str)]) -> Result<Authenticator, AuthError> {
     let map: HashMap<String, String> = env
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -9,7 +9,7 @@ use intune_audit_checks::snapshot::{ResourceEntry, Status};
 use intune_audit_checks::{FindingStatus, Report, Resource, Settings, Severity, Snapshot};
 use std::path::{Path, PathBuf};
 
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use crate::TOOL_VERSION;
 
 /// What the renderers need besides the report.
 pub struct RenderOptions<'a> {
@@ -26,7 +26,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     let targets = targets(args)?;
     let snapshot = match &args.snapshot {
         Some(path) => snapshot_io::load(path)?,
-        None => crate::commands::collect::collect_live(&args.connect)?,
+        None => crate::live::collect_live(&args.connect.sign_in())?,
     };
     let mut report = audit_snapshot(&snapshot, &config.settings())?;
     for warning in config.apply(&mut report) {

@@ -1,6 +1,7 @@
 //! `intune-audit checks`: the catalog of checks and device-side causes.
 
 use crate::cli::{CatalogArgs, Format};
+use crate::text::codes_or_dash;
 use crate::{render, EXIT_OK};
 use anyhow::Result;
 use comfy_table::Table;
@@ -71,18 +72,6 @@ pub fn run(args: &CatalogArgs) -> Result<i32> {
     };
     render::print_stdout(&text)?;
     Ok(EXIT_OK)
-}
-
-pub fn codes_or_dash(codes: &[impl AsRef<str>]) -> String {
-    if codes.is_empty() {
-        "-".into()
-    } else {
-        codes
-            .iter()
-            .map(|c| c.as_ref())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
 }
 
 /// The catalog as a Markdown table, for the README (a test keeps the README in sync).

@@ -2,8 +2,8 @@
 //! each with a verdict and the evidence.
 
 use crate::cli::{DiagnoseArgs, Format};
-use crate::commands::collect::collect_scoped;
 use crate::graph::targeted::Subject;
+use crate::live::collect_scoped;
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
 use anyhow::{anyhow, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
@@ -27,7 +27,7 @@ pub fn run(args: &DiagnoseArgs) -> Result<i32> {
                 user: args.user.clone(),
                 device: args.device.clone(),
             };
-            collect_scoped(&args.connect, Some(&subject))?
+            collect_scoped(&args.connect.sign_in(), Some(&subject))?
         }
     };
     let question = Question {
@@ -92,7 +92,7 @@ fn to_text(d: &Diagnosis) -> String {
         t.add_row([
             c.verdict.as_str().to_uppercase(),
             f.check.clone(),
-            crate::commands::catalog::codes_or_dash(&f.error_codes),
+            crate::text::codes_or_dash(&f.error_codes),
             summary,
         ]);
     }

@@ -103,7 +103,7 @@ fn check_text(out: &mut String, c: &Check) {
         out,
         "Severity: {}   Error codes: {}   In the article: {}",
         m.severity.as_str(),
-        crate::commands::catalog::codes_or_dash(m.error_codes),
+        crate::text::codes_or_dash(m.error_codes),
         if m.in_article {
             "yes"
         } else {

@@ -8,6 +8,7 @@
 use crate::auth::{AuthError, Authenticator};
 use crate::graph::plan::{ApiVersion, Bucket};
 use crate::graph::retry::{is_retryable, parse_retry_after, Gate, RetryPolicy};
+use crate::text::one_line;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -129,20 +130,6 @@ fn error_parts_value(body: &Value) -> (String, String) {
             .to_string()
     };
     (s("code"), message_line(&s("message")))
-}
-
-/// First line, at most 300 characters: Graph messages go into one-line errors and snapshots.
-pub fn one_line(s: &str) -> String {
-    let line = s
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
-    let mut out: String = line.chars().take(300).collect();
-    if line.chars().count() > 300 {
-        out.push('…');
-    }
-    out
 }
 
 /// A GET inside a `$batch`. There is deliberately no way to give it another method.

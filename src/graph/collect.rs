@@ -6,9 +6,9 @@
 //! a sign-in failure stops the run.
 
 use crate::auth::AuthError;
-use crate::cli_connect::AuthMethod;
 use crate::graph::client::{BatchGet, GraphClient, GraphError};
 use crate::graph::plan::{self, ApiVersion, Bucket, Request, Shape, PLAN};
+use crate::signin::AuthMethod;
 use futures_util::future::join_all;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use intune_audit_checks::snapshot::{

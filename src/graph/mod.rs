@@ -1,7 +1,6 @@
 //! Microsoft Graph: the request plan, the read-only client and the collector.
 
 pub mod client;
-pub mod cloud;
 pub mod collect;
 pub mod permissions;
 pub mod plan;

@@ -7,21 +7,7 @@ use intune_audit_checks::checks::REGISTRY;
 /// Microsoft Graph's application id (the API the permissions belong to).
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 
-/// Delegated scopes a signed-in admin consents to (device code / browser sign-in).
-/// Policy.Read.All covers the device registration policy and the MDM/MAM user scope, which Graph
-/// serves only to delegated tokens.
-pub const DELEGATED_SCOPES: &[&str] = &[
-    "Organization.Read.All",
-    "Domain.Read.All",
-    "LicenseAssignment.Read.All",
-    "User.Read.All",
-    "GroupMember.Read.All",
-    "Device.Read.All",
-    "DeviceManagementManagedDevices.Read.All",
-    "DeviceManagementServiceConfig.Read.All",
-    "DeviceManagementConfiguration.Read.All",
-    "Policy.Read.All",
-];
+pub use crate::cloud::DELEGATED_SCOPES;
 
 /// The application permissions of the plan (delegated-only rows left out), sorted, unique.
 pub fn application_permissions() -> Vec<&'static str> {
@@ -98,7 +84,7 @@ pub fn render(client_id: Option<&str>) -> String {
          \x20   az ad app permission add --id \"$APP_ID\" --api {GRAPH_APP_ID} --api-permissions \"$scope=Scope\"\n\
          \x20 done\n\
          \x20 az ad app permission admin-consent --id \"$APP_ID\"\n",
-        crate::auth::GRAPH_CLI_CLIENT_ID
+        crate::cloud::GRAPH_CLI_CLIENT_ID
     ));
     out
 }

@@ -121,7 +121,7 @@ fn context(report: &Report, fail_on: Severity) -> Value {
         let in_area: Vec<_> = report
             .findings
             .iter()
-            .filter(|f| area_of(&f.check) == area)
+            .filter(|f| area_of(f) == area)
             .collect();
         if in_area.is_empty() {
             continue;

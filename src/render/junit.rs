@@ -22,7 +22,7 @@ pub fn render(report: &Report, warn_as: WarnAs) -> String {
         let findings: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| area_of(&f.check) == area)
+            .filter(|f| area_of(f) == area)
             .collect();
         if findings.is_empty() {
             continue;

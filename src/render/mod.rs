@@ -39,10 +39,10 @@ pub const AREAS: [&str; 7] = [
     "Other",
 ];
 
-/// The area of a check, as its catalog entry declares it. One mapping for JUnit suites, SARIF
-/// tags, HTML charts and Markdown.
-pub fn area_of(check_id: &str) -> &'static str {
-    intune_audit_checks::find(check_id).map_or("Other", |c| c.meta.area.label())
+/// The area a finding belongs to, as its check declares it ("Other" for a report of another
+/// version). One mapping for JUnit suites, SARIF tags, HTML charts and Markdown.
+pub fn area_of(finding: &Finding) -> &'static str {
+    finding.area.map_or("Other", |a| a.label())
 }
 
 /// The readiness verdict of a report for a `--fail-on` threshold.
@@ -111,18 +111,13 @@ pub fn status_label(status: FindingStatus) -> &'static str {
     }
 }
 
-/// A check's "What it checks" prose (one paragraph), or its title when it has none.
+/// A check's "What it checks" prose (one paragraph), or its title when the finding has none.
 pub fn what_it_checks(finding: &Finding) -> String {
-    intune_audit_checks::find(&finding.check)
-        .map(|c| c.doc_section("What it checks"))
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .replace('*', "")
-        })
-        .unwrap_or_else(|| finding.title.clone())
+    if finding.description.is_empty() {
+        finding.title.clone()
+    } else {
+        finding.description.clone()
+    }
 }
 
 /// Short type name of an affected object kind (`user`, `group`, …).

@@ -109,7 +109,7 @@ pub fn log(report: &Report, artifact: &str) -> Value {
                 "severity": f.severity.as_str(),
                 "errorCodes": f.error_codes,
                 "affectedTotal": f.affected_total,
-                "tags": ["intune", "windows-enrollment", super::area_of(&f.check)],
+                "tags": ["intune", "windows-enrollment", super::area_of(f)],
             },
         });
         if let (true, Some(w)) = (f.waived, &f.waiver) {
@@ -169,13 +169,7 @@ pub fn log(report: &Report, artifact: &str) -> Value {
 }
 
 fn rule(f: &Finding) -> Value {
-    let steps = if f.remediation.is_empty() {
-        intune_audit_checks::find(&f.check)
-            .map(|c| c.remediation())
-            .unwrap_or_default()
-    } else {
-        f.remediation.clone()
-    };
+    let steps = &f.remediation;
     let help_text = if steps.is_empty() {
         format!("See `intune-audit explain {}`.", f.check)
     } else {
@@ -186,13 +180,8 @@ fn rule(f: &Finding) -> Value {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let help_markdown = intune_audit_checks::find(&f.check)
-        .map(|c| c.doc())
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| help_text.clone());
-    let default_severity = intune_audit_checks::find(&f.check)
-        .map(|c| c.meta.severity)
-        .unwrap_or(f.severity);
+    let help_markdown = help_markdown(f, &help_text);
+    let default_severity = f.default_severity.unwrap_or(f.severity);
     let mut rule = json!({
         "id": f.check,
         "name": pascal(&f.check),
@@ -204,7 +193,7 @@ fn rule(f: &Finding) -> Value {
             "severity": default_severity.as_str(),
             "errorCodes": f.error_codes,
             "articleSections": f.article_sections,
-            "area": super::area_of(&f.check),
+            "area": super::area_of(f),
             "tags": ["intune", "windows-enrollment"],
             "references": f.references.iter().map(|r| format!("{} — {}: {}", r.title, r.heading, r.url)).collect::<Vec<_>>(),
         },
@@ -215,6 +204,21 @@ fn rule(f: &Finding) -> Value {
         rule["helpUri"] = json!(first.url);
     }
     rule
+}
+
+/// The rule's help: what the check looks at, the fix and Microsoft's pages, from the finding.
+fn help_markdown(f: &Finding, steps: &str) -> String {
+    let mut md = format!(
+        "## What it checks\n{}\n\n## Remediation\n{steps}\n",
+        what_it_checks(f)
+    );
+    if !f.references.is_empty() {
+        md.push_str("\n## Microsoft documentation\n");
+        for r in &f.references {
+            md.push_str(&format!("- [{} — {}]({})\n", r.title, r.heading, r.url));
+        }
+    }
+    md
 }
 
 /// `windows-mdm-platform-blocked` → `WindowsMdmPlatformBlocked` (SARIF rule names are

@@ -90,10 +90,7 @@ fn summary_table(report: &Report) -> Table {
             safe::elide(&f.check, MAX_CELL),
             f.status.as_str().to_uppercase(),
             severity.to_string(),
-            safe::elide(
-                &crate::commands::catalog::codes_or_dash(&f.error_codes),
-                MAX_CELL,
-            ),
+            safe::elide(&crate::text::codes_or_dash(&f.error_codes), MAX_CELL),
             if f.affected_total > 0 {
                 f.affected_total.to_string()
             } else {
@@ -184,6 +181,9 @@ mod tests {
 
     fn one_finding(name: &str) -> Report {
         let f = Finding {
+            area: None,
+            description: String::new(),
+            default_severity: None,
             check: "windows-mdm-platform-blocked".into(),
             status: FindingStatus::Fail,
             severity: Severity::High,

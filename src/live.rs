@@ -1,0 +1,163 @@
+//! Live collection: sign in and read the tenant through Graph, for `audit`, `collect` and
+//! `diagnose` alike. It takes a plain [`SignIn`], never the CLI's types, and no command
+//! imports another command to get it.
+
+use crate::auth;
+use crate::cloud::Endpoints;
+use crate::graph::client::GraphClient;
+use crate::graph::collect::{collect_with, CollectOptions, Collected};
+use crate::graph::retry::RetryPolicy;
+use crate::graph::targeted::{collect_for, Subject};
+use crate::signin::SignIn;
+use anyhow::{Context, Result};
+use intune_audit_checks::snapshot::{ResourceEntry, Status};
+use intune_audit_checks::Snapshot;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Signs in and reads every resource of the plan.
+pub fn collect_live(args: &SignIn) -> Result<Snapshot> {
+    collect_scoped(args, None)
+}
+
+/// Signs in and reads the whole plan, or with a subject only what diagnosing it needs (and
+/// says on stderr how many Graph requests that took).
+pub fn collect_scoped(args: &SignIn, subject: Option<&Subject>) -> Result<Snapshot> {
+    Ok(collect_inner(args, subject, None)?.snapshot)
+}
+
+/// Signs in and reads every resource of the plan; with `spool`, the large collections go to
+/// files in that folder instead of memory.
+pub fn collect_live_with(args: &SignIn, spool: Option<&std::path::Path>) -> Result<Collected> {
+    collect_inner(args, None, spool)
+}
+
+fn collect_inner(
+    args: &SignIn,
+    subject: Option<&Subject>,
+    spool: Option<&std::path::Path>,
+) -> Result<Collected> {
+    let endpoints = Endpoints::new(
+        args.cloud,
+        args.graph_url.as_deref(),
+        args.login_url.as_deref(),
+    )?;
+    let env = |k: &str| std::env::var(k).ok();
+    let authenticator = auth::select(args, &endpoints, &env)?;
+    eprintln!("intune-audit: signing in: {}", authenticator.description);
+    let method = authenticator.method;
+    let policy = RetryPolicy {
+        max_attempts: args.max_attempts,
+        base_delay: Duration::from_millis(args.retry_base_ms),
+        max_delay: Duration::from_millis(args.retry_base_ms.saturating_mul(60))
+            .min(Duration::from_secs(120)),
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        concurrency: args.concurrency as usize,
+        ..RetryPolicy::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let opts = CollectOptions {
+        cloud: args.cloud.name().to_string(),
+        tool_version: crate::TOOL_VERSION.to_string(),
+        fallback_tenant: args.tenant.clone(),
+        method,
+        progress: true,
+    };
+    let authenticator = Arc::new(authenticator);
+    let work = async {
+        // Sign in first: a wrong secret is one clear error, not 14 forbidden resources.
+        authenticator.token().await?;
+        let client = GraphClient::new(&endpoints.graph, authenticator.clone(), policy)?;
+        let collected = match subject {
+            None => collect_with(&client, &opts, spool).await?,
+            Some(subject) => {
+                let snapshot = collect_for(&client, &opts, subject).await?;
+                let requests = client
+                    .stats
+                    .requests
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                eprintln!("intune-audit: read {requests} Graph requests for this diagnosis");
+                Collected {
+                    snapshot,
+                    spooled: Default::default(),
+                }
+            }
+        };
+        Ok::<_, anyhow::Error>(collected)
+    };
+    runtime
+        .block_on(async {
+            match spool {
+                // With a spool on disk, an interrupt ends the run through an error, so the
+                // caller's spool folder is dropped (removed) instead of left behind.
+                Some(_) => tokio::select! {
+                    r = work => r,
+                    signal = interrupted() => {
+                        Err(anyhow::anyhow!("interrupted by {signal}; the spool folder was removed"))
+                    }
+                },
+                None => work.await,
+            }
+        })
+        .inspect(|c| warn_not_collected(&c.snapshot))
+}
+
+/// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere), naming it. If the handlers cannot be
+/// installed it never resolves: the default (terminate) behaviour stays.
+async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
+
+/// One stderr line per resource that could not be read, so a partial collection is never
+/// silent.
+fn warn_not_collected(s: &Snapshot) {
+    for (key, e) in &s.resources {
+        if let Some(line) = not_collected_line(key, e) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// `intune-audit: warning: <resource> not collected: <status> (<message or permission>)`.
+pub fn not_collected_line(key: &str, e: &ResourceEntry) -> Option<String> {
+    let status = match e.status {
+        Status::Ok => return None,
+        Status::Forbidden => "forbidden",
+        Status::NotFound => "not found",
+        Status::Error => "error",
+    };
+    let detail = e
+        .message
+        .as_deref()
+        .or(e.permission.as_deref())
+        .unwrap_or("no detail");
+    // Graph's text goes to a terminal: no control characters.
+    let detail = crate::render::safe::visible_line(detail);
+    Some(format!(
+        "intune-audit: warning: {key} not collected: {status} ({detail})"
+    ))
+}
