@@ -93,9 +93,9 @@ impl<'t> Ctx<'t> {
 }
 
 /// Works an analysis out once; every caller gets the same result or the same reason.
-fn cached<'a, T>(
-    slot: &'a OnceLock<Result<T, NotEvaluated>>,
+fn cached<T>(
+    slot: &OnceLock<Result<T, NotEvaluated>>,
     compute: impl FnOnce() -> Result<T, NotEvaluated>,
-) -> Result<&'a T, NotEvaluated> {
+) -> Result<&T, NotEvaluated> {
     slot.get_or_init(compute).as_ref().map_err(Clone::clone)
 }
