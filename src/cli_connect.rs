@@ -98,23 +98,23 @@ impl ConnectArgs {
     /// The sign-in the flags describe, as the auth and Graph layers take it (they never see clap).
     pub fn sign_in(&self) -> SignIn {
         SignIn {
-            auth: self.auth.clone(),
+            auth: self.auth,
             tenant: self.tenant.clone(),
             client_id: self.client_id.clone(),
             client_secret_file: self.client_secret_file.clone(),
             certificate: self.certificate.clone(),
             federated_token_file: self.federated_token_file.clone(),
             access_token_file: self.access_token_file.clone(),
-            device_code: self.device_code.clone(),
-            interactive: self.interactive.clone(),
-            no_browser: self.no_browser.clone(),
-            cloud: self.cloud.clone(),
+            device_code: self.device_code,
+            interactive: self.interactive,
+            no_browser: self.no_browser,
+            cloud: self.cloud,
             graph_url: self.graph_url.clone(),
             login_url: self.login_url.clone(),
-            timeout: self.timeout.clone(),
-            max_attempts: self.max_attempts.clone(),
-            concurrency: self.concurrency.clone(),
-            retry_base_ms: self.retry_base_ms.clone(),
+            timeout: self.timeout,
+            max_attempts: self.max_attempts,
+            concurrency: self.concurrency,
+            retry_base_ms: self.retry_base_ms,
         }
     }
 }

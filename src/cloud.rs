@@ -138,6 +138,26 @@ fn checked_base(text: &str, flag: &str) -> Result<String> {
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
+/// Delegated scopes a signed-in admin consents to (device code / browser sign-in).
+/// Policy.Read.All covers the device registration policy and the MDM/MAM user scope, which Graph
+/// serves only to delegated tokens.
+pub const DELEGATED_SCOPES: &[&str] = &[
+    "Organization.Read.All",
+    "Domain.Read.All",
+    "LicenseAssignment.Read.All",
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "Device.Read.All",
+    "DeviceManagementManagedDevices.Read.All",
+    "DeviceManagementServiceConfig.Read.All",
+    "DeviceManagementConfiguration.Read.All",
+    "Policy.Read.All",
+];
+
+/// The public client of the Microsoft Graph command-line tools: delegated sign-in without
+/// registering an app.
+pub const GRAPH_CLI_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,23 +193,3 @@ mod tests {
         assert!(e.delegated_scopes().ends_with("offline_access"));
     }
 }
-
-/// Delegated scopes a signed-in admin consents to (device code / browser sign-in).
-/// Policy.Read.All covers the device registration policy and the MDM/MAM user scope, which Graph
-/// serves only to delegated tokens.
-pub const DELEGATED_SCOPES: &[&str] = &[
-    "Organization.Read.All",
-    "Domain.Read.All",
-    "LicenseAssignment.Read.All",
-    "User.Read.All",
-    "GroupMember.Read.All",
-    "Device.Read.All",
-    "DeviceManagementManagedDevices.Read.All",
-    "DeviceManagementServiceConfig.Read.All",
-    "DeviceManagementConfiguration.Read.All",
-    "Policy.Read.All",
-];
-
-/// The public client of the Microsoft Graph command-line tools: delegated sign-in without
-/// registering an app.
-pub const GRAPH_CLI_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
