@@ -55,6 +55,17 @@ fn production_code(text: &str) -> String {
         .join("\n")
 }
 
+/// `super::x` paths of module `module`, rewritten as `crate::parent::x`.
+fn resolve_super(code: &str, module: &str) -> String {
+    let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
+    let prefix = if parent.is_empty() {
+        "crate::".to_string()
+    } else {
+        format!("crate::{parent}::")
+    };
+    code.replace("super::", &prefix)
+}
+
 /// The crate modules a piece of code refers to (first path segment, and the second for the
 /// modules that are folders).
 fn references(code: &str, folders: &BTreeSet<String>) -> BTreeSet<String> {
@@ -111,7 +122,9 @@ fn graph(
         };
         let text = std::fs::read_to_string(file).expect("source");
         let deps = g.entry(node.clone()).or_default();
-        for r in references(&production_code(&text), &folders) {
+        let module = module_of(root, file);
+        let code = resolve_super(&production_code(&text), &module);
+        for r in references(&code, &folders) {
             if let Some(target) = group(&r) {
                 if target != node && !target.is_empty() {
                     deps.insert(target);
@@ -263,5 +276,9 @@ fn the_dependency_reader_sees_what_it_must() {
     assert_eq!(
         production_code("use crate::a;\n// crate::b\n#[cfg(test)]\nuse crate::c;"),
         "use crate::a;"
+    );
+    assert_eq!(
+        resolve_super("use super::audit::X;", "commands::diff"),
+        "use crate::commands::audit::X;"
     );
 }

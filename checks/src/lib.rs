@@ -11,12 +11,14 @@ pub mod context;
 pub mod device_side;
 pub mod devices;
 pub mod diagnose;
+pub mod drift;
 pub mod explain;
 pub mod licensing;
 pub mod model;
 pub mod population;
 pub mod references;
 pub mod report;
+pub mod report_diff;
 pub mod run;
 pub mod settings;
 pub mod snapshot;
@@ -50,8 +52,19 @@ pub fn audit(
     tool_version: &str,
 ) -> Result<Report, SnapshotError> {
     let tenant = Tenant::from_snapshot(snapshot)?;
-    let findings = run_all(&tenant, settings);
-    Ok(Report::new(
+    Ok(audit_tenant(snapshot, &tenant, settings, tool_version))
+}
+
+/// Runs every enabled check over a tenant already typed from `snapshot` (one typing per run
+/// for commands that also read the typed tenant, such as `diff`).
+pub fn audit_tenant(
+    snapshot: &Snapshot,
+    tenant: &Tenant,
+    settings: &Settings,
+    tool_version: &str,
+) -> Report {
+    let findings = run_all(tenant, settings);
+    Report::new(
         report::TenantRef {
             id: snapshot.tenant.id.clone(),
             name: snapshot.tenant.name.clone(),
@@ -59,5 +72,5 @@ pub fn audit(
         snapshot.collected_at.clone(),
         tool_version.to_string(),
         findings,
-    ))
+    )
 }

@@ -347,6 +347,22 @@ impl Report {
         }
     }
 
+    /// Every check is not_evaluated: the run read nothing it could judge, which must not pass.
+    pub fn nothing_evaluated(&self) -> bool {
+        !self.findings.is_empty()
+            && self
+                .findings
+                .iter()
+                .all(|f| f.status == FindingStatus::NotEvaluated)
+    }
+
+    /// Some check that is not waived could not be evaluated (`--fail-on-not-evaluated`).
+    pub fn has_not_evaluated(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.status == FindingStatus::NotEvaluated && !f.waived)
+    }
+
     /// Whether any failing or warning finding is at or above `threshold` (drives exit code 1).
     /// Waived findings do not count.
     pub fn has_problem_at_or_above(&self, threshold: Severity) -> bool {

@@ -143,6 +143,13 @@ impl Directory {
             .unwrap_or(&[])
     }
 
+    /// Every collected group's id (lower case) and display name, when it has one.
+    pub fn names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.groups
+            .iter()
+            .filter_map(|(id, g)| g.name.as_deref().map(|n| (id.as_str(), n)))
+    }
+
     pub fn member_count(&self, group_id: &str) -> Option<usize> {
         self.groups
             .get(&group_id.to_ascii_lowercase())

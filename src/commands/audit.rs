@@ -6,7 +6,7 @@ use crate::render::sarif::DEFAULT_ARTIFACT;
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
 use anyhow::{bail, Result};
 use intune_audit_checks::snapshot::{ResourceEntry, Status};
-use intune_audit_checks::{FindingStatus, Report, Resource, Settings, Severity, Snapshot};
+use intune_audit_checks::{Report, Resource, Settings, Severity, Snapshot};
 use std::path::{Path, PathBuf};
 
 pub use crate::TOOL_VERSION;
@@ -61,19 +61,12 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
 
 /// Every check is not_evaluated: the run read nothing it could judge, which must not pass.
 pub fn nothing_evaluated(report: &Report) -> bool {
-    !report.findings.is_empty()
-        && report
-            .findings
-            .iter()
-            .all(|f| f.status == FindingStatus::NotEvaluated)
+    report.nothing_evaluated()
 }
 
-/// An unwaived not_evaluated finding (disabled checks are not in the report).
+/// Some unwaived check could not be evaluated.
 pub fn has_not_evaluated(report: &Report) -> bool {
-    report
-        .findings
-        .iter()
-        .any(|f| f.status == FindingStatus::NotEvaluated && !f.waived)
+    report.has_not_evaluated()
 }
 
 /// One line: why nothing could be evaluated, from the resources' statuses.

@@ -1,5 +1,6 @@
 //! Renderers: pure functions of the report, plus writing to stdout.
 
+pub mod diff;
 pub mod html;
 pub mod junit;
 pub mod markdown;
