@@ -66,7 +66,8 @@ pub struct AutopilotIndex {
     serials: HashSet<String>,
 }
 
-fn normalise_serial(s: &str) -> Option<String> {
+/// A serial number as Intune and Autopilot compare it: trimmed, upper case; `None` when empty.
+pub fn normalise_serial(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_ascii_uppercase())
 }

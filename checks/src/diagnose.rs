@@ -1,15 +1,16 @@
 //! Help-desk diagnosis: one user, one device, optionally one error code.
 //!
-//! The snapshot is narrowed to the objects of the question (the user, their devices, their
+//! The typed tenant is narrowed to the objects of the question (the user, their devices, their
 //! Autopilot devices; or the device and its assigned user) and the *same* registry runs on it,
 //! so `diagnose` can never disagree with `audit`. On top, a what-if summary says which
 //! configuration applies to the user and why (assignment and priority).
 
 use crate::catalog::Check;
 use crate::checks::REGISTRY;
-use crate::codes;
 use crate::device_side::{DeviceCause, DEVICE_CAUSES};
-use crate::model::{AutopilotDevice, ManagedDevice, User};
+use crate::devices::normalise_serial;
+use crate::explain::causes_of_code;
+use crate::model::{AutopilotDevice, Device, ManagedDevice, User};
 use crate::report::{Finding, FindingStatus};
 use crate::settings::Settings;
 use crate::snapshot::{Resource, Snapshot, SnapshotError};
@@ -103,278 +104,264 @@ pub enum DiagnoseError {
     UnknownError(String),
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
 fn eq(a: &str, b: &str) -> bool {
     !a.is_empty() && a.eq_ignore_ascii_case(b)
 }
 
-fn items(s: &Snapshot, r: Resource) -> &[Value] {
-    s.entry(r).map(|e| e.items.as_slice()).unwrap_or(&[])
+fn eq_opt(a: Option<&str>, b: &str) -> bool {
+    a.is_some_and(|a| eq(a, b))
 }
 
-fn keep(s: &mut Snapshot, r: Resource, pred: impl Fn(&Value) -> bool) {
-    if let Some(e) = s.resources.get_mut(r.key()) {
-        e.items.retain(|v| pred(v));
+/// Serial numbers compared as Intune does (trimmed, case-insensitive).
+fn same_serial(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a.and_then(normalise_serial), b.and_then(normalise_serial)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
     }
 }
 
-/// Finds the device and returns (Autopilot identity, Intune record, Entra device ids).
-fn locate_device(s: &Snapshot, query: &str) -> Option<(Option<Value>, Option<Value>, Vec<String>)> {
-    let autopilot = items(s, Resource::WindowsAutopilotDeviceIdentities)
+/// The raw Graph object with `id`, for display only (what the help desk sees of the subject).
+fn raw(s: &Snapshot, r: Resource, id: &str) -> Option<Value> {
+    s.entry(r)?
+        .items
         .iter()
-        .find(|d| {
-            [
-                "serialNumber",
-                "id",
-                "azureActiveDirectoryDeviceId",
-                "azureAdDeviceId",
-                "managedDeviceId",
-            ]
-            .iter()
-            .any(|k| eq(str_of(d, k), query))
-        });
-    let managed = items(s, Resource::ManagedDevices).iter().find(|d| {
-        ["id", "serialNumber", "azureADDeviceId"]
-            .iter()
-            .any(|k| eq(str_of(d, k), query))
-            || autopilot.is_some_and(|a| {
-                eq(str_of(a, "managedDeviceId"), str_of(d, "id"))
-                    || eq(str_of(a, "serialNumber"), str_of(d, "serialNumber"))
-            })
-    });
-    let entra = items(s, Resource::Devices).iter().find(|d| {
-        eq(str_of(d, "id"), query)
-            || eq(str_of(d, "deviceId"), query)
-            || autopilot.is_some_and(|a| {
-                eq(
-                    str_of(a, "azureActiveDirectoryDeviceId"),
-                    str_of(d, "deviceId"),
-                ) || eq(str_of(a, "azureAdDeviceId"), str_of(d, "deviceId"))
-            })
-            || managed.is_some_and(|m| eq(str_of(m, "azureADDeviceId"), str_of(d, "deviceId")))
-    });
-    if autopilot.is_none() && managed.is_none() && entra.is_none() {
-        return None;
-    }
-    // Found by its Entra ids only: follow them to the Autopilot and Intune records.
-    let entra_device_id = entra.map(|e| str_of(e, "deviceId")).unwrap_or("");
-    let autopilot = autopilot.or_else(|| {
-        items(s, Resource::WindowsAutopilotDeviceIdentities)
-            .iter()
-            .find(|a| {
-                eq(str_of(a, "azureActiveDirectoryDeviceId"), entra_device_id)
-                    || eq(str_of(a, "azureAdDeviceId"), entra_device_id)
-            })
-    });
-    let managed = managed.or_else(|| {
-        items(s, Resource::ManagedDevices)
-            .iter()
-            .find(|m| eq(str_of(m, "azureADDeviceId"), entra_device_id))
-    });
-    let entra_ids = entra
-        .map(|e| {
-            vec![
-                str_of(e, "id").to_string(),
-                str_of(e, "deviceId").to_string(),
-            ]
+        .find(|v| {
+            v.get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|i| eq(i, id))
         })
-        .unwrap_or_default();
-    Some((autopilot.cloned(), managed.cloned(), entra_ids))
+        .cloned()
 }
 
-/// Narrows the snapshot to the question's subject and runs the registry on it.
+/// One device's three records, linked by the model's rules: the Entra device id and the
+/// Intune id of an Autopilot record ignore the all-zero GUID, serials compare normalised.
+#[derive(Default)]
+struct Located<'t> {
+    autopilot: Option<&'t AutopilotDevice>,
+    managed: Option<&'t ManagedDevice>,
+    entra: Option<&'t Device>,
+}
+
+fn locate_device<'t>(t: &'t Tenant, query: &str) -> Option<Located<'t>> {
+    let autopilot_devices = t.autopilot_devices.get().map(Vec::as_slice).unwrap_or(&[]);
+    let managed_devices = t.managed_devices.get().map(Vec::as_slice).unwrap_or(&[]);
+    let entra_devices = t.devices.get().map(Vec::as_slice).unwrap_or(&[]);
+    let autopilot = autopilot_devices.iter().find(|d| {
+        eq(&d.id, query)
+            || same_serial(d.serial_number.as_deref(), Some(query))
+            || eq_opt(d.entra_device_id(), query)
+            || eq_opt(d.managed_device(), query)
+    });
+    let managed_of = |a: &AutopilotDevice, m: &ManagedDevice| {
+        eq_opt(a.managed_device(), &m.id)
+            || same_serial(a.serial_number.as_deref(), m.serial_number.as_deref())
+    };
+    let mut managed = managed_devices.iter().find(|m| {
+        eq(&m.id, query)
+            || same_serial(m.serial_number.as_deref(), Some(query))
+            || eq_opt(entra_id(m), query)
+            || autopilot.is_some_and(|a| managed_of(a, m))
+    });
+    let entra = entra_devices.iter().find(|e| {
+        eq(&e.id, query)
+            || eq_opt(e.device_id.as_deref(), query)
+            || autopilot
+                .is_some_and(|a| eq_opt(a.entra_device_id(), e.device_id.as_deref().unwrap_or("")))
+            || managed.is_some_and(|m| eq_opt(entra_id(m), e.device_id.as_deref().unwrap_or("")))
+    });
+    // Found by its Entra ids only: follow them to the Autopilot and Intune records.
+    let entra_device_id = entra.and_then(|e| e.device_id.as_deref()).unwrap_or("");
+    let autopilot = autopilot.or_else(|| {
+        autopilot_devices
+            .iter()
+            .find(|a| eq_opt(a.entra_device_id(), entra_device_id))
+    });
+    managed = managed.or_else(|| {
+        managed_devices.iter().find(|m| {
+            eq_opt(entra_id(m), entra_device_id) || autopilot.is_some_and(|a| managed_of(a, m))
+        })
+    });
+    let found = Located {
+        autopilot,
+        managed,
+        entra,
+    };
+    (found.autopilot.is_some() || found.managed.is_some() || found.entra.is_some()).then_some(found)
+}
+
+/// A managed device's Entra device id, without the all-zero GUID.
+fn entra_id(m: &ManagedDevice) -> Option<&str> {
+    m.azure_ad_device_id
+        .as_deref()
+        .filter(|s| !s.is_empty() && *s != "00000000-0000-0000-0000-000000000000")
+}
+
+/// Narrows the typed tenant to the question's subject and runs the registry on it.
 pub fn diagnose(
     snapshot: &Snapshot,
     q: &Question,
     settings: &Settings,
 ) -> Result<Diagnosis, DiagnoseError> {
-    let mut s = snapshot.clone();
+    // Typed once; the narrowed tenant is a filtered copy.
+    let tenant = Tenant::from_snapshot(snapshot)?;
+    let mut narrowed = tenant.clone();
     let mut user_query = q.user.clone();
     let mut device_view = None;
     if let Some(dq) = &q.device {
-        let (autopilot, managed, entra_ids) =
-            locate_device(snapshot, dq).ok_or_else(|| DiagnoseError::UnknownDevice(dq.clone()))?;
+        let found =
+            locate_device(&tenant, dq).ok_or_else(|| DiagnoseError::UnknownDevice(dq.clone()))?;
         // The device's user: the Autopilot assignment, else the Intune primary user.
         if user_query.is_none() {
-            user_query = autopilot
-                .as_ref()
-                .map(|a| str_of(a, "userPrincipalName").to_string())
-                .filter(|u| !u.is_empty())
+            user_query = found
+                .autopilot
+                .and_then(|a| a.assigned_user())
                 .or_else(|| {
-                    managed
-                        .as_ref()
-                        .map(|m| str_of(m, "userId").to_string())
+                    found
+                        .managed
+                        .and_then(|m| m.user_id.as_deref())
                         .filter(|u| !u.is_empty())
-                });
+                })
+                .map(String::from);
         }
-        let ap_id = autopilot
-            .as_ref()
-            .map(|a| str_of(a, "id").to_string())
+        let ap_id = found.autopilot.map(|a| a.id.clone()).unwrap_or_default();
+        let md_id = found.managed.map(|m| m.id.clone()).unwrap_or_default();
+        let entra_ids: Vec<String> = found
+            .entra
+            .map(|e| vec![e.id.clone(), e.device_id.clone().unwrap_or_default()])
             .unwrap_or_default();
-        let md_id = managed
-            .as_ref()
-            .map(|m| str_of(m, "id").to_string())
-            .unwrap_or_default();
-        keep(&mut s, Resource::WindowsAutopilotDeviceIdentities, |d| {
-            eq(str_of(d, "id"), &ap_id)
-        });
-        keep(&mut s, Resource::ManagedDevices, |d| {
-            eq(str_of(d, "id"), &md_id)
-        });
-        keep(&mut s, Resource::Devices, |d| {
-            entra_ids.iter().any(|i| eq(str_of(d, "id"), i))
-        });
-        device_view =
-            Some(json!({"autopilot": autopilot, "intune": managed, "entra_ids": entra_ids}));
+        narrowed.autopilot_devices.retain(|d| eq(&d.id, &ap_id));
+        narrowed.managed_devices.retain(|d| eq(&d.id, &md_id));
+        let entra_object = entra_ids.first().cloned().unwrap_or_default();
+        narrowed.devices.retain(|d| eq(&d.id, &entra_object));
+        device_view = Some(json!({
+            "autopilot": raw(snapshot, Resource::WindowsAutopilotDeviceIdentities, &ap_id),
+            "intune": raw(snapshot, Resource::ManagedDevices, &md_id),
+            "entra_ids": entra_ids,
+        }));
     }
     let mut user_view = None;
     if let Some(uq) = &user_query {
-        if s.entry(Resource::Users)
-            .is_none_or(|e| e.status != crate::snapshot::Status::Ok)
-        {
-            return Err(DiagnoseError::NotCollected(
-                "users were not collected in this snapshot".into(),
-            ));
-        }
-        let found = items(&s, Resource::Users)
-            .iter()
-            .find(|u| {
-                eq(str_of(u, "id"), uq)
-                    || eq(str_of(u, "userPrincipalName"), uq)
-                    || eq(str_of(u, "onPremisesUserPrincipalName"), uq)
-            })
-            .cloned();
-        let user = match found {
-            Some(u) => u,
-            // The device names a user the directory does not have: say so, diagnose the device.
-            None if q.user.is_none() => {
-                keep(&mut s, Resource::Users, |_| false);
-                let note = format!("the device's assigned user {uq:?} is not a user of this tenant (deleted, renamed, or mistyped in the Autopilot assignment)");
-                return finish(
-                    snapshot,
-                    &s,
-                    q,
-                    settings,
-                    Some(json!({"assigned": uq, "note": note})),
-                    device_view,
-                );
+        let users = tenant.users.get().map_err(|_| {
+            DiagnoseError::NotCollected("users were not collected in this snapshot".into())
+        })?;
+        let found = users.iter().find(|u| {
+            eq(&u.id, uq)
+                || eq(u.upn(), uq)
+                || eq_opt(u.on_premises_user_principal_name.as_deref(), uq)
+        });
+        let Some(user) = found else {
+            if q.user.is_some() {
+                return Err(DiagnoseError::UnknownUser(uq.clone()));
             }
-            None => return Err(DiagnoseError::UnknownUser(uq.clone())),
+            // The device names a user the directory does not have: say so, diagnose the device.
+            narrowed.users.retain(|_| false);
+            let note = format!("the device's assigned user {uq:?} is not a user of this tenant (deleted, renamed, or mistyped in the Autopilot assignment)");
+            return finish(
+                snapshot,
+                narrowed,
+                q,
+                settings,
+                Some(json!({"assigned": uq, "note": note})),
+                None,
+                device_view,
+            );
         };
-        let (uid, upn) = (
-            str_of(&user, "id").to_string(),
-            str_of(&user, "userPrincipalName").to_string(),
-        );
-        keep(&mut s, Resource::Users, |u| eq(str_of(u, "id"), &uid));
+        narrowed.users.retain(|u| eq(&u.id, &user.id));
         if q.device.is_none() {
-            keep(&mut s, Resource::ManagedDevices, |d| {
-                eq(str_of(d, "userId"), &uid)
-            });
-            keep(&mut s, Resource::WindowsAutopilotDeviceIdentities, |d| {
-                eq(str_of(d, "userPrincipalName"), &upn)
-            });
-            let ap_entra: Vec<String> = items(&s, Resource::WindowsAutopilotDeviceIdentities)
-                .iter()
-                .flat_map(|a| {
-                    [
-                        str_of(a, "azureActiveDirectoryDeviceId").to_string(),
-                        str_of(a, "azureAdDeviceId").to_string(),
-                    ]
-                })
-                .filter(|i| !i.is_empty())
-                .collect();
-            keep(&mut s, Resource::Devices, |d| {
-                d.get("registeredOwners")
-                    .and_then(Value::as_array)
-                    .is_some_and(|o| o.iter().any(|m| eq(str_of(m, "id"), &uid)))
-                    || ap_entra.iter().any(|i| eq(str_of(d, "deviceId"), i))
-            });
+            narrow_to_user(&mut narrowed, user);
         }
-        user_view = Some(user);
+        user_view = Some(user.clone());
     } else {
         // A device without a user: user-driven causes do not apply to it.
-        keep(&mut s, Resource::Users, |_| false);
+        narrowed.users.retain(|_| false);
     }
-    let user = user_view.map(|u| json!({"object": u}));
-    finish(snapshot, &s, q, settings, user, device_view)
+    let view = user_view
+        .as_ref()
+        .and_then(|u| raw(snapshot, Resource::Users, &u.id))
+        .map(|u| json!({"object": u}));
+    finish(
+        snapshot,
+        narrowed,
+        q,
+        settings,
+        view,
+        user_view.as_ref(),
+        device_view,
+    )
+}
+
+/// Keeps the user's own devices: Intune devices whose primary user they are, Autopilot devices
+/// assigned to them, and Entra devices they own or that those Autopilot devices are.
+fn narrow_to_user(t: &mut Tenant, user: &User) {
+    let upn = user.upn().to_string();
+    t.managed_devices
+        .retain(|d| eq_opt(d.user_id.as_deref(), &user.id));
+    t.autopilot_devices
+        .retain(|d| eq_opt(d.assigned_user(), &upn));
+    let ap_entra: Vec<String> = t
+        .autopilot_devices
+        .get()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.entra_device_id().map(String::from))
+        .collect();
+    t.devices.retain(|d| {
+        d.registered_owners.iter().any(|o| eq(&o.id, &user.id))
+            || ap_entra.iter().any(|i| eq_opt(d.device_id.as_deref(), i))
+    });
 }
 
 /// Keeps only the Autopilot profiles that can reach the kept Autopilot devices: a profile
 /// that cannot reach the subject's device cannot cause its error. For a device diagnosed
 /// without a user whose profiles are all userless (self-deploying), only the default
 /// enrollment configurations apply, so the assigned ones are dropped too.
-fn narrow_profiles(s: &mut Snapshot, userless_subject: bool) -> Result<(), DiagnoseError> {
-    let tenant = Tenant::from_snapshot(s)?;
-    let Ok(resolved) = crate::autopilot::resolve(&tenant) else {
-        return Ok(()); // Profiles or devices not collected: the checks say not evaluated.
-    };
-    let reaching: std::collections::BTreeSet<String> = resolved
-        .devices
-        .iter()
-        .flat_map(|d| d.possible_profiles())
-        .map(|p| p.id.clone())
-        .collect();
-    let all_userless = !reaching.is_empty()
-        && resolved
+fn narrow_profiles(t: &mut Tenant, userless_subject: bool) {
+    let (reaching, all_userless) = {
+        let Ok(resolved) = crate::autopilot::resolve(t) else {
+            return; // Profiles or devices not collected: the checks say not evaluated.
+        };
+        let possible: Vec<&crate::model::AutopilotProfile> = resolved
             .devices
             .iter()
             .flat_map(|d| d.possible_profiles())
-            .all(|p| p.is_self_deploying());
-    let defaults: Vec<String> = tenant
-        .enrollment_configurations
-        .get()
-        .map(|c| {
-            c.iter()
-                .filter(|c| c.is_default())
-                .map(|c| c.id.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    keep(s, Resource::WindowsAutopilotDeploymentProfiles, |p| {
-        reaching.contains(str_of(p, "id"))
-    });
+            .collect();
+        let reaching: std::collections::BTreeSet<String> =
+            possible.iter().map(|p| p.id.clone()).collect();
+        let all_userless = !possible.is_empty() && possible.iter().all(|p| p.is_self_deploying());
+        (reaching, all_userless)
+    };
+    t.autopilot_profiles.retain(|p| reaching.contains(&p.id));
     if userless_subject && all_userless {
-        keep(s, Resource::DeviceEnrollmentConfigurations, |c| {
-            defaults.iter().any(|d| d == str_of(c, "id"))
-        });
+        t.enrollment_configurations.retain(|c| c.is_default());
     }
-    Ok(())
 }
 
-/// Runs the relevant checks on the narrowed snapshot `s` and assembles the diagnosis.
+/// Runs the relevant checks on the narrowed tenant and assembles the diagnosis.
 fn finish(
     original: &Snapshot,
-    s: &Snapshot,
+    mut narrowed: Tenant,
     q: &Question,
     settings: &Settings,
-    user: Option<Value>,
+    user_view: Option<Value>,
+    user: Option<&User>,
     device: Option<Value>,
 ) -> Result<Diagnosis, DiagnoseError> {
-    let mut s = s.clone();
-    let userless_subject = user.as_ref().is_none_or(|u| u.get("object").is_none());
-    narrow_profiles(&mut s, userless_subject)?;
-    let tenant = Tenant::from_snapshot(&s)?;
+    narrow_profiles(&mut narrowed, user.is_none());
     let relevant = relevant_checks(q.error.as_deref())?;
     let causes = relevant
         .iter()
         .filter(|c| settings.is_enabled(c.id()))
         .map(|c| {
-            let finding = c.run(&tenant, settings);
+            let finding = c.run(&narrowed, settings);
             CauseVerdict {
                 verdict: Verdict::of(finding.status),
                 finding,
             }
         })
         .collect();
-    let user = user.map(|mut u| {
-        if let Some(typed) = u
-            .get("object")
-            .and_then(|o| serde_json::from_value::<User>(o.clone()).ok())
-        {
-            u["what_applies"] = what_applies(&tenant, &typed);
+    let user_view = user_view.map(|mut u| {
+        if let Some(user) = user {
+            u["what_applies"] = what_applies(&narrowed, user);
         }
         u
     });
@@ -384,7 +371,7 @@ fn finish(
             name: original.tenant.name.clone(),
         },
         collected_at: original.collected_at.clone(),
-        user,
+        user: user_view,
         device,
         error: q.error.clone(),
         causes,
@@ -392,43 +379,40 @@ fn finish(
     })
 }
 
+/// The checks that can explain the error (all of them without one), from the index `explain`
+/// uses.
 fn relevant_checks(error: Option<&str>) -> Result<Vec<&'static Check>, DiagnoseError> {
     let Some(code) = error else {
         return Ok(REGISTRY.iter().collect());
     };
-    let sections: Vec<&str> = codes::sections_for_code(code)
-        .iter()
-        .map(|s| s.anchor)
-        .collect();
-    if sections.is_empty() {
+    let causes = causes_of_code(code);
+    if causes.is_empty() {
         return Err(DiagnoseError::UnknownError(code.to_string()));
     }
-    Ok(REGISTRY
-        .iter()
-        .filter(|c| {
-            c.meta.error_codes.contains(&code)
-                || c.meta.article_sections.iter().any(|s| sections.contains(s))
-        })
-        .collect())
+    let mut checks: Vec<&'static Check> = Vec::new();
+    for c in causes.iter().flat_map(|c| &c.checks) {
+        if !checks.iter().any(|k| k.id() == c.id()) {
+            checks.push(c);
+        }
+    }
+    Ok(checks)
 }
 
 fn device_steps(error: Option<&str>) -> Vec<DeviceStep> {
-    let sections: Vec<&str> = error
-        .map(|c| {
-            codes::sections_for_code(c)
-                .iter()
-                .map(|s| s.anchor)
-                .collect()
-        })
-        .unwrap_or_default();
-    DEVICE_CAUSES
-        .iter()
-        .filter(|d: &&DeviceCause| {
-            error.is_none_or(|c| {
-                d.error_codes.contains(&c)
-                    || d.article_sections.iter().any(|s| sections.contains(s))
-            })
-        })
+    let causes: Vec<&'static DeviceCause> = match error {
+        None => DEVICE_CAUSES.iter().collect(),
+        Some(code) => {
+            let mut list: Vec<&'static DeviceCause> = Vec::new();
+            for d in causes_of_code(code).iter().flat_map(|c| &c.device_causes) {
+                if !list.iter().any(|x| x.id == d.id) {
+                    list.push(d);
+                }
+            }
+            list
+        }
+    };
+    causes
+        .into_iter()
         .map(|d| DeviceStep {
             id: d.id,
             title: d.title,
@@ -649,5 +633,32 @@ mod tests {
             assert_eq!(d.user.as_ref().unwrap()["object"]["id"], "u2", "{id}");
             assert_eq!(d.device.as_ref().unwrap()["autopilot"]["id"], "ap1");
         }
+    }
+
+    /// The raw-JSON linking matched an Autopilot record and an unrelated Intune record on
+    /// their shared all-zero GUID, and missed serials that differ only in spaces.
+    #[test]
+    fn devices_link_by_the_model_rules() {
+        let zero = "00000000-0000-0000-0000-000000000000";
+        let mut unrelated = managed_device("m-other", "u9", "Windows", "mdm", "userEnrollment");
+        unrelated["azureADDeviceId"] = zero.into();
+        unrelated["serialNumber"] = "OTHER".into();
+        let mut same = managed_device("m-same", "u9", "Windows", "mdm", "userEnrollment");
+        same["serialNumber"] = " ser-42 ".into();
+        same["azureADDeviceId"] = zero.into();
+        let t = Fixture::new()
+            .with(Resource::Users, vec![user("u9", "zoe@contoso.com")])
+            .with(Resource::ManagedDevices, vec![unrelated, same])
+            .with(
+                Resource::WindowsAutopilotDeviceIdentities,
+                vec![autopilot_device("ap-42", "SER-42", zero, "", "Surface")],
+            );
+        let q = Question {
+            device: Some("SER-42".into()),
+            ..Default::default()
+        };
+        let d = diagnose(&t.snapshot, &q, &Settings::default()).unwrap();
+        let device = d.device.unwrap();
+        assert_eq!(device["intune"]["id"], "m-same", "{device}");
     }
 }

@@ -47,7 +47,7 @@ impl Cause {
     /// The causes of one code: each section's checks that carry it (or name no code), and, under
     /// the first section, the checks that carry the code while filed under another section
     /// (the code is what the user holds).
-    fn for_code(code: &str, sections: Vec<&'static Section>) -> Vec<Cause> {
+    pub fn for_code(code: &str, sections: Vec<&'static Section>) -> Vec<Cause> {
         let carries = |codes: &[&str]| codes.is_empty() || codes.contains(&code);
         let mut causes: Vec<Cause> = sections
             .iter()
@@ -72,6 +72,12 @@ impl Cause {
         }
         causes
     }
+}
+
+/// The documented causes of a canonical error code (empty when it is not documented): the
+/// one index `explain` and `diagnose --error` share.
+pub fn causes_of_code(code: &str) -> Vec<Cause> {
+    Cause::for_code(code, codes::sections_for_code(code))
 }
 
 /// Nothing matched; the nearest known codes and ids, best first.

@@ -40,6 +40,16 @@ impl<T> Collected<T> {
     pub fn resource(&self) -> Resource {
         self.resource
     }
+}
+
+impl<T> Collected<Vec<T>> {
+    /// Keeps the items `keep` selects (a narrowed tenant, as `diagnose` builds); a resource
+    /// that was not collected stays not collected.
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        if let Ok(items) = &mut self.value {
+            items.retain(keep);
+        }
+    }
     /// A resource that was not collected (tests).
     #[cfg(test)]
     pub(crate) fn missing(resource: Resource) -> Self {
