@@ -24,6 +24,9 @@ pub mod time;
 pub mod verdict;
 
 #[cfg(test)]
+#[path = "../tests/common/fixture_case.rs"]
+pub(crate) mod fixture_case;
+#[cfg(test)]
 mod metamorphic_tests;
 #[cfg(test)]
 mod registry_tests;
