@@ -123,7 +123,9 @@ fn every_finding_of_the_sample_tenants_matches_its_snapshot() {
     let mut runs: Vec<(String, Box<dyn FnOnce()>)> = Vec::new();
     for sample in ["broken", "healthy"] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("../examples/tenants/{sample}.json"));
+            .join(format!("../examples/tenants/{sample}.json"))
+            .canonicalize()
+            .expect("sample tenant");
         let text = std::fs::read_to_string(&path).expect("sample tenant");
         let snapshot = Snapshot::from_json(&text).expect("sample loads");
         // The tool version is fixed so that a release does not rewrite the snapshots.

@@ -147,7 +147,10 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     if hits.is_empty() {
         return Ok(Outcome::warn(format!(
             "{} may be affected: the data does not settle which profile they get",
-            count(at_risk.len(), "Autopilot device with an Intune record")
+            format!(
+                "{} with an Intune record",
+                count(at_risk.len(), "Autopilot device")
+            )
         ))
         .with_affected(at_risk)
         .with_evidence(evidence));
@@ -171,8 +174,8 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     }
     affected.extend(at_risk);
     Ok(Outcome::warn(format!(
-        "{} self-deploying or pre-provisioned device(s) still have an Intune record; resetting or redeploying them fails with 0x80180014 until the record is deleted: {}",
-        hits.len(),
+        "An Intune record is left for {}; resetting or redeploying fails with 0x80180014 until the record is deleted: {}",
+        count(hits.len(), "self-deploying or pre-provisioned device"),
         autopilot::list(&described, 5)
     ))
     .with_affected(affected)
