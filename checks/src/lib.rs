@@ -24,6 +24,7 @@ pub mod time;
 pub mod verdict;
 
 #[cfg(test)]
+#[allow(dead_code)]
 #[path = "../tests/common/fixture_case.rs"]
 pub(crate) mod fixture_case;
 #[cfg(test)]

@@ -132,7 +132,10 @@ fn every_finding_of_the_sample_tenants_matches_its_snapshot() {
         let report = audit(&snapshot, &Settings::default(), "test").expect("sample types");
         let text = pretty(&report);
         let name = format!("sample__{sample}");
-        let settings = insta_settings(&format!("every finding of examples/tenants/{sample}.json"), &path);
+        let settings = insta_settings(
+            &format!("every finding of examples/tenants/{sample}.json"),
+            &path,
+        );
         runs.push((
             name.clone(),
             Box::new(move || settings.bind(|| insta::assert_snapshot!(name, text))),

@@ -122,7 +122,7 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
             None if !d.is_settled()
                 && d.possible_profiles()
                     .iter()
-                    .any(|p| needs_tpm_attestation(p))
+                    .any(|p| needs_tpm_attestation(p) || p.self_deploying().is_none())
                 && record(d.device).is_some() =>
             {
                 at_risk.push(d.at_risk())

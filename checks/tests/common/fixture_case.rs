@@ -173,7 +173,11 @@ fn settings(value: Option<&Value>) -> Result<Settings, String> {
             "disabled" => s.disabled = strings(v, k)?,
             "expected_mdm_scope_groups" => s.expected_mdm_scope_groups = Some(strings(v, k)?),
             "naming_prefix" => {
-                s.naming_prefix = Some(v.as_str().ok_or("settings.naming_prefix is a string")?.into())
+                s.naming_prefix = Some(
+                    v.as_str()
+                        .ok_or("settings.naming_prefix is a string")?
+                        .into(),
+                )
             }
             other => return Err(format!("unknown setting {other:?}")),
         }
