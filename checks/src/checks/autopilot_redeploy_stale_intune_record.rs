@@ -146,11 +146,8 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     }
     if hits.is_empty() {
         return Ok(Outcome::warn(format!(
-            "{} may be affected: the data does not settle which profile they get",
-            format!(
-                "{} with an Intune record",
-                count(at_risk.len(), "Autopilot device")
-            )
+            "{} with an Intune record may be affected: the data does not settle which profile they get",
+            count(at_risk.len(), "Autopilot device")
         ))
         .with_affected(at_risk)
         .with_evidence(evidence));

@@ -103,11 +103,8 @@ pub fn evaluate(t: &Tenant, _: &Settings) -> Result<Outcome, NotEvaluated> {
     }
     if hits.is_empty() {
         return Ok(Outcome::warn(format!(
-            "{} may be affected: the data does not settle which profile they get",
-            format!(
-                "{} with an assigned user",
-                count(at_risk.len(), "Autopilot device")
-            )
+            "{} with an assigned user may be affected: the data does not settle which profile they get",
+            count(at_risk.len(), "Autopilot device")
         ))
         .with_affected(at_risk)
         .with_evidence(evidence));
