@@ -28,6 +28,10 @@ pub mod time;
 pub mod verdict;
 
 #[cfg(test)]
+#[allow(dead_code)]
+#[path = "../tests/common/fixture_case.rs"]
+pub(crate) mod fixture_case;
+#[cfg(test)]
 mod metamorphic_tests;
 #[cfg(test)]
 mod registry_tests;

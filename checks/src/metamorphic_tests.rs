@@ -3,8 +3,8 @@
 //! properties removed, group members not collected, filters added) never turns a fail or warn
 //! into a pass (or "not applicable"), for any check.
 //!
-//! It runs over the two sample tenants and over small adversarial tenants built here, each
-//! mutation applied on its own.
+//! It runs over the two sample tenants, over small adversarial tenants built here and over every
+//! golden fixture case (`checks/tests/fixtures/checks/`), each mutation applied on its own.
 
 use crate::report::FindingStatus;
 use crate::settings::Settings;
@@ -210,9 +210,13 @@ fn group_drops(snapshot: &Value) -> Vec<(String, Value)> {
 }
 
 fn statuses(snapshot: &Value) -> Vec<(String, FindingStatus)> {
+    statuses_with(snapshot, &Settings::default())
+}
+
+fn statuses_with(snapshot: &Value, settings: &Settings) -> Vec<(String, FindingStatus)> {
     let snapshot: Snapshot = serde_json::from_value(snapshot.clone()).expect("snapshot loads");
     let tenant = crate::tenant::Tenant::from_snapshot(&snapshot).expect("snapshot types");
-    crate::run::run_all(&tenant, &Settings::default())
+    crate::run::run_all(&tenant, settings)
         .into_iter()
         .map(|f| (f.check, f.status))
         .collect()
@@ -228,7 +232,15 @@ fn still_honest(before: FindingStatus, after: FindingStatus) -> bool {
 }
 
 fn assert_metamorphic(label: &str, snapshot: &Value) -> usize {
-    let base = statuses(snapshot);
+    let (violations, variants) = violations(label, snapshot, &Settings::default());
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    variants
+}
+
+/// Every mutation of `snapshot` that turns a problem into a pass (or not applicable), and how
+/// many variants were tried.
+fn violations(label: &str, snapshot: &Value, settings: &Settings) -> (Vec<String>, usize) {
+    let base = statuses_with(snapshot, settings);
     let mut variants: Vec<(String, Value)> = mutations()
         .into_iter()
         .map(|(name, apply)| {
@@ -240,14 +252,13 @@ fn assert_metamorphic(label: &str, snapshot: &Value) -> usize {
     variants.extend(group_drops(snapshot));
     let mut violations = Vec::new();
     for (name, variant) in &variants {
-        for ((check, before), (_, after)) in base.iter().zip(statuses(variant)) {
+        for ((check, before), (_, after)) in base.iter().zip(statuses_with(variant, settings)) {
             if !still_honest(*before, after) {
                 violations.push(format!("{label}: {name}: {check} {before:?} -> {after:?}"));
             }
         }
     }
-    assert!(violations.is_empty(), "{}", violations.join("\n"));
-    variants.len()
+    (violations, variants.len())
 }
 
 fn sample(name: &str) -> Value {
@@ -417,4 +428,23 @@ fn the_harness_catches_a_pass_from_missing_data() {
         FindingStatus::NotEvaluated
     ));
     assert!(still_honest(FindingStatus::Pass, FindingStatus::Pass));
+}
+
+/// Every golden fixture case is a small tenant shaped to make one check pass, fail, warn or not
+/// evaluate: the sharpest inputs there are for this property.
+#[test]
+fn uncertainty_never_turns_a_problem_into_a_pass_on_the_fixture_cases() {
+    let cases = crate::fixture_case::all_cases();
+    assert!(cases.len() >= 3 * crate::checks::REGISTRY.len());
+    let mut all = Vec::new();
+    for case in &cases {
+        let label = format!("{}/{}", case.check, case.name);
+        all.extend(violations(&label, &case.snapshot, &case.settings).0);
+    }
+    assert!(
+        all.is_empty(),
+        "{} violations:\n{}",
+        all.len(),
+        all.join("\n")
+    );
 }

@@ -169,8 +169,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             .map(|(a, n)| format!("{n} on {a}"))
             .collect();
         return Ok(Outcome::fail(format!(
-            "The Intune MDM user scope is {scope_text} and {} Windows PCs of users in it run a legacy agent ({}): automatic enrollment fails on them with 80180026{}",
-            in_scope.len(),
+            "The Intune MDM user scope is {scope_text} and users in it have {} on a legacy agent ({}): automatic enrollment fails with 80180026{}",
+            crate::report::count(in_scope.len(), "Windows PC"),
             agents.join(", "),
             if undetermined.is_empty() { String::new() } else { format!("; {} more could not be placed in or out of scope", undetermined.len()) }
         ))
@@ -180,16 +180,16 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     if !undetermined.is_empty() {
         let labels: Vec<&str> = undetermined.iter().map(|d| agent_label(agent(d))).collect();
         return Ok(Outcome::warn(format!(
-            "The Intune MDM user scope is {scope_text}; {} Windows PCs on a legacy agent ({}) may be in scope, but their users' membership could not be settled",
-            undetermined.len(),
+            "The Intune MDM user scope is {scope_text}; {} on a legacy agent ({}) may be in scope, but their users' membership could not be settled",
+            crate::report::count(undetermined.len(), "Windows PC"),
             labels.join(", ")
         ))
         .with_affected(to_affected(&undetermined))
         .with_evidence(evidence));
     }
     Ok(Outcome::pass(format!(
-        "The Intune MDM user scope is {scope_text} and no Windows PC of a user in it runs the legacy Intune PC agent or the ConfigMgr client without MDM ({} such PCs out of scope)",
-        candidates.len()
+        "The Intune MDM user scope is {scope_text} and no Windows PC of a user in it runs the legacy Intune PC agent or the ConfigMgr client without MDM ({} out of scope)",
+        crate::report::count(candidates.len(), "such PC")
     ))
     .with_evidence(evidence))
 }

@@ -294,11 +294,15 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     });
     if with_problems.is_empty() {
         return Ok(Outcome::pass(format!(
-            "{} device name templates of {} Microsoft Entra join profiles follow the naming rules ({} profiles set no template){}",
-            judged.len(),
-            entra.len(),
-            without_template,
-            if serials_collected { "" } else { "; serial lengths not checked: Autopilot devices were not collected" }
+            "The naming rules are met by {} of {} ({} set no template){}",
+            crate::report::count(judged.len(), "device name template"),
+            crate::report::count(entra.len(), "Microsoft Entra join profile"),
+            crate::report::count(without_template, "profile"),
+            if serials_collected {
+                ""
+            } else {
+                "; serial lengths not checked: Autopilot devices were not collected"
+            }
         ))
         .with_evidence(evidence));
     }
@@ -326,13 +330,14 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             .filter(|(_, _, problems)| problems.iter().any(|p| p.level == Level::Fail))
             .count();
         Outcome::fail(format!(
-            "{n} Autopilot profile(s) have a device name template Intune rejects: {}",
+            "Intune rejects the device name template of {}: {}",
+            crate::report::count(n, "Autopilot profile"),
             described.join(", ")
         ))
     } else {
         Outcome::warn(format!(
-            "{} Autopilot profile(s) have a device name template that may produce bad names: {}",
-            with_problems.len(),
+            "The device name template of {} may produce bad names: {}",
+            crate::report::count(with_problems.len(), "Autopilot profile"),
             described.join(", ")
         ))
     };

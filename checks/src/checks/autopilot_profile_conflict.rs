@@ -182,8 +182,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     affected.extend(profiles.values().map(|p| profile_affected(p)));
     affected.extend(undetermined.iter().map(|d| d.at_risk()));
     Ok(Outcome::fail(format!(
-        "{} Autopilot device(s) are targeted by two or more deployment profiles: {}",
-        conflicts.len(),
+        "Two or more deployment profiles target {}: {}",
+        count(conflicts.len(), "Autopilot device"),
         autopilot::list(&described, 5)
     ))
     .with_affected(affected)

@@ -123,7 +123,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             None if !d.is_settled()
                 && d.possible_profiles()
                     .iter()
-                    .any(|p| needs_tpm_attestation(p))
+                    .any(|p| needs_tpm_attestation(p) || p.self_deploying().is_none())
                 && record(d.device).is_some() =>
             {
                 at_risk.push(d.at_risk())
@@ -147,8 +147,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     }
     if hits.is_empty() {
         return Ok(Outcome::warn(format!(
-            "{} may be affected: the data does not settle which profile they get",
-            count(at_risk.len(), "Autopilot device with an Intune record")
+            "{} with an Intune record may be affected: the data does not settle which profile they get",
+            count(at_risk.len(), "Autopilot device")
         ))
         .with_affected(at_risk)
         .with_evidence(evidence));
@@ -172,8 +172,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     }
     affected.extend(at_risk);
     Ok(Outcome::warn(format!(
-        "{} self-deploying or pre-provisioned device(s) still have an Intune record; resetting or redeploying them fails with 0x80180014 until the record is deleted: {}",
-        hits.len(),
+        "An Intune record is left for {}; resetting or redeploying fails with 0x80180014 until the record is deleted: {}",
+        count(hits.len(), "self-deploying or pre-provisioned device"),
         autopilot::list(&described, 5)
     ))
     .with_affected(affected)

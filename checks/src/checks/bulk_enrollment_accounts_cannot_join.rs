@@ -83,8 +83,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let (blocked, undetermined): (Vec<&User>, usize) = match membership.kind() {
         MembershipKind::All => {
             return Ok(Outcome::pass(format!(
-                "All users may join devices to Microsoft Entra, including the {} provisioning-package accounts",
-                packages.len()
+                "All users may join devices to Microsoft Entra, including the {}",
+                crate::report::count(packages.len(), "provisioning-package account")
             ))
             .with_evidence(evidence))
         }
@@ -116,9 +116,9 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         evidence["security_tradeoff"] = JOIN_SECURITY_TRADEOFF.into();
         let names: Vec<&str> = blocked.iter().take(3).map(|u| u.name()).collect();
         let summary = format!(
-            "{} of {} provisioning-package accounts may not join devices to Microsoft Entra (\"Users may join devices\" is {}): bulk enrollment with their packages fails ({}{})",
+            "{} of {} may not join devices to Microsoft Entra (\"Users may join devices\" is {}): bulk enrollment with their packages fails ({}{})",
             blocked.len(),
-            packages.len(),
+            crate::report::count(packages.len(), "provisioning-package account"),
             kind_name(membership.kind()),
             names.join(", "),
             if blocked.len() > 3 { ", …" } else { "" }
@@ -132,7 +132,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     if undetermined > 0 {
         return Err(NotEvaluated {
             reason: format!(
-                "\"Users may join devices to Microsoft Entra\" is Selected, and the members of its groups were not collected ({undetermined} package accounts undetermined)"
+                "\"Users may join devices to Microsoft Entra\" is Selected, and the members of its groups were not collected ({} undetermined)",
+                crate::report::count(undetermined, "package account")
             ),
             permissions: vec![Resource::GroupMembers.permission().to_string()],
         });

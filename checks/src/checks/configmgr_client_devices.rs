@@ -70,14 +70,15 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     }
     if ccm.is_empty() {
         return Ok(Outcome::pass(format!(
-            "No Windows device is managed by the ConfigMgr client alone ({co_managed} co-managed devices are enrolled in Intune)"
+            "No Windows device is managed by the ConfigMgr client alone ({} enrolled in Intune)",
+            crate::report::count(co_managed, "co-managed device")
         ))
         .with_evidence(evidence));
     }
     let names: Vec<&str> = ccm.iter().take(5).map(|d| d.name()).collect();
     Ok(Outcome::warn(format!(
-        "{} Windows devices are managed by the ConfigMgr client without co-management ({}{}): enrolling them in Intune separately fails with 8018000a; enable co-management or remove the ConfigMgr client",
-        ccm.len(),
+        "The ConfigMgr client manages {} without co-management ({}{}): enrolling them in Intune separately fails with 8018000a; enable co-management or remove the ConfigMgr client",
+        crate::report::count(ccm.len(), "Windows device"),
         names.join(", "),
         if ccm.len() > names.len() { ", …" } else { "" }
     ))

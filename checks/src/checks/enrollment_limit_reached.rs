@@ -236,9 +236,9 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     }
     if at == 0 && near == 0 {
         return Ok(Outcome::warn(format!(
-            "The Intune device limit may stop {} of {}",
-            tally.at_risk_clause("user"),
-            count(tally.total(), "user")
+            "The Intune device limit may stop some of the {} evaluated: {}",
+            count(tally.total(), "user"),
+            tally.at_risk_clause("user")
         ))
         .with_affected(tally.at_risk_affected())
         .with_evidence(evidence));

@@ -71,8 +71,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     if !counted.is_empty() && counted.iter().all(|d| d.registered_owners.is_empty()) {
         return Err(NotEvaluated {
             reason: format!(
-                "none of the {} Entra-joined or registered devices lists a registered owner: registeredOwners was probably not expanded by the collector",
-                counted.len()
+                "none of the {} lists a registered owner: registeredOwners was probably not expanded by the collector",
+                crate::report::count(counted.len(), "Entra-joined or registered device")
             ),
             permissions: vec![Resource::Devices.permission().to_string()],
         });
@@ -135,7 +135,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             if at_quota.len() == 1 { "1 user has".to_string() } else { format!("{} users have", at_quota.len()) },
             names.join(", "),
             if at_quota.len() > 3 { ", …" } else { "" },
-            if near_quota.is_empty() { String::new() } else { format!("; {} more are within {} of it", near_quota.len(), s.device_quota_margin) },
+            if near_quota.is_empty() { String::new() } else { format!("; {} more within {} of it", near_quota.len(), s.device_quota_margin) },
         ))
         .with_affected(to_affected(&at_quota))
         .with_evidence(evidence));

@@ -144,8 +144,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
                     .map(|u| Affected::new(AffectedKind::User, &u.id, u.name())),
             );
             Ok(Outcome::fail(format!(
-                "\"Users may join devices to Microsoft Entra\" is None: none of the {} users who could enroll can join a Windows device to Entra, so Entra join and Autopilot enrollment fail with 0x801C0003 (a setting security baselines recommend; see security_tradeoff)",
-                population.users.len()
+                "\"Users may join devices to Microsoft Entra\" is None: none of the {} who could enroll can join a Windows device to Entra, so Entra join and Autopilot enrollment fail with 0x801C0003 (a setting security baselines recommend; see security_tradeoff)",
+                crate::report::count(population.users.len(), "user")
             ))
             .with_affected(affected)
             .with_evidence(evidence))
@@ -178,10 +178,10 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
                 let mut affected = vec![join_setting()];
                 affected.extend(blocked);
                 return Ok(Outcome::warn(format!(
-                    "\"Users may join devices to Microsoft Entra\" is Selected ({} users, {} groups) and leaves out {n} of {} users who could enroll{}; they cannot Entra-join Windows devices (0x801C0003). Security baselines recommend Selected; see security_tradeoff",
-                    membership.users.len(),
-                    membership.groups.len(),
-                    population.users.len(),
+                    "\"Users may join devices to Microsoft Entra\" is Selected ({}, {}) and leaves out {n} of {} who could enroll{}; they cannot Entra-join Windows devices (0x801C0003). Security baselines recommend Selected; see security_tradeoff",
+                    crate::report::count(membership.users.len(), "user"),
+                    crate::report::count(membership.groups.len(), "group"),
+                    crate::report::count(population.users.len(), "user"),
                     if undetermined > 0 { format!(" ({undetermined} more undetermined)") } else { String::new() },
                 ))
                 .with_affected(affected)
@@ -190,7 +190,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             if undetermined > 0 {
                 return Err(NotEvaluated {
                     reason: format!(
-                        "\"Users may join devices to Microsoft Entra\" is Selected, and the members of its groups were not collected ({undetermined} users undetermined)"
+                        "\"Users may join devices to Microsoft Entra\" is Selected, and the members of its groups were not collected ({} undetermined)",
+                        crate::report::count(undetermined, "user")
                     ),
                     permissions: vec![Resource::GroupMembers.permission().to_string()],
                 });

@@ -218,7 +218,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let profiles = autopilot::list(&profile_names, 5);
     if connectors.is_empty() {
         return Ok(Outcome::fail(format!(
-            "Hybrid join profile(s) {profiles} are assigned, but no Intune Connector for Active Directory is installed"
+            "Hybrid join is assigned through {} ({profiles}), but no Intune Connector for Active Directory is installed",
+            count(hybrid.len(), "Autopilot profile")
         ))
         .with_affected(hybrid.iter().map(|p| profile_affected(p)).collect())
         .with_evidence(evidence));
@@ -238,8 +239,9 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             Outcome::warn
         };
         return Ok(outcome(format!(
-            "Hybrid join profile(s) {profiles} are assigned, but none of the {} is surely healthy: {}",
-            count(connectors.len(), "Intune Connector for Active Directory"),
+            "Hybrid join is assigned through {} ({profiles}), but none of the {} for Active Directory is surely healthy: {}",
+            count(hybrid.len(), "Autopilot profile"),
+            count(connectors.len(), "Intune Connector"),
             describe(&not_healthy).join(", ")
         ))
         .with_affected(affected)
@@ -248,18 +250,19 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let doubtful: Vec<_> = unhealthy.iter().chain(&unknown).copied().collect();
     if !doubtful.is_empty() {
         return Ok(Outcome::warn(format!(
-            "{healthy} of {} healthy; a deployment handled by another may fail: {}",
-            count(connectors.len(), "Intune Connector for Active Directory"),
+            "{healthy} of {} for Active Directory healthy; a deployment handled by another may fail: {}",
+            count(connectors.len(), "Intune Connector"),
             describe(&doubtful).join(", ")
         ))
         .with_affected(affected_of(&doubtful))
         .with_evidence(evidence));
     }
     Ok(Outcome::pass(format!(
-        "{} active, at version {MIN_CONNECTOR_VERSION} or later and in contact with Intune within {} days{}; hybrid join profile(s) {profiles} can use them",
-        count(healthy, "Intune Connector for Active Directory"),
-        s.connector_stale_days,
-        if inactive.is_empty() { String::new() } else { format!(" ({} inactive, as an old connector stays listed for 30 days)", inactive.len()) }
+        "{} for Active Directory active, at version {MIN_CONNECTOR_VERSION} or later and in contact with Intune within {}{}: hybrid join through {} ({profiles}) can proceed",
+        count(healthy, "Intune Connector"),
+        count(s.connector_stale_days.max(0) as usize, "day"),
+        if inactive.is_empty() { String::new() } else { format!(" ({} inactive, as an old connector stays listed for 30 days)", inactive.len()) },
+        count(hybrid.len(), "Autopilot profile")
     ))
     .with_evidence(evidence))
 }

@@ -104,8 +104,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     }
     if hits.is_empty() {
         return Ok(Outcome::warn(format!(
-            "{} may be affected: the data does not settle which profile they get",
-            count(at_risk.len(), "Autopilot device with an assigned user")
+            "{} with an assigned user may be affected: the data does not settle which profile they get",
+            count(at_risk.len(), "Autopilot device")
         ))
         .with_affected(at_risk)
         .with_evidence(evidence));
@@ -118,8 +118,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     affected.extend(profiles.values().map(|p| profile_affected(p)));
     affected.extend(at_risk);
     Ok(Outcome::fail(format!(
-        "{} Autopilot device(s) with an assigned user get a hybrid join profile: {}",
-        hits.len(),
+        "A hybrid join profile reaches {} with an assigned user: {}",
+        count(hits.len(), "Autopilot device"),
         autopilot::list(&described, 5)
     ))
     .with_affected(affected)

@@ -126,7 +126,15 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             String::new()
         } else {
             let names: Vec<&str> = inactive.iter().map(|s| s.name()).collect();
-            format!(" ({} include Intune but are not active)", names.join(", "))
+            format!(
+                " ({}: {} Intune, not active)",
+                names.join(", "),
+                if names.len() == 1 {
+                    "includes"
+                } else {
+                    "include"
+                }
+            )
         };
         return Ok(Outcome::fail(format!(
             "No active subscription includes Intune{detail}: no user can be licensed for Intune enrollment"

@@ -74,8 +74,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     }
     let names: Vec<&str> = legacy.iter().take(5).map(|d| d.name()).collect();
     Ok(Outcome::fail(format!(
-        "{} devices are still managed by the legacy Intune PC agent ({}{}): its outdated client fails with 0x80CF4017 and must be replaced by MDM enrollment",
-        legacy.len(),
+        "The legacy Intune PC agent still manages {} ({}{}): its outdated client fails with 0x80CF4017 and must be replaced by MDM enrollment",
+        crate::report::count(legacy.len(), "device"),
         names.join(", "),
         if legacy.len() > names.len() { ", …" } else { "" }
     ))

@@ -131,7 +131,12 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     if !uncollected.is_empty() {
         return Err(NotEvaluated {
             reason: format!(
-                "the members of MDM user scope group(s) {} were not collected",
+                "the members of MDM user scope {} {} were not collected",
+                if uncollected.len() == 1 {
+                    "group"
+                } else {
+                    "groups"
+                },
                 uncollected.join(", ")
             ),
             permissions: vec![Resource::GroupMembers.permission().to_string()],

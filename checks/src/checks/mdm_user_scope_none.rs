@@ -109,7 +109,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
                 .map(|g| {
                     let name = g.display_name.as_deref().unwrap_or(&g.id);
                     match dir.member_count(&g.id) {
-                        Some(n) => format!("'{name}' ({n} members)"),
+                        Some(n) => format!("'{name}' ({})", crate::report::count(n, "member")),
                         None => format!("'{name}' (members not collected)"),
                     }
                 })

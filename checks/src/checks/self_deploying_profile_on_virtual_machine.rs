@@ -103,7 +103,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             None if !d.is_settled()
                 && d.possible_profiles()
                     .iter()
-                    .any(|p| needs_tpm_attestation(p)) =>
+                    .any(|p| needs_tpm_attestation(p) || p.self_deploying().is_none()) =>
             {
                 at_risk.push(d.at_risk())
             }
@@ -119,8 +119,9 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     });
     if hits.is_empty() && at_risk.is_empty() {
         return Ok(Outcome::pass(format!(
-            "No virtual machine gets a self-deploying or pre-provisioning profile ({virtual_machines} virtual machines among {} Autopilot devices{})",
-            ap.devices.len(),
+            "No virtual machine gets a self-deploying or pre-provisioning profile ({} among {}{})",
+            count(virtual_machines, "virtual machine"),
+            count(ap.devices.len(), "Autopilot device"),
             String::new()
         ))
         .with_evidence(evidence));
@@ -148,8 +149,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     affected.extend(profiles.values().map(|p| profile_affected(p)));
     affected.extend(at_risk);
     Ok(Outcome::fail(format!(
-        "{} virtual machine(s) get a profile that needs a physical TPM 2.0: {}",
-        hits.len(),
+        "A profile that needs a physical TPM 2.0 reaches {}: {}",
+        count(hits.len(), "virtual machine"),
         autopilot::list(&described, 5)
     ))
     .with_affected(affected)

@@ -113,9 +113,9 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     }
     if tally.failed.is_empty() {
         return Ok(Outcome::warn(format!(
-            "{} of {} who could enroll: license state unreadable",
-            tally.at_risk_clause("user"),
-            count(tally.total(), "user")
+            "The license state of some of the {} who could enroll is unreadable: {}",
+            count(tally.total(), "user"),
+            tally.at_risk_clause("user")
         ))
         .with_affected(tally.at_risk_affected())
         .with_evidence(evidence));

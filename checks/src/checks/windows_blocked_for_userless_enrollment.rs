@@ -139,12 +139,20 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             .iter()
             .map(|p| format!("'{}'", p.name()))
             .collect();
-        in_use.push(format!("Autopilot profiles {}", names.join(", ")));
+        in_use.push(format!(
+            "Autopilot {} {}",
+            if names.len() == 1 {
+                "profile"
+            } else {
+                "profiles"
+            },
+            names.join(", ")
+        ));
     }
     if !userless_devices.is_empty() {
         in_use.push(format!(
-            "{} devices enrolled without a user",
-            userless_devices.len()
+            "{} enrolled without a user",
+            crate::report::count(userless_devices.len(), "device")
         ));
     }
     let mut affected = vec![Affected::new(

@@ -105,9 +105,9 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             .with_evidence(evidence));
         }
         return Ok(Outcome::warn(format!(
-            "Windows (MDM) may be blocked for {} of {}",
-            tally.at_risk_clause("user"),
-            count(tally.total(), "user")
+            "Windows (MDM) may be blocked for some of the {} evaluated: {}",
+            count(tally.total(), "user"),
+            tally.at_risk_clause("user")
         ))
         .with_affected(tally.at_risk_affected())
         .with_evidence(evidence));

@@ -200,11 +200,12 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     }
     if worst == Verdict::Ok {
         return Ok(Outcome::pass(if judged.is_empty() {
-            "No Windows platform restriction in use sets a minimum or maximum OS version".to_string()
+            "No Windows platform restriction in use sets a minimum or maximum OS version"
+                .to_string()
         } else {
             format!(
-                "The OS version bounds of {} Windows restrictions admit every serviced Windows release",
-                judged.len()
+                "The OS version bounds of {} admit every serviced Windows release",
+                crate::report::count(judged.len(), "Windows restriction")
             )
         })
         .with_evidence(evidence));

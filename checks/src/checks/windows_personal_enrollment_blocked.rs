@@ -136,7 +136,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             "No personally owned Windows devices are enrolled, so BYOD is not an enrollment method here{}; \
              corporate paths (Autopilot, hybrid join, co-management, Group Policy, bulk, corporate identifiers) are not affected",
             if users_blocked > 0 {
-                format!(" ({users_blocked} users are blocked from enrolling personal Windows devices)")
+                format!(" ({} blocked from enrolling personal Windows devices)", if users_blocked == 1 { "1 user is".to_string() } else { format!("{users_blocked} users are") })
             } else {
                 String::new()
             }
