@@ -372,6 +372,24 @@ impl Report {
     }
 }
 
+/// "every one of the 3 users", "the one user": a whole population in a sentence.
+pub fn every(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("the one {noun}")
+    } else {
+        format!("every one of the {}", count(n, noun))
+    }
+}
+
+/// [`every`] at the start of a sentence.
+pub fn every_cap(n: usize, noun: &str) -> String {
+    let s = every(n, noun);
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
 /// "1 user", "3 users": counts in summaries read as sentences.
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {

@@ -178,7 +178,9 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         .with_evidence(evidence));
     }
     if !undetermined.is_empty() {
-        let labels: Vec<&str> = undetermined.iter().map(|d| agent_label(agent(d))).collect();
+        let mut labels: Vec<&str> = undetermined.iter().map(|d| agent_label(agent(d))).collect();
+        labels.sort_unstable();
+        labels.dedup();
         return Ok(Outcome::warn(format!(
             "The Intune MDM user scope is {scope_text}; {} on a legacy agent ({}) may be in scope, but their users' membership could not be settled",
             crate::report::count(undetermined.len(), "Windows PC"),

@@ -251,8 +251,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let hybrid = profiles.len() - entra.len();
     if entra.is_empty() {
         return Ok(Outcome::not_applicable(format!(
-            "Every one of the {} is a hybrid join profile, which does not use a device name template",
-            crate::report::count(hybrid, "Autopilot profile")
+            "{} is a hybrid join profile, which does not use a device name template",
+            crate::report::every_cap(hybrid, "Autopilot profile")
         )));
     }
     // Serial lengths are optional: without the device list only the template is judged.

@@ -84,8 +84,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     });
     if without.is_empty() && unsettled.is_empty() {
         return Ok(Outcome::pass(format!(
-            "Every one of the {} is reached by a deployment profile",
-            count(ap.devices.len(), "Autopilot device")
+            "{} is reached by a deployment profile",
+            crate::report::every_cap(ap.devices.len(), "Autopilot device")
         ))
         .with_evidence(evidence));
     }

@@ -84,8 +84,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     });
     if tally.failed.is_empty() && tally.is_settled() {
         return Ok(Outcome::pass(format!(
-            "Every one of the {} has its Entra device object",
-            count(tally.total(), "Autopilot device")
+            "{} has its Entra device object",
+            crate::report::every_cap(tally.total(), "Autopilot device")
         ))
         .with_evidence(evidence));
     }

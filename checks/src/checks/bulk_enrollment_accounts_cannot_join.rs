@@ -139,8 +139,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         });
     }
     Ok(Outcome::pass(format!(
-        "Every one of the {} is selected to join devices to Microsoft Entra",
-        crate::report::count(packages.len(), "provisioning-package account")
+        "{} is selected to join devices to Microsoft Entra",
+        crate::report::every_cap(packages.len(), "provisioning-package account")
     ))
     .with_evidence(evidence))
 }

@@ -228,8 +228,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
 
     if at == 0 && near == 0 && tally.is_settled() {
         return Ok(Outcome::pass(format!(
-            "Every one of the {} evaluated is more than {} below their Intune device limit",
-            count(tally.total(), "user"),
+            "{} evaluated is more than {} below their Intune device limit",
+            crate::report::every_cap(tally.total(), "user"),
             count(margin as usize, "device")
         ))
         .with_evidence(evidence));

@@ -161,8 +161,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         .with_evidence(evidence));
     }
     Ok(Outcome::pass(format!(
-        "Every one of the {} who could enroll is below the Entra limit of {quota} devices per user",
-        crate::report::count(population.users.len(), "user")
+        "{} who could enroll is below the Entra limit of {quota} devices per user",
+        crate::report::every_cap(population.users.len(), "user")
     ))
     .with_evidence(evidence))
 }

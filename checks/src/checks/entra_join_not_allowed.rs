@@ -197,8 +197,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
                 });
             }
             Ok(Outcome::pass(format!(
-                "\"Users may join devices to Microsoft Entra\" is Selected and includes every one of the {} who could enroll",
-                crate::report::count(population.users.len(), "user")
+                "\"Users may join devices to Microsoft Entra\" is Selected and includes {} who could enroll",
+                crate::report::every(population.users.len(), "user")
             ))
             .with_evidence(evidence))
         }

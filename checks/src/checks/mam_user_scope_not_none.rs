@@ -146,13 +146,24 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         ))
         .with_evidence(evidence));
     }
+    let who = match tally.failed.len() {
+        0 => format!(
+            "{} may be",
+            crate::report::count(tally.at_risk.len(), "user")
+        ),
+        1 => "1 user is".to_string(),
+        n => format!("{n} users are"),
+    };
     let mut summary = format!(
-        "{} in both the MAM (WIP) user scope ({}) and the MDM user scope ({}): their personally owned, registered devices get MAM instead of MDM enrollment (0x8018002B)",
-        if tally.failed.len() == 1 { "1 user is".to_string() } else { format!("{} users are", tally.failed.len()) },
+        "{who} in both the MAM (WIP) user scope ({}) and the MDM user scope ({}): their personally owned, registered devices get MAM instead of MDM enrollment (0x8018002B)",
         scope_label(mam),
         scope_label(mdm)
     );
-    if !tally.is_settled() {
+    if tally.failed.is_empty() {
+        if let Some((_, why)) = tally.at_risk.first() {
+            summary.push_str(&format!(" ({why})"));
+        }
+    } else if !tally.is_settled() {
         summary.push_str(&format!("; {}", tally.at_risk_clause("more user")));
     }
     let mut affected = vec![Affected::new(

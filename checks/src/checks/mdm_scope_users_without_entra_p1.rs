@@ -151,8 +151,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         .with_evidence(evidence));
     }
     Ok(Outcome::pass(format!(
-        "Every one of the {} in the MDM user scope has an active Entra ID P1 or P2 license",
-        count(population.users.len(), "user")
+        "{} in the MDM user scope has an active Entra ID P1 or P2 license",
+        crate::report::every_cap(population.users.len(), "user")
     ))
     .with_evidence(evidence))
 }

@@ -151,8 +151,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     at_risk.dedup_by(|a, b| a.id == b.id);
     if affected.is_empty() && at_risk.is_empty() {
         return Ok(Outcome::pass(format!(
-            "The UPN suffixes of every one of the {} who could enroll are verified, routable domains",
-            count(population.users.len(), "user")
+            "The UPN suffixes of {} who could enroll are verified, routable domains",
+            crate::report::every(population.users.len(), "user")
         ))
         .with_evidence(evidence));
     }

@@ -106,8 +106,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     }
     if tally.failed.is_empty() && tally.is_settled() {
         return Ok(Outcome::pass(format!(
-            "Every one of the {} who could enroll has an active Intune license",
-            count(tally.total(), "user")
+            "{} who could enroll has an active Intune license",
+            crate::report::every_cap(tally.total(), "user")
         ))
         .with_evidence(evidence));
     }

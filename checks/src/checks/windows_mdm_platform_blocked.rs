@@ -99,8 +99,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     if tally.failed.is_empty() {
         if tally.is_settled() {
             return Ok(Outcome::pass(format!(
-                "Windows (MDM) enrollment is allowed for every one of the {} evaluated",
-                count(tally.total(), "user")
+                "Windows (MDM) enrollment is allowed for {} evaluated",
+                crate::report::every(tally.total(), "user")
             ))
             .with_evidence(evidence));
         }
