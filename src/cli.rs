@@ -139,6 +139,9 @@ pub struct AuditArgs {
     /// audit then fails instead of passing on what it could not see.
     #[arg(long)]
     pub fail_on_not_evaluated: bool,
+    /// Run preview checks too (new checks that do not run by default yet; see `checks`).
+    #[arg(long)]
+    pub preview: bool,
     /// How many affected objects to list per finding in the table.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_affected: usize,

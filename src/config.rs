@@ -59,6 +59,10 @@ pub struct Config {
     pub naming_prefix: Option<String>,
     pub junit_warn_as: WarnAs,
     pub waivers: Vec<Waiver>,
+    /// Run preview checks too (`[checks] preview = true`, or `--preview`).
+    pub preview: bool,
+    /// Notes on the file itself (a renamed check id), printed with the run's warnings.
+    pub notices: Vec<String>,
 }
 
 // ------------------------------------------------------------------ the file's shape
@@ -86,6 +90,9 @@ struct RawChecks {
     only: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     disabled: Vec<Spanned<String>>,
+    /// Run preview checks too.
+    #[serde(default)]
+    preview: bool,
     /// check id → severity.
     #[serde(default)]
     severity: BTreeMap<Spanned<String>, Spanned<String>>,
@@ -160,10 +167,18 @@ impl Config {
             .iter()
             .map(|c| c.id())
             .collect();
+        let renamed = std::cell::RefCell::new(Vec::new());
         let check_id = |id: &Spanned<String>| -> Result<String, ConfigError> {
             let name = id.get_ref();
             if known.contains(&name.as_str()) {
                 return Ok(name.clone());
+            }
+            if let Some(new) = intune_audit_checks::catalog::current_id(name) {
+                renamed.borrow_mut().push(format!(
+                    "{file}:{}: check '{name}' is now '{new}'; the configuration still works, rename it there",
+                    line_of(text, id.span().start)
+                ));
+                return Ok(new.to_string());
             }
             let hint = known
                 .iter()
@@ -178,7 +193,10 @@ impl Config {
             ))
         };
 
-        let mut config = Config::default();
+        let mut config = Config {
+            preview: raw.checks.preview,
+            ..Config::default()
+        };
         if let Some(only) = &raw.checks.only {
             let keep: BTreeSet<String> = only.iter().map(check_id).collect::<Result<_, _>>()?;
             config.disabled.extend(
@@ -251,6 +269,9 @@ impl Config {
                 source: format!("{file}:{}", line_of(text, w.check.span().start)),
             });
         }
+        let mut notices = renamed.into_inner();
+        notices.dedup();
+        config.notices = notices;
         Ok(config)
     }
 
@@ -269,6 +290,7 @@ impl Config {
         s.disabled = self.disabled.clone();
         s.expected_mdm_scope_groups = self.expected_mdm_scope_groups.clone();
         s.naming_prefix = self.naming_prefix.clone();
+        s.preview = self.preview;
         s
     }
 
@@ -298,7 +320,7 @@ impl Config {
         );
         rebuilt.waivers = states;
         *report = rebuilt;
-        warnings
+        self.notices.iter().cloned().chain(warnings).collect()
     }
 }
 

@@ -250,3 +250,32 @@ fn the_sample_config_parses() {
     let cfg = Config::parse(&text, path).unwrap();
     assert!(!cfg.waivers.is_empty());
 }
+
+/// A renamed check id keeps old configurations and waivers working, with one notice.
+#[test]
+fn a_renamed_check_id_still_works_with_a_notice() {
+    let cfg = "[checks]\ndisabled = [\"mam-user-scope-not-none\"]\n\n[[waiver]]\ncheck = \"mam-user-scope-not-none\"\nreason = \"BYOD on MAM by design\"\nexpires = 2030-01-01\n";
+    let config = Config::parse(cfg, "test.toml").expect("the old id is accepted");
+    assert!(config.disabled.contains("mam-and-mdm-user-scope-overlap"));
+    assert_eq!(config.notices.len(), 2, "{:?}", config.notices);
+    assert!(config.notices[0].contains("is now 'mam-and-mdm-user-scope-overlap'"));
+    assert!(config.notices[0].starts_with("test.toml:2:"));
+    let mut r = report(&broken_snapshot(), None);
+    let warnings = config.apply(&mut r);
+    assert!(warnings
+        .iter()
+        .any(|w| w.contains("mam-user-scope-not-none")));
+}
+
+/// Preview checks run only when asked for.
+#[test]
+fn preview_is_off_unless_asked_for() {
+    assert!(!Config::parse("", "t.toml").unwrap().settings().preview);
+    let c = Config::parse("[checks]\npreview = true\n", "t.toml").unwrap();
+    assert!(c.settings().preview);
+    let meta = intune_audit_checks::find("windows-mdm-platform-blocked")
+        .unwrap()
+        .meta;
+    assert!(!meta.preview, "the shipped checks are stable");
+    assert!(c.settings().runs(meta));
+}

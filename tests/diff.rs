@@ -564,7 +564,7 @@ fn mam_scope_none_to_all() {
     );
     assert_eq!(
         changes(&d, "appeared"),
-        ["mam-user-scope-not-none pass→warn"]
+        ["mam-and-mdm-user-scope-overlap pass→warn"]
     );
     assert_eq!(code, 1, "a new low finding fails at --fail-on info");
     assert_eq!(diff_docs(&old, &new, &[]).0, 0, "but not at high");

@@ -203,3 +203,28 @@ fn current_documented_codes_are_explained() {
     let v = explain_json(&["0x80180022"]);
     assert!(v.to_string().contains("device-windows-home-edition"));
 }
+
+/// A check's former id still explains it, and the catalog says where it came from and when.
+#[test]
+fn renamed_ids_and_lifecycle_in_the_catalog() {
+    let v = explain_json(&["mam-user-scope-not-none"]);
+    assert_eq!(v["check"]["id"], "mam-and-mdm-user-scope-overlap", "{v}");
+    let o = run(&["checks", "--format", "json"]);
+    let entries: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let overlap = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "mam-and-mdm-user-scope-overlap")
+        .unwrap();
+    assert_eq!(overlap["renamed_from"][0], "mam-user-scope-not-none");
+    assert_eq!(overlap["since"], "0.1.0");
+    assert_eq!(overlap["preview"], false);
+    let missing = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "autopilot-entra-object-missing")
+        .unwrap();
+    assert_eq!(missing["since"], "0.2.0");
+}

@@ -6,12 +6,21 @@ use crate::settings::Settings;
 use crate::snapshot::Resource;
 use crate::tenant::{NotEvaluated, Tenant};
 
-/// What a check is, beside its logic. The prose (what it checks, why enrollment fails, the fix)
-/// is the check file's `//!` doc comment, read at run time by [`Check::doc`].
+/// What a check is, beside its logic. Declared with [`declare_check!`], whose doc comment (what
+/// it checks, why enrollment fails, the fix) becomes `doc` at compile time.
 #[derive(Debug)]
 pub struct CheckMeta {
-    /// Kebab-case, stable forever: reports, waivers and SARIF rule ids use it.
+    /// Kebab-case, stable forever: reports, waivers and SARIF rule ids use it (a renamed id is
+    /// kept working through [`RENAMED`]).
     pub id: &'static str,
+    /// The doc comment, Markdown with `## What it checks`, `## Why enrollment fails`,
+    /// `## Remediation` and optionally `## Known limitations`.
+    pub doc: &'static str,
+    /// The intune-audit version that introduced the check.
+    pub since: &'static str,
+    /// A preview check runs only with `--preview` (or `preview = true` in the configuration),
+    /// so a new check does not fail every pipeline on upgrade.
+    pub preview: bool,
     pub title: &'static str,
     pub severity: Severity,
     /// Where the check belongs in reports: JUnit suites, HTML charts, Markdown.
@@ -39,13 +48,50 @@ pub struct Reference {
 
 pub use crate::report::Area;
 
+/// Declares a check's metadata with its doc comment, which is captured at compile time (like
+/// clippy's `declare_clippy_lint!`):
+///
+/// ```ignore
+/// declare_check! {
+///     /// Title line.
+///     ///
+///     /// ## What it checks
+///     /// …
+///     pub META = CheckMeta { id: "some-check", since: "0.1.0", preview: false, … };
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_check {
+    (
+        $(#[doc = $doc:literal])*
+        pub $name:ident = CheckMeta { $($field:ident : $value:expr),* $(,)? };
+    ) => {
+        pub const $name: $crate::catalog::CheckMeta = $crate::catalog::CheckMeta {
+            doc: concat!($($doc, "\n"),*),
+            $($field: $value),*
+        };
+    };
+}
+
+/// Check ids that were renamed: (old id, new id). Configurations, waivers and `explain` keep
+/// working with the old id, with one warning.
+pub const RENAMED: &[(&str, &str)] =
+    &[("mam-user-scope-not-none", "mam-and-mdm-user-scope-overlap")];
+
+/// The current id of a check id that may have been renamed.
+pub fn current_id(id: &str) -> Option<&'static str> {
+    RENAMED
+        .iter()
+        .find(|(old, _)| old.eq_ignore_ascii_case(id))
+        .map(|(_, new)| *new)
+}
+
 pub type Evaluate = fn(&Ctx) -> Result<Outcome, NotEvaluated>;
 
-/// A registered check: metadata, logic and its own source (for the doc comment).
+/// A registered check: metadata and logic.
 pub struct Check {
     pub meta: &'static CheckMeta,
     pub evaluate: Evaluate,
-    pub source: &'static str,
 }
 
 impl std::fmt::Debug for Check {
@@ -59,9 +105,16 @@ impl Check {
         self.meta.id
     }
 
-    /// The module doc comment (`//!` lines) as Markdown.
+    /// The doc comment, as Markdown.
     pub fn doc(&self) -> String {
-        module_doc(self.source)
+        self.meta
+            .doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
     }
 
     /// The body of one `## Heading` of the doc comment.
@@ -157,20 +210,6 @@ impl Check {
     }
 }
 
-/// Extracts the `//!` lines of a source file.
-pub fn module_doc(source: &str) -> String {
-    source
-        .lines()
-        .map(str::trim_start)
-        .take_while(|l| l.starts_with("//!") || l.is_empty())
-        .filter_map(|l| l.strip_prefix("//!"))
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
-}
-
 /// The text under `## heading` up to the next `## `.
 pub fn doc_section(doc: &str, heading: &str) -> String {
     let mut out = Vec::new();
@@ -213,12 +252,42 @@ pub fn list_items(text: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    crate::declare_check! {
+        /// Title line.
+        ///
+        /// ## What it checks
+        /// A thing.
+        ///
+        /// ## Remediation
+        /// 1. Open the portal.
+        ///    Go on.
+        /// 2. Save.
+        pub SAMPLE = CheckMeta {
+            id: "sample",
+            since: "0.1.0",
+            preview: false,
+            title: "Sample",
+            severity: Severity::Low,
+            area: Area::Licensing,
+            error_codes: &[],
+            article_sections: &[],
+            resources: &[],
+            in_article: false,
+            references: &[],
+        };
+    }
+
     #[test]
     fn doc_sections_and_steps_are_extracted() {
-        let src = "//! Title line.\n//!\n//! ## What it checks\n//! A thing.\n//!\n//! ## Remediation\n//! 1. Open the portal.\n//!    Go on.\n//! 2. Save.\n\nuse x;\n//! not doc\n";
-        let doc = module_doc(src);
-        assert!(doc.starts_with("Title line."));
-        assert!(!doc.contains("not doc"));
+        fn never(_: &Ctx) -> Result<Outcome, NotEvaluated> {
+            Err(NotEvaluated::new("test"))
+        }
+        let check = Check {
+            meta: &SAMPLE,
+            evaluate: never,
+        };
+        let doc = check.doc();
+        assert!(doc.starts_with("Title line."), "{doc}");
         assert_eq!(doc_section(&doc, "What it checks"), "A thing.");
         assert_eq!(
             list_items(&doc_section(&doc, "Remediation")),

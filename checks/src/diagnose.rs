@@ -350,7 +350,7 @@ fn finish(
     let relevant = relevant_checks(q.error.as_deref())?;
     let causes = relevant
         .iter()
-        .filter(|c| settings.is_enabled(c.id()))
+        .filter(|c| settings.runs(c.meta))
         .map(|c| {
             let finding = c.run(&narrowed, settings);
             CauseVerdict {

@@ -88,7 +88,11 @@ pub struct NoMatch {
 
 pub fn explain(query: &str) -> Result<Explanation, NoMatch> {
     let q = query.trim();
-    if let Some(check) = REGISTRY.iter().find(|c| c.id().eq_ignore_ascii_case(q)) {
+    let renamed = crate::catalog::current_id(q).unwrap_or(q);
+    if let Some(check) = REGISTRY
+        .iter()
+        .find(|c| c.id().eq_ignore_ascii_case(renamed))
+    {
         return Ok(Explanation::Check(check));
     }
     if let Some(cause) = DEVICE_CAUSES.iter().find(|d| d.id.eq_ignore_ascii_case(q)) {

@@ -169,3 +169,61 @@ fn every_article_section_has_a_cause() {
         );
     }
 }
+
+#[test]
+fn lifecycle_metadata_is_sound() {
+    use crate::catalog::{current_id, RENAMED};
+    for c in crate::checks::REGISTRY {
+        let m = c.meta;
+        let parts: Vec<&str> = m.since.split('.').collect();
+        assert!(
+            parts.len() == 3 && parts.iter().all(|p| p.parse::<u32>().is_ok()),
+            "{}: since {:?} is not a version",
+            m.id,
+            m.since
+        );
+        assert!(
+            m.doc.contains("## What it checks"),
+            "{}: doc captured",
+            m.id
+        );
+    }
+    for (old, new) in RENAMED {
+        assert!(
+            crate::run::find(new).is_some(),
+            "{old} renamed to an unknown id {new}"
+        );
+        assert!(crate::run::find(old).is_none(), "{old} is still registered");
+        assert_eq!(current_id(old), Some(*new));
+    }
+}
+
+/// A preview check is left out unless previews are asked for.
+#[test]
+fn preview_checks_run_only_when_asked() {
+    crate::declare_check! {
+        /// Preview.
+        ///
+        /// ## What it checks
+        /// Nothing.
+        pub PREVIEW = CheckMeta {
+            id: "preview-sample",
+            since: "0.2.0",
+            preview: true,
+            title: "Preview sample",
+            severity: crate::report::Severity::Low,
+            area: crate::report::Area::Licensing,
+            error_codes: &[],
+            article_sections: &[],
+            resources: &[],
+            in_article: false,
+            references: &[],
+        };
+    }
+    let mut s = crate::settings::Settings::default();
+    assert!(!s.runs(&PREVIEW));
+    s.preview = true;
+    assert!(s.runs(&PREVIEW));
+    s.disabled.insert("preview-sample".into());
+    assert!(!s.runs(&PREVIEW), "disabled beats preview");
+}

@@ -84,10 +84,14 @@ type Changes = (
 /// Compares findings by check id and affected object ids.
 pub fn finding_changes(old: &Report, new: &Report) -> Changes {
     use crate::report::FindingStatus;
+    // A report of an older version may use a check's former id.
     let index = |r: &Report| -> BTreeMap<String, Finding> {
         r.findings
             .iter()
-            .map(|f| (f.check.clone(), f.clone()))
+            .map(|f| {
+                let id = crate::catalog::current_id(&f.check).unwrap_or(&f.check);
+                (id.to_string(), f.clone())
+            })
             .collect()
     };
     let (o, n) = (index(old), index(new));
@@ -150,4 +154,46 @@ pub fn finding_changes(old: &Report, new: &Report) -> Changes {
     order(&mut persisted);
     order(&mut unevaluated);
     (appeared, resolved, persisted, unevaluated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::TenantRef;
+    use crate::snapshot::Resource;
+    use crate::testkit::*;
+
+    fn report(findings: Vec<Finding>) -> Report {
+        let t = TenantRef {
+            id: TENANT.into(),
+            name: "Contoso".into(),
+        };
+        Report::new(t, "2026-11-20T08:00:00Z".into(), "test".into(), findings)
+    }
+
+    /// A report of an older version names a renamed check by its former id: the finding
+    /// persists, it does not "appear" under the new id while the old one "resolves".
+    #[test]
+    fn former_check_ids_are_matched_to_the_current_ones() {
+        let f = Fixture::new()
+            .with(Resource::Users, vec![user("u1", "adele@contoso.com")])
+            .with(Resource::GroupMembers, vec![])
+            .with(
+                Resource::MobileAppManagementPolicies,
+                vec![mam_policy("all", &[])],
+            )
+            .with(
+                Resource::MobileDeviceManagementPolicies,
+                vec![mdm_policy("all", &[], "")],
+            )
+            .run("mam-and-mdm-user-scope-overlap");
+        assert!(f.status.is_problem());
+        let mut old = f.clone();
+        old.check = "mam-user-scope-not-none".into();
+        let (appeared, resolved, persisted, unevaluated) =
+            finding_changes(&report(vec![old]), &report(vec![f]));
+        assert!(appeared.is_empty() && resolved.is_empty() && unevaluated.is_empty());
+        assert_eq!(persisted.len(), 1);
+        assert_eq!(persisted[0].check, "mam-and-mdm-user-scope-overlap");
+    }
 }

@@ -18,6 +18,8 @@ pub struct Settings {
     /// When set, Autopilot device name templates must match this pattern: a literal prefix
     /// that every template must start with.
     pub naming_prefix: Option<String>,
+    /// Run preview checks too.
+    pub preview: bool,
 }
 
 impl Default for Settings {
@@ -29,6 +31,7 @@ impl Default for Settings {
             disabled: BTreeSet::new(),
             expected_mdm_scope_groups: None,
             naming_prefix: None,
+            preview: false,
         }
     }
 }
@@ -36,5 +39,10 @@ impl Default for Settings {
 impl Settings {
     pub fn is_enabled(&self, check_id: &str) -> bool {
         !self.disabled.contains(check_id)
+    }
+
+    /// Whether a check runs: enabled, and stable or previews asked for.
+    pub fn runs(&self, meta: &crate::catalog::CheckMeta) -> bool {
+        self.is_enabled(meta.id) && (!meta.preview || self.preview)
     }
 }

@@ -20,7 +20,8 @@ pub struct RenderOptions<'a> {
 }
 
 pub fn run(args: &AuditArgs) -> Result<i32> {
-    let config = Config::load(args.config.as_deref())?;
+    let mut config = Config::load(args.config.as_deref())?;
+    config.preview |= args.preview;
     // Resolve every output's format before doing any work (and before signing in), so a bad
     // name fails fast.
     let targets = targets(args)?;

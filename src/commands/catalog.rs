@@ -21,6 +21,12 @@ pub struct CatalogEntry {
     pub in_article: bool,
     pub resources: Vec<&'static str>,
     pub permissions: Vec<&'static str>,
+    /// The version that introduced the check (`None` for device-side causes).
+    pub since: Option<&'static str>,
+    /// Runs only with `--preview`.
+    pub preview: bool,
+    /// Former ids this check still answers to.
+    pub renamed_from: Vec<&'static str>,
 }
 
 pub fn entries() -> Vec<CatalogEntry> {
@@ -34,6 +40,13 @@ pub fn entries() -> Vec<CatalogEntry> {
         in_article: c.meta.in_article,
         resources: c.meta.resources.iter().map(|r| r.key()).collect(),
         permissions: c.permissions(),
+        since: Some(c.meta.since),
+        preview: c.meta.preview,
+        renamed_from: intune_audit_checks::catalog::RENAMED
+            .iter()
+            .filter(|(_, new)| *new == c.meta.id)
+            .map(|(old, _)| *old)
+            .collect(),
     });
     let device = DEVICE_CAUSES.iter().map(|d| CatalogEntry {
         id: d.id,
@@ -45,6 +58,9 @@ pub fn entries() -> Vec<CatalogEntry> {
         in_article: true,
         resources: vec![],
         permissions: vec![],
+        since: None,
+        preview: false,
+        renamed_from: vec![],
     });
     checks.chain(device).collect()
 }

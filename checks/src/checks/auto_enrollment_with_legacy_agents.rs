@@ -1,31 +1,6 @@
-//! Automatic MDM enrollment is on for users of PCs still managed by the legacy Intune PC agent or the ConfigMgr client alone.
-//!
-//! ## What it checks
-//! The Intune MDM user scope (Entra ID > Mobility (MDM and MAM) > Microsoft Intune). When it is
-//! *All* or *Some*, the check lists Windows managed devices whose management agent is the
-//! legacy Intune PC agent (`intuneClient`, `easIntuneClient`) or the Configuration Manager
-//! client without MDM (`configurationManagerClient`; co-managed devices,
-//! `configurationManagerClientMdm`, are fine) and whose primary user is in the MDM user scope
-//! (with *Some*: a transitive member of one of its groups). Devices whose scope membership
-//! cannot be settled (no primary user, group members not collected) are counted as
-//! undetermined.
-//!
-//! ## Why enrollment fails
-//! With automatic enrollment on, Windows tries to enroll these PCs in MDM when the user joins
-//! or signs in, and enrollment fails with *"Something went wrong" (80180026)* because the PC
-//! agent or the ConfigMgr client already manages the device.
-//!
-//! ## Remediation
-//! 1. For PCs on the legacy Intune PC agent: uninstall the agent (Intune PC client software) from each device named in the finding, then let automatic enrollment or the user enroll it in MDM.
-//! 2. For PCs on the ConfigMgr client: either enable co-management in Configuration Manager (Administration > Cloud Services > Cloud Attach) so that the client enrolls the device in Intune, or uninstall the ConfigMgr client (ccmsetup.exe /uninstall) before enrolling.
-//! 3. If these PCs must stay as they are for now, open Entra ID > Mobility (MDM and MAM) > Microsoft Intune in the Entra admin center and narrow the MDM user scope to Some, with a group that does not contain their users, then Save.
-//!
-//! ## Known limitations
-//! The device's primary user stands for the user who signs in; a PC used by several people is
-//! judged by its primary user only.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::devices::{agent, Agent};
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -34,21 +9,50 @@ use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "auto-enrollment-with-legacy-agents",
-    title: "Automatic MDM enrollment targets PCs on the legacy PC agent or ConfigMgr client",
-    severity: Severity::High,
-    area: Area::LegacyAgents,
-    error_codes: &["0x80180026"],
-    article_sections: &["something-went-wrong"],
-    resources: &[
-        Resource::MobileDeviceManagementPolicies,
-        Resource::ManagedDevices,
-        Resource::GroupMembers,
-    ],
-    in_article: true,
-    references: &[WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong.")],
-};
+declare_check! {
+    /// Automatic MDM enrollment is on for users of PCs still managed by the legacy Intune PC agent or the ConfigMgr client alone.
+    ///
+    /// ## What it checks
+    /// The Intune MDM user scope (Entra ID > Mobility (MDM and MAM) > Microsoft Intune). When it is
+    /// *All* or *Some*, the check lists Windows managed devices whose management agent is the
+    /// legacy Intune PC agent (`intuneClient`, `easIntuneClient`) or the Configuration Manager
+    /// client without MDM (`configurationManagerClient`; co-managed devices,
+    /// `configurationManagerClientMdm`, are fine) and whose primary user is in the MDM user scope
+    /// (with *Some*: a transitive member of one of its groups). Devices whose scope membership
+    /// cannot be settled (no primary user, group members not collected) are counted as
+    /// undetermined.
+    ///
+    /// ## Why enrollment fails
+    /// With automatic enrollment on, Windows tries to enroll these PCs in MDM when the user joins
+    /// or signs in, and enrollment fails with *"Something went wrong" (80180026)* because the PC
+    /// agent or the ConfigMgr client already manages the device.
+    ///
+    /// ## Remediation
+    /// 1. For PCs on the legacy Intune PC agent: uninstall the agent (Intune PC client software) from each device named in the finding, then let automatic enrollment or the user enroll it in MDM.
+    /// 2. For PCs on the ConfigMgr client: either enable co-management in Configuration Manager (Administration > Cloud Services > Cloud Attach) so that the client enrolls the device in Intune, or uninstall the ConfigMgr client (ccmsetup.exe /uninstall) before enrolling.
+    /// 3. If these PCs must stay as they are for now, open Entra ID > Mobility (MDM and MAM) > Microsoft Intune in the Entra admin center and narrow the MDM user scope to Some, with a group that does not contain their users, then Save.
+    ///
+    /// ## Known limitations
+    /// The device's primary user stands for the user who signs in; a PC used by several people is
+    /// judged by its primary user only.
+    pub META = CheckMeta {
+        id: "auto-enrollment-with-legacy-agents",
+        since: "0.1.0",
+        preview: false,
+        title: "Automatic MDM enrollment targets PCs on the legacy PC agent or ConfigMgr client",
+        severity: Severity::High,
+        area: Area::LegacyAgents,
+        error_codes: &["0x80180026"],
+        article_sections: &["something-went-wrong"],
+        resources: &[
+            Resource::MobileDeviceManagementPolicies,
+            Resource::ManagedDevices,
+            Resource::GroupMembers,
+        ],
+        in_article: true,
+        references: &[WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong.")],
+    };
+}
 
 fn agent_label(a: Agent) -> &'static str {
     match a {

@@ -1,36 +1,7 @@
-//! An Autopilot profile's device name template breaks Windows' naming rules.
-//!
-//! ## What it checks
-//! The "Apply device name template" of every Microsoft Entra join Autopilot profile (hybrid
-//! join profiles do not use it: their names come from the Domain Join configuration). A
-//! template may only use the macros `%SERIAL%` (upper case) and `%RAND:x%` (x random digits,
-//! x at least 1); its literal characters may only be letters, digits and hyphens (no spaces);
-//! the resulting name must be at most 15 characters and must not be digits only. It fails on
-//! any of these. It warns when `%SERIAL%` with the longest serial number among the collected
-//! Autopilot devices would make the name longer than 15 characters, and when a naming prefix is
-//! configured (`naming_prefix`) and the template does not start with it. An empty template is
-//! fine: the device keeps the name Windows gives it.
-//!
-//! ## Why enrollment fails
-//! Intune reports *"An error occurred while creating Autopilot profile"* and the profile is not
-//! applied, so devices run the deployment without it. The article's own example is a
-//! lower-case macro: `%serial%` instead of `%SERIAL%`. No error code is shown.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Devices > Enrollment > Windows > Deployment profiles and open the profile named in the finding.
-//! 2. Under Properties > Out-of-box experience (OOBE), edit "Apply device name template".
-//! 3. Use only letters, digits and hyphens, with the macros written exactly `%SERIAL%` or `%RAND:x%` (for example `CTS-%RAND:6%`), include at least one letter, and keep the result at 15 characters or fewer, counting the full serial number for `%SERIAL%`.
-//! 4. Save the profile and check that the Autopilot devices show the profile as assigned before you deploy them again.
-//!
-//! ## Known limitations
-//! How Windows shortens a `%SERIAL%` name that would exceed 15 characters is not documented;
-//! truncated names of devices with similar serial numbers can collide, so that case is a
-//! warning. Serial lengths are read from the Autopilot device list; when it was not collected,
-//! only the template itself is judged.
-
 use crate::autopilot::profile_affected;
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::AutopilotProfile;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Outcome, Severity};
@@ -39,22 +10,55 @@ use crate::tenant::NotEvaluated;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-pub const META: CheckMeta = CheckMeta {
-    id: "autopilot-device-name-template-invalid",
-    title: "Autopilot device name template breaks the naming rules",
-    severity: Severity::High,
-    area: Area::Autopilot,
-    error_codes: &[],
-    article_sections: &["an-error-occurred-while-creating-autopilot-profile"],
-    resources: &[
-        Resource::WindowsAutopilotDeploymentProfiles,
-        Resource::WindowsAutopilotDeviceIdentities,
-    ],
-    in_article: true,
-    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("An error occurred while creating Autopilot profile.")
-    ],
-};
+declare_check! {
+    /// An Autopilot profile's device name template breaks Windows' naming rules.
+    ///
+    /// ## What it checks
+    /// The "Apply device name template" of every Microsoft Entra join Autopilot profile (hybrid
+    /// join profiles do not use it: their names come from the Domain Join configuration). A
+    /// template may only use the macros `%SERIAL%` (upper case) and `%RAND:x%` (x random digits,
+    /// x at least 1); its literal characters may only be letters, digits and hyphens (no spaces);
+    /// the resulting name must be at most 15 characters and must not be digits only. It fails on
+    /// any of these. It warns when `%SERIAL%` with the longest serial number among the collected
+    /// Autopilot devices would make the name longer than 15 characters, and when a naming prefix is
+    /// configured (`naming_prefix`) and the template does not start with it. An empty template is
+    /// fine: the device keeps the name Windows gives it.
+    ///
+    /// ## Why enrollment fails
+    /// Intune reports *"An error occurred while creating Autopilot profile"* and the profile is not
+    /// applied, so devices run the deployment without it. The article's own example is a
+    /// lower-case macro: `%serial%` instead of `%SERIAL%`. No error code is shown.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Devices > Enrollment > Windows > Deployment profiles and open the profile named in the finding.
+    /// 2. Under Properties > Out-of-box experience (OOBE), edit "Apply device name template".
+    /// 3. Use only letters, digits and hyphens, with the macros written exactly `%SERIAL%` or `%RAND:x%` (for example `CTS-%RAND:6%`), include at least one letter, and keep the result at 15 characters or fewer, counting the full serial number for `%SERIAL%`.
+    /// 4. Save the profile and check that the Autopilot devices show the profile as assigned before you deploy them again.
+    ///
+    /// ## Known limitations
+    /// How Windows shortens a `%SERIAL%` name that would exceed 15 characters is not documented;
+    /// truncated names of devices with similar serial numbers can collide, so that case is a
+    /// warning. Serial lengths are read from the Autopilot device list; when it was not collected,
+    /// only the template itself is judged.
+    pub META = CheckMeta {
+        id: "autopilot-device-name-template-invalid",
+        since: "0.1.0",
+        preview: false,
+        title: "Autopilot device name template breaks the naming rules",
+        severity: Severity::High,
+        area: Area::Autopilot,
+        error_codes: &[],
+        article_sections: &["an-error-occurred-while-creating-autopilot-profile"],
+        resources: &[
+            Resource::WindowsAutopilotDeploymentProfiles,
+            Resource::WindowsAutopilotDeviceIdentities,
+        ],
+        in_article: true,
+        references: &[
+            WINDOWS_ENROLLMENT_ERRORS.at("An error occurred while creating Autopilot profile.")
+        ],
+    };
+}
 
 /// The longest name Windows accepts (the NetBIOS limit).
 const MAX_NAME: usize = 15;

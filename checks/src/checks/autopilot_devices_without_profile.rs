@@ -1,32 +1,7 @@
-//! Autopilot devices that no deployment profile reaches.
-//!
-//! ## What it checks
-//! This is not in the article, but it is the same failure in practice: a registered Autopilot
-//! device that gets no deployment profile. For every Autopilot device it resolves the profiles
-//! that reach it through its Entra device object (group assignments, else profiles assigned to
-//! All devices) and warns for the devices no profile reaches, with the profile assignment status
-//! Intune reports for them. Devices whose result depends on an assignment filter, on a group
-//! whose members were not collected, or that have no Entra device object are counted as
-//! undetermined. It is not applicable when no Autopilot device is registered.
-//!
-//! ## Why enrollment fails
-//! A device without a profile runs the standard Windows out-of-box experience instead of
-//! Autopilot: it is not joined and enrolled the way the organization planned, and the user
-//! meets whichever enrollment error the manual path hits (for example *"This user is not
-//! authorized to enroll" (0x801C0003)*), or sets the PC up as a personal device.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Devices > Enrollment > Windows > Devices and look up the devices named in the finding; note their group tag.
-//! 2. Add each device to a Microsoft Entra device group that a deployment profile targets (or give it the group tag a dynamic group uses), or assign a profile to All devices as the default.
-//! 3. Wait until the device's "Profile status" shows Assigned before you start the out-of-box experience; a device that already started setup must be reset.
-//!
-//! ## Known limitations
-//! Dynamic device groups are read as their members were at collection time; a device that
-//! joins a group later gets its profile then.
-
 use crate::autopilot::{self, DeviceProfiles};
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::references::AUTOPILOT_KNOWN_ISSUES;
 use crate::report::{count, Outcome, Severity};
 use crate::snapshot::Resource;
@@ -34,23 +9,52 @@ use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "autopilot-devices-without-profile",
-    title: "Autopilot devices without a deployment profile",
-    severity: Severity::Medium,
-    area: Area::Autopilot,
-    error_codes: &[],
-    article_sections: &["prerequisites"],
-    resources: &[
-        Resource::WindowsAutopilotDeploymentProfiles,
-        Resource::WindowsAutopilotDeviceIdentities,
-        Resource::Devices,
-        Resource::GroupMembers,
-    ],
-    in_article: false,
-    references: &[AUTOPILOT_KNOWN_ISSUES
-        .at("Device goes through Windows Autopilot deployment without an assigned profile")],
-};
+declare_check! {
+    /// Autopilot devices that no deployment profile reaches.
+    ///
+    /// ## What it checks
+    /// This is not in the article, but it is the same failure in practice: a registered Autopilot
+    /// device that gets no deployment profile. For every Autopilot device it resolves the profiles
+    /// that reach it through its Entra device object (group assignments, else profiles assigned to
+    /// All devices) and warns for the devices no profile reaches, with the profile assignment status
+    /// Intune reports for them. Devices whose result depends on an assignment filter, on a group
+    /// whose members were not collected, or that have no Entra device object are counted as
+    /// undetermined. It is not applicable when no Autopilot device is registered.
+    ///
+    /// ## Why enrollment fails
+    /// A device without a profile runs the standard Windows out-of-box experience instead of
+    /// Autopilot: it is not joined and enrolled the way the organization planned, and the user
+    /// meets whichever enrollment error the manual path hits (for example *"This user is not
+    /// authorized to enroll" (0x801C0003)*), or sets the PC up as a personal device.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Devices > Enrollment > Windows > Devices and look up the devices named in the finding; note their group tag.
+    /// 2. Add each device to a Microsoft Entra device group that a deployment profile targets (or give it the group tag a dynamic group uses), or assign a profile to All devices as the default.
+    /// 3. Wait until the device's "Profile status" shows Assigned before you start the out-of-box experience; a device that already started setup must be reset.
+    ///
+    /// ## Known limitations
+    /// Dynamic device groups are read as their members were at collection time; a device that
+    /// joins a group later gets its profile then.
+    pub META = CheckMeta {
+        id: "autopilot-devices-without-profile",
+        since: "0.1.0",
+        preview: false,
+        title: "Autopilot devices without a deployment profile",
+        severity: Severity::Medium,
+        area: Area::Autopilot,
+        error_codes: &[],
+        article_sections: &["prerequisites"],
+        resources: &[
+            Resource::WindowsAutopilotDeploymentProfiles,
+            Resource::WindowsAutopilotDeviceIdentities,
+            Resource::Devices,
+            Resource::GroupMembers,
+        ],
+        in_article: false,
+        references: &[AUTOPILOT_KNOWN_ISSUES
+            .at("Device goes through Windows Autopilot deployment without an assigned profile")],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let _t = cx.tenant;

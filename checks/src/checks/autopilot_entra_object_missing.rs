@@ -1,33 +1,6 @@
-//! Autopilot devices whose Microsoft Entra device object was deleted.
-//!
-//! ## What it checks
-//! Importing a device into Windows Autopilot creates a Microsoft Entra device object for it;
-//! the Autopilot record keeps that object's device id (`azureActiveDirectoryDeviceId`, beta also
-//! `azureAdDeviceId`). For every Autopilot device it looks the id up in the tenant's complete
-//! list of Entra devices. It fails for devices whose id matches no Entra device: the object was
-//! deleted. Such a device is a member of no group, so no group-assigned deployment profile
-//! reaches it either. A record without an Entra device id cannot be looked up and is counted as
-//! at risk. It is not applicable when no Autopilot device is registered.
-//!
-//! ## Why enrollment fails
-//! The deployment stops with *"Something went wrong. … error code 80070774"* (hybrid join: the
-//! Autopilot object's associated Entra device has been deleted), pre-provisioning shows an error
-//! screen with *0x801C03F3* in the User Device Registration log, and Entra join fails in the
-//! out-of-box experience: the device authenticates with an object that no longer exists.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Devices > Enrollment > Windows Autopilot > Devices and find each serial number named in the finding.
-//! 2. Deregister the device (Delete), and wait until it is gone from the list.
-//! 3. Import its hardware hash again (CSV upload, or from the OEM or reseller); Autopilot creates a new Entra device object.
-//! 4. Add the new object to the groups the deployment profile targets (a dynamic group on the ZTDId or group tag does this by itself) and wait until the profile status is Assigned before deploying.
-//!
-//! ## Known limitations
-//! A device imported minutes before the snapshot may not have its Entra object yet; collect
-//! again before acting on a device imported that recently. Deleting stale Entra devices by date
-//! (a common clean-up script) is the usual cause: exclude Autopilot devices from such scripts.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::references::{AUTOPILOT_KNOWN_ISSUES, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::snapshot::Resource;
@@ -36,20 +9,51 @@ use crate::tenant::NotEvaluated;
 use crate::verdict::{Judged, Tally};
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "autopilot-entra-object-missing",
-    title: "Autopilot devices whose Entra device object was deleted",
-    severity: Severity::High,
-    area: Area::Autopilot,
-    error_codes: &["0x80070774", "0x801C03F3"],
-    article_sections: &["something-went-wrong-error-code-80070774"],
-    resources: &[Resource::WindowsAutopilotDeviceIdentities, Resource::Devices],
-    in_article: true,    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774."),
-        AUTOPILOT_KNOWN_ISSUES.at("Pre-provisioning gives an error screen and the Microsoft-Windows-User Device Registration/Admin event log displays HResult error code 0x801C03F3"),
-    ],
+declare_check! {
+    /// Autopilot devices whose Microsoft Entra device object was deleted.
+    ///
+    /// ## What it checks
+    /// Importing a device into Windows Autopilot creates a Microsoft Entra device object for it;
+    /// the Autopilot record keeps that object's device id (`azureActiveDirectoryDeviceId`, beta also
+    /// `azureAdDeviceId`). For every Autopilot device it looks the id up in the tenant's complete
+    /// list of Entra devices. It fails for devices whose id matches no Entra device: the object was
+    /// deleted. Such a device is a member of no group, so no group-assigned deployment profile
+    /// reaches it either. A record without an Entra device id cannot be looked up and is counted as
+    /// at risk. It is not applicable when no Autopilot device is registered.
+    ///
+    /// ## Why enrollment fails
+    /// The deployment stops with *"Something went wrong. … error code 80070774"* (hybrid join: the
+    /// Autopilot object's associated Entra device has been deleted), pre-provisioning shows an error
+    /// screen with *0x801C03F3* in the User Device Registration log, and Entra join fails in the
+    /// out-of-box experience: the device authenticates with an object that no longer exists.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Devices > Enrollment > Windows Autopilot > Devices and find each serial number named in the finding.
+    /// 2. Deregister the device (Delete), and wait until it is gone from the list.
+    /// 3. Import its hardware hash again (CSV upload, or from the OEM or reseller); Autopilot creates a new Entra device object.
+    /// 4. Add the new object to the groups the deployment profile targets (a dynamic group on the ZTDId or group tag does this by itself) and wait until the profile status is Assigned before deploying.
+    ///
+    /// ## Known limitations
+    /// A device imported minutes before the snapshot may not have its Entra object yet; collect
+    /// again before acting on a device imported that recently. Deleting stale Entra devices by date
+    /// (a common clean-up script) is the usual cause: exclude Autopilot devices from such scripts.
+    pub META = CheckMeta {
+        id: "autopilot-entra-object-missing",
+        since: "0.2.0",
+        preview: false,
+        title: "Autopilot devices whose Entra device object was deleted",
+        severity: Severity::High,
+        area: Area::Autopilot,
+        error_codes: &["0x80070774", "0x801C03F3"],
+        article_sections: &["something-went-wrong-error-code-80070774"],
+        resources: &[Resource::WindowsAutopilotDeviceIdentities, Resource::Devices],
+        in_article: true,    references: &[
+            WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774."),
+            AUTOPILOT_KNOWN_ISSUES.at("Pre-provisioning gives an error screen and the Microsoft-Windows-User Device Registration/Admin event log displays HResult error code 0x801C03F3"),
+        ],
 
-};
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;

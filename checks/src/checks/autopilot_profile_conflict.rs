@@ -1,31 +1,7 @@
-//! An Autopilot device is targeted by two or more different deployment profiles.
-//!
-//! ## What it checks
-//! For every Autopilot device, the deployment profiles that reach it through its Entra device
-//! object: group assignments first (exclusions and nested groups included), else the profiles
-//! assigned to All devices. It fails when two or more different profiles reach a device, and
-//! says which one Intune assigns (the oldest created) and why. Devices whose result depends on
-//! an assignment filter, on a group whose members were not collected, or that have no Entra
-//! device object in the snapshot are counted as undetermined.
-//!
-//! ## Why enrollment fails
-//! The deployment stops at *"Registering your device for mobile management (Failed: 3,
-//! 0x801C03EA)"*, or the device silently gets the older profile instead of the one intended
-//! (a user-driven PC set up as a kiosk, or the reverse).
-//!
-//! ## Remediation
-//! 1. Decide which profile each device named in the finding should get.
-//! 2. In the Intune admin center open Devices > Enrollment > Windows > Deployment profiles, open each other profile named in the finding and, under Assignments, remove the group that contains the device, or add it as an excluded group.
-//! 3. Or take the device out of the extra group in Microsoft Entra ID (Groups > the group > Members); for dynamic groups change the rule (for example the group tag).
-//! 4. Open Devices > Enrollment > Windows > Devices, select the device and check that "Profile status" shows the intended profile as assigned before deploying again.
-//!
-//! ## Known limitations
-//! The article's first cause of 0x801C03EA, a TPM that supports 2.0 but has not been upgraded
-//! to it, is on the device: update the TPM firmware to 2.0 from the manufacturer's tools.
-
 use crate::autopilot::{self, profile_affected, profile_evidence, DeviceProfiles};
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::AutopilotProfile;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{count, Outcome, Severity};
@@ -34,23 +10,51 @@ use crate::tenant::NotEvaluated;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "autopilot-profile-conflict",
-    title: "Autopilot device targeted by more than one deployment profile",
-    severity: Severity::High,
-    area: Area::Autopilot,
-    error_codes: &["0x801C03EA"],
-    article_sections: &["registering-your-device-for-mobile-management-failed3-0x801c03ea"],
-    resources: &[
-        Resource::WindowsAutopilotDeploymentProfiles,
-        Resource::WindowsAutopilotDeviceIdentities,
-        Resource::Devices,
-        Resource::GroupMembers,
-    ],
-    in_article: true,
-    references: &[WINDOWS_ENROLLMENT_ERRORS
-        .at("Registering your device for mobile management (Failed: 3, 0x801C03EA).")],
-};
+declare_check! {
+    /// An Autopilot device is targeted by two or more different deployment profiles.
+    ///
+    /// ## What it checks
+    /// For every Autopilot device, the deployment profiles that reach it through its Entra device
+    /// object: group assignments first (exclusions and nested groups included), else the profiles
+    /// assigned to All devices. It fails when two or more different profiles reach a device, and
+    /// says which one Intune assigns (the oldest created) and why. Devices whose result depends on
+    /// an assignment filter, on a group whose members were not collected, or that have no Entra
+    /// device object in the snapshot are counted as undetermined.
+    ///
+    /// ## Why enrollment fails
+    /// The deployment stops at *"Registering your device for mobile management (Failed: 3,
+    /// 0x801C03EA)"*, or the device silently gets the older profile instead of the one intended
+    /// (a user-driven PC set up as a kiosk, or the reverse).
+    ///
+    /// ## Remediation
+    /// 1. Decide which profile each device named in the finding should get.
+    /// 2. In the Intune admin center open Devices > Enrollment > Windows > Deployment profiles, open each other profile named in the finding and, under Assignments, remove the group that contains the device, or add it as an excluded group.
+    /// 3. Or take the device out of the extra group in Microsoft Entra ID (Groups > the group > Members); for dynamic groups change the rule (for example the group tag).
+    /// 4. Open Devices > Enrollment > Windows > Devices, select the device and check that "Profile status" shows the intended profile as assigned before deploying again.
+    ///
+    /// ## Known limitations
+    /// The article's first cause of 0x801C03EA, a TPM that supports 2.0 but has not been upgraded
+    /// to it, is on the device: update the TPM firmware to 2.0 from the manufacturer's tools.
+    pub META = CheckMeta {
+        id: "autopilot-profile-conflict",
+        since: "0.1.0",
+        preview: false,
+        title: "Autopilot device targeted by more than one deployment profile",
+        severity: Severity::High,
+        area: Area::Autopilot,
+        error_codes: &["0x801C03EA"],
+        article_sections: &["registering-your-device-for-mobile-management-failed3-0x801c03ea"],
+        resources: &[
+            Resource::WindowsAutopilotDeploymentProfiles,
+            Resource::WindowsAutopilotDeviceIdentities,
+            Resource::Devices,
+            Resource::GroupMembers,
+        ],
+        in_article: true,
+        references: &[WINDOWS_ENROLLMENT_ERRORS
+            .at("Registering your device for mobile management (Failed: 3, 0x801C03EA).")],
+    };
+}
 
 /// How many undetermined devices the evidence lists by name.
 const SAMPLE: usize = 20;

@@ -1,32 +1,7 @@
-//! Self-deploying or pre-provisioned Autopilot devices still have an Intune device record.
-//!
-//! ## What it checks
-//! For every Autopilot device whose assigned deployment profile uses self-deploying mode or
-//! allows pre-provisioning, whether Intune still holds a managed-device record for it: the
-//! record the Autopilot device points to (`managedDeviceId`), or a managed device with the
-//! same serial number. It warns for each such device: the record is expected while the device
-//! is in use, but it must be deleted before the device is reset and deployed again. Devices
-//! whose profile depends on an assignment filter, on a group whose members were not collected,
-//! or that have no Entra device object are counted as undetermined. It is not applicable when
-//! no self-deploying or pre-provisioning profile is assigned.
-//!
-//! ## Why enrollment fails
-//! Re-deploying a self-deploying or pre-provisioned device whose old Intune record still exists
-//! fails with *"Something went wrong. Your organization does not support this version of
-//! Windows. (0x80180014)"*.
-//!
-//! ## Remediation
-//! 1. For a device that already shows 0x80180014, open the Intune admin center > Devices > Enrollment > Windows Autopilot > Devices, select it and choose Unblock device (Graph action `allowNextEnrollment`); this is the fix Microsoft's Autopilot troubleshooting FAQ gives for the "SDM One Time Limit Check".
-//! 2. Or, before you reset or redeploy a device named in the finding, open Devices > Windows, find the device by its serial number and choose Delete (keep the Autopilot registration).
-//! 3. Wait until the record is gone or the device shows as unblocked, then start the self-deploying or pre-provisioning deployment again.
-//!
-//! ## Known limitations
-//! The same error has a tenant-wide cause too, Windows blocked in the default platform
-//! restriction; `windows-mdm-platform-blocked` checks that.
-
 use crate::autopilot::{self, deployment_mode, needs_tpm_attestation, profile_evidence};
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::ManagedDevice;
 use crate::references::AUTOPILOT_DEVICE_ENROLLMENT;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -35,25 +10,54 @@ use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::HashMap;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "autopilot-redeploy-stale-intune-record",
-    title: "Self-deploying or pre-provisioned device still has an Intune record (redeploy fails)",
-    severity: Severity::Medium,
-    area: Area::Autopilot,
-    error_codes: &["0x80180014"],
-    article_sections: &["your-organization-does-not-support-this-version-of-windows"],
-    resources: &[
-        Resource::WindowsAutopilotDeploymentProfiles,
-        Resource::WindowsAutopilotDeviceIdentities,
-        Resource::Devices,
-        Resource::GroupMembers,
-        Resource::ManagedDevices,
-    ],
-    in_article: true,
-    references: &[AUTOPILOT_DEVICE_ENROLLMENT.at(
-        "Error code 0x80180014 when re-enrolling using self-deployment or pre-provisioning mode",
-    )],
-};
+declare_check! {
+    /// Self-deploying or pre-provisioned Autopilot devices still have an Intune device record.
+    ///
+    /// ## What it checks
+    /// For every Autopilot device whose assigned deployment profile uses self-deploying mode or
+    /// allows pre-provisioning, whether Intune still holds a managed-device record for it: the
+    /// record the Autopilot device points to (`managedDeviceId`), or a managed device with the
+    /// same serial number. It warns for each such device: the record is expected while the device
+    /// is in use, but it must be deleted before the device is reset and deployed again. Devices
+    /// whose profile depends on an assignment filter, on a group whose members were not collected,
+    /// or that have no Entra device object are counted as undetermined. It is not applicable when
+    /// no self-deploying or pre-provisioning profile is assigned.
+    ///
+    /// ## Why enrollment fails
+    /// Re-deploying a self-deploying or pre-provisioned device whose old Intune record still exists
+    /// fails with *"Something went wrong. Your organization does not support this version of
+    /// Windows. (0x80180014)"*.
+    ///
+    /// ## Remediation
+    /// 1. For a device that already shows 0x80180014, open the Intune admin center > Devices > Enrollment > Windows Autopilot > Devices, select it and choose Unblock device (Graph action `allowNextEnrollment`); this is the fix Microsoft's Autopilot troubleshooting FAQ gives for the "SDM One Time Limit Check".
+    /// 2. Or, before you reset or redeploy a device named in the finding, open Devices > Windows, find the device by its serial number and choose Delete (keep the Autopilot registration).
+    /// 3. Wait until the record is gone or the device shows as unblocked, then start the self-deploying or pre-provisioning deployment again.
+    ///
+    /// ## Known limitations
+    /// The same error has a tenant-wide cause too, Windows blocked in the default platform
+    /// restriction; `windows-mdm-platform-blocked` checks that.
+    pub META = CheckMeta {
+        id: "autopilot-redeploy-stale-intune-record",
+        since: "0.1.0",
+        preview: false,
+        title: "Self-deploying or pre-provisioned device still has an Intune record (redeploy fails)",
+        severity: Severity::Medium,
+        area: Area::Autopilot,
+        error_codes: &["0x80180014"],
+        article_sections: &["your-organization-does-not-support-this-version-of-windows"],
+        resources: &[
+            Resource::WindowsAutopilotDeploymentProfiles,
+            Resource::WindowsAutopilotDeviceIdentities,
+            Resource::Devices,
+            Resource::GroupMembers,
+            Resource::ManagedDevices,
+        ],
+        in_article: true,
+        references: &[AUTOPILOT_DEVICE_ENROLLMENT.at(
+            "Error code 0x80180014 when re-enrolling using self-deployment or pre-provisioning mode",
+        )],
+    };
+}
 
 fn serial_key(serial: Option<&str>) -> Option<String> {
     serial

@@ -1,33 +1,10 @@
-//! Provisioning-package accounts are not allowed to join devices to Microsoft Entra.
-//!
-//! ## What it checks
-//! The accounts that Windows Configuration Designer and Set up School PCs create for a
-//! provisioning package (`package_<GUID>@…`) against the Entra device setting "Users may join
-//! devices to Microsoft Entra" (`azureADJoin.allowedToJoin`). All passes; None fails for every
-//! package account; Selected fails for the package accounts that are neither listed nor members
-//! of a listed group. It is not applicable when the directory has no package account (bulk
-//! enrollment is not in use).
-//!
-//! ## Why enrollment fails
-//! Bulk enrollment joins the device to Entra as the package account; when that account may not
-//! join, the package stops with *"A setup failure has occurred during bulk enrollment"*.
-//!
-//! ## Remediation
-//! 1. In the Microsoft Entra admin center open Entra ID > Devices > Device settings.
-//! 2. Set "Users may join devices to Microsoft Entra" to All, or keep Selected and add the package accounts named in the finding (or a group that contains them), then Save.
-//! 3. Check that the package account is not blocked by Conditional Access (for example a policy that requires MFA for device join), then apply the provisioning package again.
-//!
-//! ## Known limitations
-//! A package account whose provisioning package was rebuilt is a new account; accounts of
-//! old packages are judged too. Package accounts found only through uncollected groups are
-//! undetermined.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::checks::entra_join_not_allowed::{
     enumerated_verdict, join_setting, kind_name, listed_groups_evidence, JoinVerdict,
     JOIN_SECURITY_TRADEOFF,
 };
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::{MembershipKind, User};
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -35,23 +12,50 @@ use crate::snapshot::Resource;
 use crate::tenant::NotEvaluated;
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "bulk-enrollment-accounts-cannot-join",
-    title: "Provisioning-package accounts may not join devices to Microsoft Entra",
-    severity: Severity::High,
-    area: Area::EntraJoin,
-    error_codes: &[],
-    article_sections: &["a-setup-failure-has-occurred-during-bulk-enrollment"],
-    resources: &[
-        Resource::Users,
-        Resource::DeviceRegistrationPolicy,
-        Resource::GroupMembers,
-    ],
-    in_article: true,
-    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("A setup failure has occurred during bulk enrollment.")
-    ],
-};
+declare_check! {
+    /// Provisioning-package accounts are not allowed to join devices to Microsoft Entra.
+    ///
+    /// ## What it checks
+    /// The accounts that Windows Configuration Designer and Set up School PCs create for a
+    /// provisioning package (`package_<GUID>@…`) against the Entra device setting "Users may join
+    /// devices to Microsoft Entra" (`azureADJoin.allowedToJoin`). All passes; None fails for every
+    /// package account; Selected fails for the package accounts that are neither listed nor members
+    /// of a listed group. It is not applicable when the directory has no package account (bulk
+    /// enrollment is not in use).
+    ///
+    /// ## Why enrollment fails
+    /// Bulk enrollment joins the device to Entra as the package account; when that account may not
+    /// join, the package stops with *"A setup failure has occurred during bulk enrollment"*.
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft Entra admin center open Entra ID > Devices > Device settings.
+    /// 2. Set "Users may join devices to Microsoft Entra" to All, or keep Selected and add the package accounts named in the finding (or a group that contains them), then Save.
+    /// 3. Check that the package account is not blocked by Conditional Access (for example a policy that requires MFA for device join), then apply the provisioning package again.
+    ///
+    /// ## Known limitations
+    /// A package account whose provisioning package was rebuilt is a new account; accounts of
+    /// old packages are judged too. Package accounts found only through uncollected groups are
+    /// undetermined.
+    pub META = CheckMeta {
+        id: "bulk-enrollment-accounts-cannot-join",
+        since: "0.1.0",
+        preview: false,
+        title: "Provisioning-package accounts may not join devices to Microsoft Entra",
+        severity: Severity::High,
+        area: Area::EntraJoin,
+        error_codes: &[],
+        article_sections: &["a-setup-failure-has-occurred-during-bulk-enrollment"],
+        resources: &[
+            Resource::Users,
+            Resource::DeviceRegistrationPolicy,
+            Resource::GroupMembers,
+        ],
+        in_article: true,
+        references: &[
+            WINDOWS_ENROLLMENT_ERRORS.at("A setup failure has occurred during bulk enrollment.")
+        ],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;

@@ -1,26 +1,6 @@
-//! Windows devices are managed by the Configuration Manager client alone (tenant attach), without co-management.
-//!
-//! ## What it checks
-//! Windows managed devices whose management agent is the Configuration Manager client without
-//! MDM (`managementAgent` `configurationManagerClient`: the device is tenant-attached, not
-//! co-managed). Co-managed devices (`configurationManagerClientMdm`) are enrolled in Intune and
-//! are not listed. It warns and lists the devices when there are any.
-//!
-//! ## Why enrollment fails
-//! Enrolling such a PC in Intune by hand (Access work or school, Company Portal) while the
-//! ConfigMgr client manages it fails with *"The device is already enrolled" (8018000a)*.
-//!
-//! ## Remediation
-//! 1. Decide how each device named in the finding should be managed.
-//! 2. To manage it with both: enable co-management in the Configuration Manager console (Administration > Cloud Services > Cloud Attach), so that the ConfigMgr client enrolls the device in Intune itself; do not enroll it by hand.
-//! 3. To manage it with Intune only: uninstall the ConfigMgr client on the device (ccmsetup.exe /uninstall), restart, then enroll it through Settings > Accounts > Access work or school or automatic enrollment.
-//!
-//! ## Known limitations
-//! Devices with the ConfigMgr client that are not tenant-attached do not appear in Intune and
-//! cannot be seen by this check.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::devices::{agent, Agent};
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -28,17 +8,41 @@ use crate::snapshot::Resource;
 use crate::tenant::NotEvaluated;
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "configmgr-client-devices",
-    title: "Windows devices managed by the ConfigMgr client without co-management",
-    severity: Severity::Medium,
-    area: Area::LegacyAgents,
-    error_codes: &["0x8018000A"],
-    article_sections: &["the-device-is-already-enrolled"],
-    resources: &[Resource::ManagedDevices],
-    in_article: true,
-    references: &[WINDOWS_ENROLLMENT_ERRORS.at("Error 8018000a: The device is already enrolled.")],
-};
+declare_check! {
+    /// Windows devices are managed by the Configuration Manager client alone (tenant attach), without co-management.
+    ///
+    /// ## What it checks
+    /// Windows managed devices whose management agent is the Configuration Manager client without
+    /// MDM (`managementAgent` `configurationManagerClient`: the device is tenant-attached, not
+    /// co-managed). Co-managed devices (`configurationManagerClientMdm`) are enrolled in Intune and
+    /// are not listed. It warns and lists the devices when there are any.
+    ///
+    /// ## Why enrollment fails
+    /// Enrolling such a PC in Intune by hand (Access work or school, Company Portal) while the
+    /// ConfigMgr client manages it fails with *"The device is already enrolled" (8018000a)*.
+    ///
+    /// ## Remediation
+    /// 1. Decide how each device named in the finding should be managed.
+    /// 2. To manage it with both: enable co-management in the Configuration Manager console (Administration > Cloud Services > Cloud Attach), so that the ConfigMgr client enrolls the device in Intune itself; do not enroll it by hand.
+    /// 3. To manage it with Intune only: uninstall the ConfigMgr client on the device (ccmsetup.exe /uninstall), restart, then enroll it through Settings > Accounts > Access work or school or automatic enrollment.
+    ///
+    /// ## Known limitations
+    /// Devices with the ConfigMgr client that are not tenant-attached do not appear in Intune and
+    /// cannot be seen by this check.
+    pub META = CheckMeta {
+        id: "configmgr-client-devices",
+        since: "0.1.0",
+        preview: false,
+        title: "Windows devices managed by the ConfigMgr client without co-management",
+        severity: Severity::Medium,
+        area: Area::LegacyAgents,
+        error_codes: &["0x8018000A"],
+        article_sections: &["the-device-is-already-enrolled"],
+        resources: &[Resource::ManagedDevices],
+        in_article: true,
+        references: &[WINDOWS_ENROLLMENT_ERRORS.at("Error 8018000a: The device is already enrolled.")],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;

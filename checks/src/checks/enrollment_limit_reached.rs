@@ -1,44 +1,6 @@
-//! Users have reached (or nearly reached) their Intune device enrollment limit.
-//!
-//! ## What it checks
-//! For every user who could enroll, the device limit restriction Intune applies to them (the
-//! assigned limit configurations by priority, exclusions and nested groups included, else the
-//! default "All users and all devices" limit), and the number of Intune managed devices of any
-//! platform whose primary user they are. Devices the limit does not count are left out:
-//! Windows Autopilot devices (matched by Autopilot identity or serial number), Microsoft Entra
-//! join (out-of-box or from Settings), automatic (Group Policy / MDM scope), co-management,
-//! bulk (provisioning package) and device enrollment manager enrollments. A device whose
-//! enrollment type is absent may or may not count: a user it could push over the limit is at
-//! risk, not failed.
-//! It fails when a user has as many counted devices as their limit, and warns when a user is
-//! within the configured margin (`device_limit_margin`, default 1) of it. Users whose limit
-//! depends on an assignment filter are counted as undetermined.
-//!
-//! ## Why enrollment fails
-//! When a user's next enrollment would exceed the limit, Windows shows *"This user is not
-//! authorized to enroll" (0x801C0003 / 80180003)* or *"Looks like there are too many devices or
-//! users for this account" (0x80180013, MENROLL_E_DEVICECAPREACHED)*. The limit only stops
-//! user-driven MDM enrollment: Company Portal / bring-your-own-device enrollment and "Enroll
-//! only in device management" from Settings > Accounts > Access work or school (automatic
-//! enrollment a user starts with "Add work account" is not limited either: Microsoft Learn,
-//! "Intune and Microsoft Entra device limits"). Microsoft's current documentation says the limit can't be applied to Microsoft Entra
-//! joined devices (out-of-box or Settings join, bulk included), Windows Autopilot,
-//! co-management, Group Policy enrollment and device enrollment managers (Microsoft Learn,
-//! "Enrollment restrictions in Microsoft Intune", *Limitations*).
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Devices > All devices, search for each user named in the finding, and retire or delete the devices they no longer use (old and duplicate records count against the limit).
-//! 2. Open Devices > Enrollment > Device limit restrictions and open the configuration named in the finding to see the limit that applies.
-//! 3. If the users need more devices, raise its Device limit (at most 15), or create a device limit restriction with a higher limit, assign it to a group of these users and give it a higher priority than the one that applies now.
-//! 4. Enroll corporate PCs through a path the limit does not count: Windows Autopilot, co-management, automatic enrollment by Group Policy, or bulk enrollment with a provisioning package.
-//!
-//! ## Known limitations
-//! Only devices whose primary user (`userId`) is the user are counted; a device enrolled by a
-//! user but reassigned to another primary user is counted for the new one. A device that was
-//! enrolled by Autopilot but is no longer registered in Autopilot is counted.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::devices::{is_limit_exempt_enrollment, AutopilotIndex};
 use crate::model::EnrollmentConfiguration;
 use crate::references::{DEVICE_ENROLLMENT, LIMITS, RESTRICTIONS, USER_CANNOT_ENROLL};
@@ -49,28 +11,70 @@ use crate::verdict::{Judged, Tally};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
-pub const META: CheckMeta = CheckMeta {
-    id: "enrollment-limit-reached",
-    title: "Users at or near their Intune device enrollment limit",
-    severity: Severity::High,
-    area: Area::EnrollmentRestrictions,
-    error_codes: &["0x801C0003", "0x80180003", "0x80180013"],
-    article_sections: &["this-user-is-not-authorized-to-enroll"],
-    resources: &[
-        Resource::DeviceEnrollmentConfigurations,
-        Resource::ManagedDevices,
-        Resource::Users,
-        Resource::GroupMembers,
-        Resource::WindowsAutopilotDeviceIdentities,
-    ],
-    in_article: true,
-    references: &[
-        USER_CANNOT_ENROLL.at("Cause"),
-        DEVICE_ENROLLMENT.at("Device cap reached"),
-        RESTRICTIONS.at("Limitations"),
-        LIMITS.at("Intune device limit restrictions"),
-    ],
-};
+declare_check! {
+    /// Users have reached (or nearly reached) their Intune device enrollment limit.
+    ///
+    /// ## What it checks
+    /// For every user who could enroll, the device limit restriction Intune applies to them (the
+    /// assigned limit configurations by priority, exclusions and nested groups included, else the
+    /// default "All users and all devices" limit), and the number of Intune managed devices of any
+    /// platform whose primary user they are. Devices the limit does not count are left out:
+    /// Windows Autopilot devices (matched by Autopilot identity or serial number), Microsoft Entra
+    /// join (out-of-box or from Settings), automatic (Group Policy / MDM scope), co-management,
+    /// bulk (provisioning package) and device enrollment manager enrollments. A device whose
+    /// enrollment type is absent may or may not count: a user it could push over the limit is at
+    /// risk, not failed.
+    /// It fails when a user has as many counted devices as their limit, and warns when a user is
+    /// within the configured margin (`device_limit_margin`, default 1) of it. Users whose limit
+    /// depends on an assignment filter are counted as undetermined.
+    ///
+    /// ## Why enrollment fails
+    /// When a user's next enrollment would exceed the limit, Windows shows *"This user is not
+    /// authorized to enroll" (0x801C0003 / 80180003)* or *"Looks like there are too many devices or
+    /// users for this account" (0x80180013, MENROLL_E_DEVICECAPREACHED)*. The limit only stops
+    /// user-driven MDM enrollment: Company Portal / bring-your-own-device enrollment and "Enroll
+    /// only in device management" from Settings > Accounts > Access work or school (automatic
+    /// enrollment a user starts with "Add work account" is not limited either: Microsoft Learn,
+    /// "Intune and Microsoft Entra device limits"). Microsoft's current documentation says the limit can't be applied to Microsoft Entra
+    /// joined devices (out-of-box or Settings join, bulk included), Windows Autopilot,
+    /// co-management, Group Policy enrollment and device enrollment managers (Microsoft Learn,
+    /// "Enrollment restrictions in Microsoft Intune", *Limitations*).
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Devices > All devices, search for each user named in the finding, and retire or delete the devices they no longer use (old and duplicate records count against the limit).
+    /// 2. Open Devices > Enrollment > Device limit restrictions and open the configuration named in the finding to see the limit that applies.
+    /// 3. If the users need more devices, raise its Device limit (at most 15), or create a device limit restriction with a higher limit, assign it to a group of these users and give it a higher priority than the one that applies now.
+    /// 4. Enroll corporate PCs through a path the limit does not count: Windows Autopilot, co-management, automatic enrollment by Group Policy, or bulk enrollment with a provisioning package.
+    ///
+    /// ## Known limitations
+    /// Only devices whose primary user (`userId`) is the user are counted; a device enrolled by a
+    /// user but reassigned to another primary user is counted for the new one. A device that was
+    /// enrolled by Autopilot but is no longer registered in Autopilot is counted.
+    pub META = CheckMeta {
+        id: "enrollment-limit-reached",
+        since: "0.1.0",
+        preview: false,
+        title: "Users at or near their Intune device enrollment limit",
+        severity: Severity::High,
+        area: Area::EnrollmentRestrictions,
+        error_codes: &["0x801C0003", "0x80180003", "0x80180013"],
+        article_sections: &["this-user-is-not-authorized-to-enroll"],
+        resources: &[
+            Resource::DeviceEnrollmentConfigurations,
+            Resource::ManagedDevices,
+            Resource::Users,
+            Resource::GroupMembers,
+            Resource::WindowsAutopilotDeviceIdentities,
+        ],
+        in_article: true,
+        references: &[
+            USER_CANNOT_ENROLL.at("Cause"),
+            DEVICE_ENROLLMENT.at("Device cap reached"),
+            RESTRICTIONS.at("Limitations"),
+            LIMITS.at("Intune device limit restrictions"),
+        ],
+    };
+}
 
 const PATHS_AFFECTED: &[&str] = &[
     "Company Portal / bring-your-own-device user enrollment",

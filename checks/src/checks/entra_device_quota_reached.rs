@@ -1,30 +1,6 @@
-//! Users have reached the Entra "maximum number of devices per user" quota.
-//!
-//! ## What it checks
-//! Not in the article, but the same failure in practice: Entra refuses to join or register one
-//! more device for a user who has reached the device quota (`userDeviceQuota`, "Maximum number
-//! of devices per user"). For every user who could enroll it counts the Entra devices that list
-//! the user in `registeredOwners`, leaving out hybrid-joined devices (`trustType` `ServerAd`),
-//! to which the quota does not apply. It fails for users at or over the quota and warns for
-//! users within the configured margin (`device_quota_margin`, default 1) of it. Security
-//! baselines reward a low quota; the finding names that trade-off.
-//!
-//! ## Why enrollment fails
-//! The Entra join or registration that precedes Windows MDM enrollment is refused because the
-//! user has too many devices (Entra reports that the device limit was reached), so no Intune
-//! enrollment follows; on a new PC the user typically sees a generic join or enrollment error.
-//!
-//! ## Remediation
-//! 1. In the Microsoft Entra admin center open Entra ID > Devices > All devices, filter on each user named in the finding, and delete stale or duplicate devices (export the list first).
-//! 2. Or raise Entra ID > Devices > Device settings > "Maximum number of devices per user" to a value that fits how many devices a user really has, then Save.
-//! 3. If the low quota is a deliberate security decision (Zero Trust assessment 21837, CIS), keep it, clean up stale devices regularly, and record the decision with a waiver.
-//!
-//! ## Known limitations
-//! Graph returns `registeredOwners` only when the collector expands it; when no Entra-joined or
-//! registered device has an owner the check is not evaluated rather than passed.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::references::LIMITS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::snapshot::Resource;
@@ -32,21 +8,49 @@ use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::HashMap;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "entra-device-quota-reached",
-    title: "Users have reached the Entra maximum number of devices per user",
-    severity: Severity::Medium,
-    area: Area::EntraJoin,
-    error_codes: &["0x801C000E"],
-    article_sections: &["prerequisites"],
-    resources: &[
-        Resource::DeviceRegistrationPolicy,
-        Resource::Devices,
-        Resource::Users,
-    ],
-    in_article: false,
-    references: &[LIMITS.at("Microsoft Entra device limit")],
-};
+declare_check! {
+    /// Users have reached the Entra "maximum number of devices per user" quota.
+    ///
+    /// ## What it checks
+    /// Not in the article, but the same failure in practice: Entra refuses to join or register one
+    /// more device for a user who has reached the device quota (`userDeviceQuota`, "Maximum number
+    /// of devices per user"). For every user who could enroll it counts the Entra devices that list
+    /// the user in `registeredOwners`, leaving out hybrid-joined devices (`trustType` `ServerAd`),
+    /// to which the quota does not apply. It fails for users at or over the quota and warns for
+    /// users within the configured margin (`device_quota_margin`, default 1) of it. Security
+    /// baselines reward a low quota; the finding names that trade-off.
+    ///
+    /// ## Why enrollment fails
+    /// The Entra join or registration that precedes Windows MDM enrollment is refused because the
+    /// user has too many devices (Entra reports that the device limit was reached), so no Intune
+    /// enrollment follows; on a new PC the user typically sees a generic join or enrollment error.
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft Entra admin center open Entra ID > Devices > All devices, filter on each user named in the finding, and delete stale or duplicate devices (export the list first).
+    /// 2. Or raise Entra ID > Devices > Device settings > "Maximum number of devices per user" to a value that fits how many devices a user really has, then Save.
+    /// 3. If the low quota is a deliberate security decision (Zero Trust assessment 21837, CIS), keep it, clean up stale devices regularly, and record the decision with a waiver.
+    ///
+    /// ## Known limitations
+    /// Graph returns `registeredOwners` only when the collector expands it; when no Entra-joined or
+    /// registered device has an owner the check is not evaluated rather than passed.
+    pub META = CheckMeta {
+        id: "entra-device-quota-reached",
+        since: "0.1.0",
+        preview: false,
+        title: "Users have reached the Entra maximum number of devices per user",
+        severity: Severity::Medium,
+        area: Area::EntraJoin,
+        error_codes: &["0x801C000E"],
+        article_sections: &["prerequisites"],
+        resources: &[
+            Resource::DeviceRegistrationPolicy,
+            Resource::Devices,
+            Resource::Users,
+        ],
+        in_article: false,
+        references: &[LIMITS.at("Microsoft Entra device limit")],
+    };
+}
 
 const SECURITY_TRADEOFF: &str = "Security baselines (Zero Trust assessment 21837, CIS) reward a low \"Maximum number of devices per user\"; a low quota stops users with several (often stale) devices from joining or registering another one. If the quota is deliberate, clean up stale devices and record the decision with a waiver.";
 

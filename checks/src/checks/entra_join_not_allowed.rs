@@ -1,29 +1,6 @@
-//! Users are not allowed to join devices to Microsoft Entra.
-//!
-//! ## What it checks
-//! The Entra device setting "Users may join devices to Microsoft Entra"
-//! (`deviceRegistrationPolicy.azureADJoin.allowedToJoin`). All passes. None fails for every
-//! user who could enroll. Selected warns for the users who could enroll but are neither listed
-//! nor (transitive) members of a listed group; users whose groups' members were not collected
-//! are counted as undetermined. Security baselines reward None or Selected here; the finding
-//! names that trade-off.
-//!
-//! ## Why enrollment fails
-//! Windows enrollment through Entra join (OOBE, Autopilot, "Access work or school > Join this
-//! device to Microsoft Entra ID") needs the join to succeed first; a user who may not join sees
-//! *"This user is not allowed to enroll" (0x801C0003)*.
-//!
-//! ## Remediation
-//! 1. In the Microsoft Entra admin center open Entra ID > Devices > Device settings.
-//! 2. Set "Users may join devices to Microsoft Entra" to All, or to Selected and add the users named in the finding (or a group that contains them), then Save.
-//! 3. If the restriction is a deliberate security decision (Maester MT.1070, Prowler and CIS reward None or Selected), make sure the enrolling users are in the selected group, and record the decision with a waiver.
-//!
-//! ## Known limitations
-//! Only the members of groups that the collector read are known; users who could be allowed
-//! through another listed group are reported as undetermined, not as blocked.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::{MembershipKind, RegistrationMembership};
 use crate::references::{AUTOPILOT_FAQ, USER_CANNOT_ENROLL};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -31,24 +8,51 @@ use crate::snapshot::Resource;
 use crate::tenant::{Directory, NotEvaluated};
 use serde_json::{json, Value};
 
-pub const META: CheckMeta = CheckMeta {
-    id: "entra-join-not-allowed",
-    title: "Users are not allowed to join devices to Microsoft Entra",
-    severity: Severity::Critical,
-    area: Area::EntraJoin,
-    error_codes: &["0x801C0003"],
-    article_sections: &["this-user-is-not-allowed-to-enroll"],
-    resources: &[
-        Resource::DeviceRegistrationPolicy,
-        Resource::Users,
-        Resource::GroupMembers,
-    ],
-    in_article: true,
-    references: &[
-        USER_CANNOT_ENROLL.at("Solution 5"),
-        AUTOPILOT_FAQ.at("What is the most common issue joining a device to Microsoft Entra ID?"),
-    ],
-};
+declare_check! {
+    /// Users are not allowed to join devices to Microsoft Entra.
+    ///
+    /// ## What it checks
+    /// The Entra device setting "Users may join devices to Microsoft Entra"
+    /// (`deviceRegistrationPolicy.azureADJoin.allowedToJoin`). All passes. None fails for every
+    /// user who could enroll. Selected warns for the users who could enroll but are neither listed
+    /// nor (transitive) members of a listed group; users whose groups' members were not collected
+    /// are counted as undetermined. Security baselines reward None or Selected here; the finding
+    /// names that trade-off.
+    ///
+    /// ## Why enrollment fails
+    /// Windows enrollment through Entra join (OOBE, Autopilot, "Access work or school > Join this
+    /// device to Microsoft Entra ID") needs the join to succeed first; a user who may not join sees
+    /// *"This user is not allowed to enroll" (0x801C0003)*.
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft Entra admin center open Entra ID > Devices > Device settings.
+    /// 2. Set "Users may join devices to Microsoft Entra" to All, or to Selected and add the users named in the finding (or a group that contains them), then Save.
+    /// 3. If the restriction is a deliberate security decision (Maester MT.1070, Prowler and CIS reward None or Selected), make sure the enrolling users are in the selected group, and record the decision with a waiver.
+    ///
+    /// ## Known limitations
+    /// Only the members of groups that the collector read are known; users who could be allowed
+    /// through another listed group are reported as undetermined, not as blocked.
+    pub META = CheckMeta {
+        id: "entra-join-not-allowed",
+        since: "0.1.0",
+        preview: false,
+        title: "Users are not allowed to join devices to Microsoft Entra",
+        severity: Severity::Critical,
+        area: Area::EntraJoin,
+        error_codes: &["0x801C0003"],
+        article_sections: &["this-user-is-not-allowed-to-enroll"],
+        resources: &[
+            Resource::DeviceRegistrationPolicy,
+            Resource::Users,
+            Resource::GroupMembers,
+        ],
+        in_article: true,
+        references: &[
+            USER_CANNOT_ENROLL.at("Solution 5"),
+            AUTOPILOT_FAQ.at("What is the most common issue joining a device to Microsoft Entra ID?"),
+        ],
+    };
+}
 
 /// The trade-off findings about this setting name (shared with `bulk-enrollment-accounts-cannot-join`).
 pub const JOIN_SECURITY_TRADEOFF: &str = "Security baselines (Maester MT.1070, Prowler, CIS) reward \"Users may join devices to Microsoft Entra\" = None or Selected; that blocks Entra join and with it Windows enrollment for everyone not selected. If the restriction is deliberate, select the enrolling users or their group, and record the decision with a waiver.";

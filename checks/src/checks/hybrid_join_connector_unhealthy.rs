@@ -1,38 +1,7 @@
-//! Hybrid join Autopilot profiles are assigned but no Intune Connector for Active Directory is healthy.
-//!
-//! ## What it checks
-//! When a Microsoft Entra hybrid join Autopilot profile is assigned, the Intune Connectors for
-//! Active Directory (the offline domain join, ODJ, connectors) Intune knows. A connector is
-//! healthy when its state is *active*, its version is 6.2501.2000.5 or later (older versions
-//! are the legacy connector, which stopped working), and it contacted Intune within the
-//! configured number of days (`connector_stale_days`, 30 by default) before the snapshot was
-//! taken. It fails when there is no connector or none is healthy, and warns when some are
-//! unhealthy (or cannot be read) while at least one is healthy. An *inactive* connector beside
-//! a healthy one is not a problem: Intune lists a stopped connector for 30 days. It is not
-//! applicable when no hybrid join profile is assigned.
-//!
-//! ## Why enrollment fails
-//! Without a working connector no offline domain join blob is created, and the hybrid join
-//! deployment stops with *"Something went wrong. … error code 80070774"* before the first
-//! reboot.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Tenant administration > Connectors and tokens > Intune Connector for Active Directory and look at the connectors named in the finding.
-//! 2. On each connector's server, start the Intune ODJ Connector service (or reinstall the current connector from that page and sign in again), and check that the server reaches Intune over the internet.
-//! 3. If no connector is listed, install one on a domain-joined server that can reach a domain controller, and give its account the right to create computer objects in the OU named in the Domain Join configuration profile.
-//! 4. Update every connector to version 6.2501.2000.5 or later (download it from the same page) and uninstall the legacy connector from servers that still run it.
-//! 5. Check that the connector shows as Active with a recent last connection before deploying hybrid join devices again.
-//!
-//! ## Known limitations
-//! Whether the connector's account may create computer objects in the target OU cannot be read
-//! from Graph: on the connector's server, look in the ODJ Connector Service event log for event
-//! 30312 (or 30132) and delegate "Create computer objects" on the OU to the connector's account.
-//! How the 2025 connector (v2, with a managed service account) reports its state here is not
-//! documented.
-
 use crate::autopilot::{self, profile_affected, profile_evidence};
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::{ConnectorState, DomainJoinConnector};
 use crate::references::{AUTOPILOT_FAQ, AUTOPILOT_KNOWN_ISSUES, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -41,24 +10,59 @@ use crate::tenant::{NotEvaluated, Tenant};
 use crate::time::{days_between, parse_rfc3339};
 use serde_json::{json, Value};
 
-pub const META: CheckMeta = CheckMeta {
-    id: "hybrid-join-connector-unhealthy",
-    title: "No healthy Intune Connector for Active Directory for hybrid join Autopilot",
-    severity: Severity::High,
-    area: Area::Autopilot,
-    error_codes: &["0x80070774"],
-    article_sections: &["something-went-wrong-error-code-80070774"],
-    resources: &[
-        Resource::WindowsAutopilotDeploymentProfiles,
-        Resource::DomainJoinConnectors,
-    ],
-    in_article: true,    references: &[
-        AUTOPILOT_FAQ.at("Why did enrollments start failing when using the Intune Connector for Active Directory?"),
-        AUTOPILOT_KNOWN_ISSUES.at("Intune connector is inactive but still appears in the Intune Connectors"),
-        WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774."),
-    ],
+declare_check! {
+    /// Hybrid join Autopilot profiles are assigned but no Intune Connector for Active Directory is healthy.
+    ///
+    /// ## What it checks
+    /// When a Microsoft Entra hybrid join Autopilot profile is assigned, the Intune Connectors for
+    /// Active Directory (the offline domain join, ODJ, connectors) Intune knows. A connector is
+    /// healthy when its state is *active*, its version is 6.2501.2000.5 or later (older versions
+    /// are the legacy connector, which stopped working), and it contacted Intune within the
+    /// configured number of days (`connector_stale_days`, 30 by default) before the snapshot was
+    /// taken. It fails when there is no connector or none is healthy, and warns when some are
+    /// unhealthy (or cannot be read) while at least one is healthy. An *inactive* connector beside
+    /// a healthy one is not a problem: Intune lists a stopped connector for 30 days. It is not
+    /// applicable when no hybrid join profile is assigned.
+    ///
+    /// ## Why enrollment fails
+    /// Without a working connector no offline domain join blob is created, and the hybrid join
+    /// deployment stops with *"Something went wrong. … error code 80070774"* before the first
+    /// reboot.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Tenant administration > Connectors and tokens > Intune Connector for Active Directory and look at the connectors named in the finding.
+    /// 2. On each connector's server, start the Intune ODJ Connector service (or reinstall the current connector from that page and sign in again), and check that the server reaches Intune over the internet.
+    /// 3. If no connector is listed, install one on a domain-joined server that can reach a domain controller, and give its account the right to create computer objects in the OU named in the Domain Join configuration profile.
+    /// 4. Update every connector to version 6.2501.2000.5 or later (download it from the same page) and uninstall the legacy connector from servers that still run it.
+    /// 5. Check that the connector shows as Active with a recent last connection before deploying hybrid join devices again.
+    ///
+    /// ## Known limitations
+    /// Whether the connector's account may create computer objects in the target OU cannot be read
+    /// from Graph: on the connector's server, look in the ODJ Connector Service event log for event
+    /// 30312 (or 30132) and delegate "Create computer objects" on the OU to the connector's account.
+    /// How the 2025 connector (v2, with a managed service account) reports its state here is not
+    /// documented.
+    pub META = CheckMeta {
+        id: "hybrid-join-connector-unhealthy",
+        since: "0.1.0",
+        preview: false,
+        title: "No healthy Intune Connector for Active Directory for hybrid join Autopilot",
+        severity: Severity::High,
+        area: Area::Autopilot,
+        error_codes: &["0x80070774"],
+        article_sections: &["something-went-wrong-error-code-80070774"],
+        resources: &[
+            Resource::WindowsAutopilotDeploymentProfiles,
+            Resource::DomainJoinConnectors,
+        ],
+        in_article: true,    references: &[
+            AUTOPILOT_FAQ.at("Why did enrollments start failing when using the Intune Connector for Active Directory?"),
+            AUTOPILOT_KNOWN_ISSUES.at("Intune connector is inactive but still appears in the Intune Connectors"),
+            WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774."),
+        ],
 
-};
+    };
+}
 
 /// The first Intune Connector for Active Directory version that keeps working (Microsoft
 /// Learn, Windows Autopilot troubleshooting FAQ: "updated to version 6.2501.2000.5 or later and

@@ -1,31 +1,7 @@
-//! An Autopilot device with an assigned user gets a hybrid Entra join profile.
-//!
-//! ## What it checks
-//! For every Autopilot device with an assigned user (the device's `userPrincipalName`), the
-//! deployment profile Intune assigns to it. It fails when that profile is a Microsoft Entra
-//! hybrid join profile: "assign user" belongs to Entra join deployments only. Devices whose
-//! profile depends on an assignment filter, on a group whose members were not collected, or
-//! that have no Entra device object are counted as undetermined. It is not applicable when the
-//! tenant has no hybrid join profile.
-//!
-//! ## Why enrollment fails
-//! Before the first reboot the device times out at the sign-in screen with *"Something went
-//! wrong. … error code 80070774"*: the assigned user makes the device perform an Entra join
-//! during setup, which leaves it in a state where it can no longer join the on-premises domain.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Devices > Enrollment > Windows > Devices (Windows Autopilot devices).
-//! 2. Select each device named in the finding, open the "…" menu and choose "Unassign user"; wait until the change completes.
-//! 3. Check that the device's "Profile status" shows the hybrid join profile as assigned, then start the out-of-box experience again.
-//!
-//! ## Known limitations
-//! 0x80070774 also appears when the device cannot reach a domain controller, or when the Intune
-//! Connector for Active Directory lacks rights on the target OU; `hybrid-join-connector-unhealthy`
-//! checks the connector, and the rest is checked on the network and the connector's server.
-
 use crate::autopilot::{self, profile_affected, profile_evidence};
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::AutopilotProfile;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{count, Affected, Outcome, Severity};
@@ -34,22 +10,50 @@ use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "hybrid-profile-with-assigned-user",
-    title: "Hybrid join Autopilot profile on a device with an assigned user",
-    severity: Severity::High,
-    area: Area::Autopilot,
-    error_codes: &["0x80070774"],
-    article_sections: &["something-went-wrong-error-code-80070774"],
-    resources: &[
-        Resource::WindowsAutopilotDeploymentProfiles,
-        Resource::WindowsAutopilotDeviceIdentities,
-        Resource::Devices,
-        Resource::GroupMembers,
-    ],
-    in_article: true,
-    references: &[WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774.")],
-};
+declare_check! {
+    /// An Autopilot device with an assigned user gets a hybrid Entra join profile.
+    ///
+    /// ## What it checks
+    /// For every Autopilot device with an assigned user (the device's `userPrincipalName`), the
+    /// deployment profile Intune assigns to it. It fails when that profile is a Microsoft Entra
+    /// hybrid join profile: "assign user" belongs to Entra join deployments only. Devices whose
+    /// profile depends on an assignment filter, on a group whose members were not collected, or
+    /// that have no Entra device object are counted as undetermined. It is not applicable when the
+    /// tenant has no hybrid join profile.
+    ///
+    /// ## Why enrollment fails
+    /// Before the first reboot the device times out at the sign-in screen with *"Something went
+    /// wrong. … error code 80070774"*: the assigned user makes the device perform an Entra join
+    /// during setup, which leaves it in a state where it can no longer join the on-premises domain.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Devices > Enrollment > Windows > Devices (Windows Autopilot devices).
+    /// 2. Select each device named in the finding, open the "…" menu and choose "Unassign user"; wait until the change completes.
+    /// 3. Check that the device's "Profile status" shows the hybrid join profile as assigned, then start the out-of-box experience again.
+    ///
+    /// ## Known limitations
+    /// 0x80070774 also appears when the device cannot reach a domain controller, or when the Intune
+    /// Connector for Active Directory lacks rights on the target OU; `hybrid-join-connector-unhealthy`
+    /// checks the connector, and the rest is checked on the network and the connector's server.
+    pub META = CheckMeta {
+        id: "hybrid-profile-with-assigned-user",
+        since: "0.1.0",
+        preview: false,
+        title: "Hybrid join Autopilot profile on a device with an assigned user",
+        severity: Severity::High,
+        area: Area::Autopilot,
+        error_codes: &["0x80070774"],
+        article_sections: &["something-went-wrong-error-code-80070774"],
+        resources: &[
+            Resource::WindowsAutopilotDeploymentProfiles,
+            Resource::WindowsAutopilotDeviceIdentities,
+            Resource::Devices,
+            Resource::GroupMembers,
+        ],
+        in_article: true,
+        references: &[WINDOWS_ENROLLMENT_ERRORS.at("Something went wrong. Error Code 80070774.")],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let _t = cx.tenant;

@@ -1,30 +1,6 @@
-//! No Intune licenses are left to assign to the users who still need one.
-//!
-//! ## What it checks
-//! Not in the article, but the same failure in practice: an unlicensed user cannot be given an
-//! Intune license when every seat is taken. It adds up the subscriptions that include an
-//! Intune plan and are active (capability status Enabled or Warning): seats available =
-//! `prepaidUnits.enabled + prepaidUnits.warning − consumedUnits`. It compares that with the
-//! number of users who could enroll and have no active Intune plan. It fails when no active
-//! subscription includes Intune, or when no seat is free while someone still needs one; it
-//! warns when fewer seats are free than users need them.
-//!
-//! ## Why enrollment fails
-//! A user without an Intune license sees *"This account is not allowed on this phone"* (or,
-//! where MDM for Office 365 is also used, *"Looks like the MDM Terms of Use endpoint is not
-//! correctly configured"*), and the license cannot be assigned while the subscriptions are full.
-//!
-//! ## Remediation
-//! 1. In the Microsoft 365 admin center open Billing > Licenses and check the subscriptions named in the finding (assigned versus available).
-//! 2. Buy more licenses for a subscription that includes Microsoft Intune Plan 1, or free seats by removing licenses from departed or disabled accounts.
-//! 3. Assign the freed or new licenses to the users who have none (see `users-without-intune-license`).
-//!
-//! ## Known limitations
-//! `consumedUnits` counts every assignment of a subscription, including users for whom the
-//! Intune plan is switched off. Group-based licensing errors are not read.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::licensing::{has_intune, sku_available_units, sku_includes_intune, sku_is_active};
 use crate::model::SubscribedSku;
 use crate::references::DEVICE_ENROLLMENT;
@@ -33,17 +9,45 @@ use crate::snapshot::Resource;
 use crate::tenant::NotEvaluated;
 use serde_json::{json, Value};
 
-pub const META: CheckMeta = CheckMeta {
-    id: "intune-seats-exhausted",
-    title: "No Intune licenses left for the users who need one",
-    severity: Severity::High,
-    area: Area::Licensing,
-    error_codes: &[],
-    article_sections: &["prerequisites"],
-    resources: &[Resource::SubscribedSkus, Resource::Users],
-    in_article: false,
-    references: &[DEVICE_ENROLLMENT.at("IT admin needs to assign license for access")],
-};
+declare_check! {
+    /// No Intune licenses are left to assign to the users who still need one.
+    ///
+    /// ## What it checks
+    /// Not in the article, but the same failure in practice: an unlicensed user cannot be given an
+    /// Intune license when every seat is taken. It adds up the subscriptions that include an
+    /// Intune plan and are active (capability status Enabled or Warning): seats available =
+    /// `prepaidUnits.enabled + prepaidUnits.warning − consumedUnits`. It compares that with the
+    /// number of users who could enroll and have no active Intune plan. It fails when no active
+    /// subscription includes Intune, or when no seat is free while someone still needs one; it
+    /// warns when fewer seats are free than users need them.
+    ///
+    /// ## Why enrollment fails
+    /// A user without an Intune license sees *"This account is not allowed on this phone"* (or,
+    /// where MDM for Office 365 is also used, *"Looks like the MDM Terms of Use endpoint is not
+    /// correctly configured"*), and the license cannot be assigned while the subscriptions are full.
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft 365 admin center open Billing > Licenses and check the subscriptions named in the finding (assigned versus available).
+    /// 2. Buy more licenses for a subscription that includes Microsoft Intune Plan 1, or free seats by removing licenses from departed or disabled accounts.
+    /// 3. Assign the freed or new licenses to the users who have none (see `users-without-intune-license`).
+    ///
+    /// ## Known limitations
+    /// `consumedUnits` counts every assignment of a subscription, including users for whom the
+    /// Intune plan is switched off. Group-based licensing errors are not read.
+    pub META = CheckMeta {
+        id: "intune-seats-exhausted",
+        since: "0.1.0",
+        preview: false,
+        title: "No Intune licenses left for the users who need one",
+        severity: Severity::High,
+        area: Area::Licensing,
+        error_codes: &[],
+        article_sections: &["prerequisites"],
+        resources: &[Resource::SubscribedSkus, Resource::Users],
+        in_article: false,
+        references: &[DEVICE_ENROLLMENT.at("IT admin needs to assign license for access")],
+    };
+}
 
 fn sku_evidence(s: &SubscribedSku) -> Value {
     json!({

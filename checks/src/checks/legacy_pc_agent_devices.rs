@@ -1,23 +1,6 @@
-//! Devices are still managed by the retired legacy Intune PC agent.
-//!
-//! ## What it checks
-//! Intune managed devices whose management agent is the legacy Intune PC agent
-//! (`managementAgent` `intuneClient` or `easIntuneClient`). The PC agent is retired: devices
-//! must be moved to Windows MDM enrollment. It fails and lists them when there are any.
-//!
-//! ## Why enrollment fails
-//! Outdated PC client software on the device makes installing or renewing it fail with *"The
-//! software cannot be installed" (0x80CF4017)* or *"The account certificate is not valid and
-//! may be expired"*, and the agent stands in the way of enrolling the PC in MDM.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Devices > All devices and filter on Managed by: Intune PC agent (or use the device names in the finding).
-//! 2. On each device, uninstall the Microsoft Intune Center / Intune PC client software from Apps > Installed apps, then restart.
-//! 3. Retire the device's old record in Devices > All devices so it does not linger or count against the user's limit.
-//! 4. Enroll the PC in MDM: Settings > Accounts > Access work or school > Connect, or let automatic enrollment (MDM user scope) or Autopilot do it.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::devices::{agent, Agent};
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -25,20 +8,41 @@ use crate::snapshot::Resource;
 use crate::tenant::NotEvaluated;
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "legacy-pc-agent-devices",
-    title: "Devices still on the legacy Intune PC agent",
-    severity: Severity::Medium,
-    area: Area::LegacyAgents,
-    error_codes: &["0x80CF4017"],
-    article_sections: &[
-        "the-software-cannot-be-installed",
-        "the-account-certificate-is-not-valid-and-may-be-expired",
-    ],
-    resources: &[Resource::ManagedDevices],
-    in_article: true,
-    references: &[WINDOWS_ENROLLMENT_ERRORS.at("The software cannot be installed.")],
-};
+declare_check! {
+    /// Devices are still managed by the retired legacy Intune PC agent.
+    ///
+    /// ## What it checks
+    /// Intune managed devices whose management agent is the legacy Intune PC agent
+    /// (`managementAgent` `intuneClient` or `easIntuneClient`). The PC agent is retired: devices
+    /// must be moved to Windows MDM enrollment. It fails and lists them when there are any.
+    ///
+    /// ## Why enrollment fails
+    /// Outdated PC client software on the device makes installing or renewing it fail with *"The
+    /// software cannot be installed" (0x80CF4017)* or *"The account certificate is not valid and
+    /// may be expired"*, and the agent stands in the way of enrolling the PC in MDM.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Devices > All devices and filter on Managed by: Intune PC agent (or use the device names in the finding).
+    /// 2. On each device, uninstall the Microsoft Intune Center / Intune PC client software from Apps > Installed apps, then restart.
+    /// 3. Retire the device's old record in Devices > All devices so it does not linger or count against the user's limit.
+    /// 4. Enroll the PC in MDM: Settings > Accounts > Access work or school > Connect, or let automatic enrollment (MDM user scope) or Autopilot do it.
+    pub META = CheckMeta {
+        id: "legacy-pc-agent-devices",
+        since: "0.1.0",
+        preview: false,
+        title: "Devices still on the legacy Intune PC agent",
+        severity: Severity::Medium,
+        area: Area::LegacyAgents,
+        error_codes: &["0x80CF4017"],
+        article_sections: &[
+            "the-software-cannot-be-installed",
+            "the-account-certificate-is-not-valid-and-may-be-expired",
+        ],
+        resources: &[Resource::ManagedDevices],
+        in_article: true,
+        references: &[WINDOWS_ENROLLMENT_ERRORS.at("The software cannot be installed.")],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;

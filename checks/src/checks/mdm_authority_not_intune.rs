@@ -1,42 +1,46 @@
-//! The tenant's MDM authority is not Microsoft Intune.
-//!
-//! ## What it checks
-//! The organization's `mobileDeviceManagementAuthority`, one of the article's prerequisites.
-//! `intune` passes. `office365` (Basic Mobility and Security), `sccm` (hybrid MDM with
-//! Configuration Manager) and `unknown` (no authority set) fail. Graph returns the property
-//! only when it is selected explicitly; without it the check is not evaluated.
-//!
-//! ## Why enrollment fails
-//! Windows devices enroll into Intune only when Intune is the MDM authority. With Basic
-//! Mobility and Security they cannot enroll into Intune at all; hybrid MDM is retired; with no
-//! authority set, enrollment has nowhere to go. The user sees a generic enrollment failure such
-//! as *"Something went wrong"* or *"This user is not authorized to enroll"*.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Tenant administration > Tenant status and read "MDM authority".
-//! 2. If it is not set, the Intune admin center offers to set it; choose Intune MDM Authority.
-//! 3. If it is Office 365 (Basic Mobility and Security), move the tenant to Intune following Microsoft's guidance for Basic Mobility and Security: recreate the needed device policies in Intune first, then change the MDM authority to Intune, and let devices check in again.
-//! 4. If it is Configuration Manager (hybrid MDM, retired), migrate the tenant to Intune standalone and set the authority to Intune.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::references::DEVICE_ENROLLMENT;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::snapshot::Resource;
 use crate::tenant::NotEvaluated;
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "mdm-authority-not-intune",
-    title: "The MDM authority is not Microsoft Intune",
-    severity: Severity::Critical,
-    area: Area::MdmScope,
-    error_codes: &[],
-    article_sections: &["prerequisites"],
-    resources: &[Resource::Organization],
-    in_article: true,
-    references: &[DEVICE_ENROLLMENT.at("MDM authority not defined")],
-};
+declare_check! {
+    /// The tenant's MDM authority is not Microsoft Intune.
+    ///
+    /// ## What it checks
+    /// The organization's `mobileDeviceManagementAuthority`, one of the article's prerequisites.
+    /// `intune` passes. `office365` (Basic Mobility and Security), `sccm` (hybrid MDM with
+    /// Configuration Manager) and `unknown` (no authority set) fail. Graph returns the property
+    /// only when it is selected explicitly; without it the check is not evaluated.
+    ///
+    /// ## Why enrollment fails
+    /// Windows devices enroll into Intune only when Intune is the MDM authority. With Basic
+    /// Mobility and Security they cannot enroll into Intune at all; hybrid MDM is retired; with no
+    /// authority set, enrollment has nowhere to go. The user sees a generic enrollment failure such
+    /// as *"Something went wrong"* or *"This user is not authorized to enroll"*.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Tenant administration > Tenant status and read "MDM authority".
+    /// 2. If it is not set, the Intune admin center offers to set it; choose Intune MDM Authority.
+    /// 3. If it is Office 365 (Basic Mobility and Security), move the tenant to Intune following Microsoft's guidance for Basic Mobility and Security: recreate the needed device policies in Intune first, then change the MDM authority to Intune, and let devices check in again.
+    /// 4. If it is Configuration Manager (hybrid MDM, retired), migrate the tenant to Intune standalone and set the authority to Intune.
+    pub META = CheckMeta {
+        id: "mdm-authority-not-intune",
+        since: "0.1.0",
+        preview: false,
+        title: "The MDM authority is not Microsoft Intune",
+        severity: Severity::Critical,
+        area: Area::MdmScope,
+        error_codes: &[],
+        article_sections: &["prerequisites"],
+        resources: &[Resource::Organization],
+        in_article: true,
+        references: &[DEVICE_ENROLLMENT.at("MDM authority not defined")],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;

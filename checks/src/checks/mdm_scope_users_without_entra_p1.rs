@@ -1,29 +1,6 @@
-//! Users in the MDM user scope have no Entra ID P1 or P2 license.
-//!
-//! ## What it checks
-//! Not in the article, but the same failure in practice: automatic MDM enrollment (the MDM
-//! user scope of Microsoft Intune in Entra > Mobility) is an Entra ID P1 feature. When the scope
-//! is All or Some, it lists the enabled member users in scope (for Some: the transitive members
-//! of the included groups) whose `assignedPlans` hold no active Entra ID P1 (`AAD_PREMIUM`) or
-//! P2 (`AAD_PREMIUM_P2`) plan. It is not applicable when the scope is None (automatic
-//! enrollment is off) or Intune is not an MDM application in Entra.
-//!
-//! ## Why enrollment fails
-//! Without Entra ID P1 the device joins Entra but does not enroll automatically: the
-//! scheduled task logs *"Auto MDM Enroll: Failed" (0x8018002B)*, or no MDM enrollment
-//! happens at all during Entra join and Autopilot.
-//!
-//! ## Remediation
-//! 1. In the Microsoft 365 admin center assign each user named in the finding a license that includes Microsoft Entra ID P1 (for example Microsoft 365 E3/E5, Business Premium, EMS E3/E5 or Entra ID P1).
-//! 2. If the license is assigned but the Entra ID P1 service plan is switched off, turn it on in the user's license assignment.
-//! 3. Once the license applies, sign in again on the device or restart it so the enrollment task runs again.
-//!
-//! ## Known limitations
-//! Groups of the scope whose members were not collected cannot be judged; the check is then
-//! not evaluated unless it already found unlicensed users.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::licensing::{has_entra_premium, ENTRA_PREMIUM_PLANS};
 use crate::references::AUTOMATIC_MDM;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -31,21 +8,48 @@ use crate::snapshot::Resource;
 use crate::tenant::NotEvaluated;
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "mdm-scope-users-without-entra-p1",
-    title: "Users in the MDM user scope have no Entra ID P1 license",
-    severity: Severity::High,
-    area: Area::Licensing,
-    error_codes: &[],
-    article_sections: &["auto-mdm-enroll-failed", "prerequisites"],
-    resources: &[
-        Resource::MobileDeviceManagementPolicies,
-        Resource::Users,
-        Resource::GroupMembers,
-    ],
-    in_article: false,
-    references: &[AUTOMATIC_MDM.at("Prerequisites")],
-};
+declare_check! {
+    /// Users in the MDM user scope have no Entra ID P1 or P2 license.
+    ///
+    /// ## What it checks
+    /// Not in the article, but the same failure in practice: automatic MDM enrollment (the MDM
+    /// user scope of Microsoft Intune in Entra > Mobility) is an Entra ID P1 feature. When the scope
+    /// is All or Some, it lists the enabled member users in scope (for Some: the transitive members
+    /// of the included groups) whose `assignedPlans` hold no active Entra ID P1 (`AAD_PREMIUM`) or
+    /// P2 (`AAD_PREMIUM_P2`) plan. It is not applicable when the scope is None (automatic
+    /// enrollment is off) or Intune is not an MDM application in Entra.
+    ///
+    /// ## Why enrollment fails
+    /// Without Entra ID P1 the device joins Entra but does not enroll automatically: the
+    /// scheduled task logs *"Auto MDM Enroll: Failed" (0x8018002B)*, or no MDM enrollment
+    /// happens at all during Entra join and Autopilot.
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft 365 admin center assign each user named in the finding a license that includes Microsoft Entra ID P1 (for example Microsoft 365 E3/E5, Business Premium, EMS E3/E5 or Entra ID P1).
+    /// 2. If the license is assigned but the Entra ID P1 service plan is switched off, turn it on in the user's license assignment.
+    /// 3. Once the license applies, sign in again on the device or restart it so the enrollment task runs again.
+    ///
+    /// ## Known limitations
+    /// Groups of the scope whose members were not collected cannot be judged; the check is then
+    /// not evaluated unless it already found unlicensed users.
+    pub META = CheckMeta {
+        id: "mdm-scope-users-without-entra-p1",
+        since: "0.1.0",
+        preview: false,
+        title: "Users in the MDM user scope have no Entra ID P1 license",
+        severity: Severity::High,
+        area: Area::Licensing,
+        error_codes: &[],
+        article_sections: &["auto-mdm-enroll-failed", "prerequisites"],
+        resources: &[
+            Resource::MobileDeviceManagementPolicies,
+            Resource::Users,
+            Resource::GroupMembers,
+        ],
+        in_article: false,
+        references: &[AUTOMATIC_MDM.at("Prerequisites")],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;

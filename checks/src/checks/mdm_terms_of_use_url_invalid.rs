@@ -1,42 +1,46 @@
-//! The MDM terms of use URL of Microsoft Intune in Entra is empty or wrong.
-//!
-//! ## What it checks
-//! The `termsOfUseUrl` of the Microsoft Intune entry in Entra > Mobility (MDM and MAM). It
-//! fails when the URL is empty or not an `https://` URL, warns when it differs from Intune's
-//! default `https://portal.manage.microsoft.com/TermsofUse.aspx` (compared without regard to
-//! case), and passes when it is the default. It warns when Microsoft Intune is not listed as an
-//! MDM application at all.
-//!
-//! ## Why enrollment fails
-//! Windows fetches the terms of use from this endpoint during MDM enrollment; when it is empty
-//! or wrong the user sees *"Looks like the MDM Terms of Use endpoint is not correctly
-//! configured"*.
-//!
-//! ## Remediation
-//! 1. In the Microsoft Entra admin center open Entra ID > Mobility (MDM and WIP) (older portals: Mobility (MDM and MAM)) and select Microsoft Intune.
-//! 2. Select "Restore default MDM URLs", or set MDM terms of use URL to https://portal.manage.microsoft.com/TermsofUse.aspx, then Save.
-//! 3. If Microsoft Intune is not listed, add it with "Add application" (or check that the tenant has an Intune subscription), then set its URLs as above.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::snapshot::Resource;
 use crate::tenant::NotEvaluated;
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "mdm-terms-of-use-url-invalid",
-    title: "MDM terms of use URL of Microsoft Intune is empty or wrong",
-    severity: Severity::High,
-    area: Area::MdmScope,
-    error_codes: &[],
-    article_sections: &["looks-like-the-mdm-terms-of-use-endpoint-is-not-correctly-configured"],
-    resources: &[Resource::MobileDeviceManagementPolicies],
-    in_article: true,
-    references: &[WINDOWS_ENROLLMENT_ERRORS
-        .at("Looks like the MDM Terms of Use endpoint is not correctly configured.")],
-};
+declare_check! {
+    /// The MDM terms of use URL of Microsoft Intune in Entra is empty or wrong.
+    ///
+    /// ## What it checks
+    /// The `termsOfUseUrl` of the Microsoft Intune entry in Entra > Mobility (MDM and MAM). It
+    /// fails when the URL is empty or not an `https://` URL, warns when it differs from Intune's
+    /// default `https://portal.manage.microsoft.com/TermsofUse.aspx` (compared without regard to
+    /// case), and passes when it is the default. It warns when Microsoft Intune is not listed as an
+    /// MDM application at all.
+    ///
+    /// ## Why enrollment fails
+    /// Windows fetches the terms of use from this endpoint during MDM enrollment; when it is empty
+    /// or wrong the user sees *"Looks like the MDM Terms of Use endpoint is not correctly
+    /// configured"*.
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft Entra admin center open Entra ID > Mobility (MDM and WIP) (older portals: Mobility (MDM and MAM)) and select Microsoft Intune.
+    /// 2. Select "Restore default MDM URLs", or set MDM terms of use URL to https://portal.manage.microsoft.com/TermsofUse.aspx, then Save.
+    /// 3. If Microsoft Intune is not listed, add it with "Add application" (or check that the tenant has an Intune subscription), then set its URLs as above.
+    pub META = CheckMeta {
+        id: "mdm-terms-of-use-url-invalid",
+        since: "0.1.0",
+        preview: false,
+        title: "MDM terms of use URL of Microsoft Intune is empty or wrong",
+        severity: Severity::High,
+        area: Area::MdmScope,
+        error_codes: &[],
+        article_sections: &["looks-like-the-mdm-terms-of-use-endpoint-is-not-correctly-configured"],
+        resources: &[Resource::MobileDeviceManagementPolicies],
+        in_article: true,
+        references: &[WINDOWS_ENROLLMENT_ERRORS
+            .at("Looks like the MDM Terms of Use endpoint is not correctly configured.")],
+    };
+}
 
 /// Intune's default MDM terms of use URL.
 pub const DEFAULT_TERMS_OF_USE_URL: &str = "https://portal.manage.microsoft.com/TermsofUse.aspx";

@@ -1,26 +1,6 @@
-//! Automatic MDM enrollment is off: the MDM user scope of Microsoft Intune reaches nobody.
-//!
-//! ## What it checks
-//! The MDM user scope of Microsoft Intune in Entra > Mobility (MDM and MAM) (`appliesTo`). It
-//! fails when the scope is None, when it is Some without any group, or when Intune is not an
-//! MDM application at all. Some warns when Intune-licensed users are outside the selected
-//! groups (their automatic enrollment fails the same way), and otherwise passes with the groups
-//! and their member counts in the evidence; All passes. When the configuration sets
-//! `expected_mdm_scope_groups`, a scope that differs from it is a warning naming both.
-//!
-//! ## Why enrollment fails
-//! With the MDM user scope at None, Windows devices that join Entra (OOBE, Autopilot, "Access
-//! work or school") or are told to enroll by group policy never enroll in Intune: the
-//! scheduled task logs *"Auto MDM Enroll: Failed" (0x8018002B)* (event 76).
-//!
-//! ## Remediation
-//! 1. In the Microsoft Entra admin center (or Intune admin center > Devices > Enrollment > Windows > Automatic Enrollment) open Mobility (MDM and WIP) and select Microsoft Intune.
-//! 2. Set MDM user scope to All, or to Some and select the groups of users who enroll Windows devices, then Save.
-//! 3. If Microsoft Intune is not in the list, add it with "Add application" and set its MDM user scope as above.
-//! 4. Have the user sign in again (or run the "Schedule created by enrollment client for automatically enrolling in MDM from Microsoft Entra ID" task) to retry enrollment.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::licensing::has_intune;
 use crate::references::{AUTO_ENROLLMENT, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -29,24 +9,48 @@ use crate::tenant::{NotEvaluated, Tenant};
 use serde_json::json;
 use std::collections::BTreeSet;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "mdm-user-scope-none",
-    title: "Automatic MDM enrollment is off (MDM user scope None)",
-    severity: Severity::Critical,
-    area: Area::MdmScope,
-    error_codes: &["0x8018002B", "0x80180031"],
-    article_sections: &["auto-mdm-enroll-failed"],
-    resources: &[
-        Resource::MobileDeviceManagementPolicies,
-        Resource::GroupMembers,
-        Resource::Users,
-    ],
-    in_article: true,
-    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Auto MDM Enroll: Failed"),
-        AUTO_ENROLLMENT.at("Verify the configuration"),
-    ],
-};
+declare_check! {
+    /// Automatic MDM enrollment is off: the MDM user scope of Microsoft Intune reaches nobody.
+    ///
+    /// ## What it checks
+    /// The MDM user scope of Microsoft Intune in Entra > Mobility (MDM and MAM) (`appliesTo`). It
+    /// fails when the scope is None, when it is Some without any group, or when Intune is not an
+    /// MDM application at all. Some warns when Intune-licensed users are outside the selected
+    /// groups (their automatic enrollment fails the same way), and otherwise passes with the groups
+    /// and their member counts in the evidence; All passes. When the configuration sets
+    /// `expected_mdm_scope_groups`, a scope that differs from it is a warning naming both.
+    ///
+    /// ## Why enrollment fails
+    /// With the MDM user scope at None, Windows devices that join Entra (OOBE, Autopilot, "Access
+    /// work or school") or are told to enroll by group policy never enroll in Intune: the
+    /// scheduled task logs *"Auto MDM Enroll: Failed" (0x8018002B)* (event 76).
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft Entra admin center (or Intune admin center > Devices > Enrollment > Windows > Automatic Enrollment) open Mobility (MDM and WIP) and select Microsoft Intune.
+    /// 2. Set MDM user scope to All, or to Some and select the groups of users who enroll Windows devices, then Save.
+    /// 3. If Microsoft Intune is not in the list, add it with "Add application" and set its MDM user scope as above.
+    /// 4. Have the user sign in again (or run the "Schedule created by enrollment client for automatically enrolling in MDM from Microsoft Entra ID" task) to retry enrollment.
+    pub META = CheckMeta {
+        id: "mdm-user-scope-none",
+        since: "0.1.0",
+        preview: false,
+        title: "Automatic MDM enrollment is off (MDM user scope None)",
+        severity: Severity::Critical,
+        area: Area::MdmScope,
+        error_codes: &["0x8018002B", "0x80180031"],
+        article_sections: &["auto-mdm-enroll-failed"],
+        resources: &[
+            Resource::MobileDeviceManagementPolicies,
+            Resource::GroupMembers,
+            Resource::Users,
+        ],
+        in_article: true,
+        references: &[
+            WINDOWS_ENROLLMENT_ERRORS.at("Auto MDM Enroll: Failed"),
+            AUTO_ENROLLMENT.at("Verify the configuration"),
+        ],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let (t, s) = (cx.tenant, cx.settings);

@@ -1,37 +1,10 @@
-//! A self-deploying or pre-provisioning Autopilot profile is assigned to a virtual machine.
-//!
-//! ## What it checks
-//! For every Autopilot device whose manufacturer or model shows a virtual machine (Hyper-V
-//! "Virtual Machine", VMware, VirtualBox, QEMU, Xen, Parallels, KVM), the deployment profile
-//! Intune assigns to it. It fails when that profile uses self-deploying mode or allows
-//! pre-provisioning: both attest the device's physical TPM 2.0, which a virtual machine does
-//! not have. Devices whose profile depends on an assignment filter, on a group whose members
-//! were not collected, or that have no Entra device object are counted as undetermined. It is
-//! not applicable when no self-deploying or pre-provisioning profile is assigned.
-//!
-//! ## Why enrollment fails
-//! The deployment stops at *"Securing your hardware (Failed: 0x800705b4)"*, followed by
-//! "Joining your organization's network (Previous step failed)" and "Registering your device
-//! for mobile management (Previous step failed)".
-//!
-//! ## Remediation
-//! 1. For each virtual machine named in the finding, decide whether it should be deployed with Autopilot at all; self-deploying mode and pre-provisioning need physical hardware with TPM 2.0.
-//! 2. In Microsoft Entra ID take the virtual machine's device out of the group the self-deploying or pre-provisioning profile targets (or change the group tag a dynamic group uses), or in the Intune admin center (Devices > Enrollment > Windows > Deployment profiles > the profile > Assignments) add a group with the virtual machines as an excluded group.
-//! 3. Assign the virtual machines a user-driven profile without pre-provisioning instead, then check the device's "Profile status" under Devices > Enrollment > Windows > Devices before deploying again.
-//!
-//! ## Known limitations
-//! The Autopilot device list shows no TPM version (Intune reports it only per enrolled device
-//! in its hardware information), so a physical PC with a TPM 1.2 chip, or a TPM that supports
-//! 2.0 but still runs 1.2 firmware, cannot be seen here: check the TPM in tpm.msc on the
-//! device and update its firmware. The Windows version requirement (Windows 10 1703 or later,
-//! 1809 or later for hybrid join) is also checked on the device.
-
 use crate::autopilot::{
     self, deployment_mode, needs_tpm_attestation, profile_affected, profile_evidence,
     virtual_machine,
 };
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::AutopilotProfile;
 use crate::references::{AUTOPILOT_SELF_DEPLOYING, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, Outcome, Severity};
@@ -40,25 +13,56 @@ use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "self-deploying-profile-on-virtual-machine",
-    title: "Self-deploying or pre-provisioning Autopilot profile assigned to a virtual machine",
-    severity: Severity::High,
-    area: Area::Autopilot,
-    error_codes: &["0x800705B4"],
-    article_sections: &["securing-your-hardware-failed-0x800705b4"],
-    resources: &[
-        Resource::WindowsAutopilotDeploymentProfiles,
-        Resource::WindowsAutopilotDeviceIdentities,
-        Resource::Devices,
-        Resource::GroupMembers,
-    ],
-    in_article: true,
-    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Securing your hardware (Failed: 0x800705b4)."),
-        AUTOPILOT_SELF_DEPLOYING.at("Requirements"),
-    ],
-};
+declare_check! {
+    /// A self-deploying or pre-provisioning Autopilot profile is assigned to a virtual machine.
+    ///
+    /// ## What it checks
+    /// For every Autopilot device whose manufacturer or model shows a virtual machine (Hyper-V
+    /// "Virtual Machine", VMware, VirtualBox, QEMU, Xen, Parallels, KVM), the deployment profile
+    /// Intune assigns to it. It fails when that profile uses self-deploying mode or allows
+    /// pre-provisioning: both attest the device's physical TPM 2.0, which a virtual machine does
+    /// not have. Devices whose profile depends on an assignment filter, on a group whose members
+    /// were not collected, or that have no Entra device object are counted as undetermined. It is
+    /// not applicable when no self-deploying or pre-provisioning profile is assigned.
+    ///
+    /// ## Why enrollment fails
+    /// The deployment stops at *"Securing your hardware (Failed: 0x800705b4)"*, followed by
+    /// "Joining your organization's network (Previous step failed)" and "Registering your device
+    /// for mobile management (Previous step failed)".
+    ///
+    /// ## Remediation
+    /// 1. For each virtual machine named in the finding, decide whether it should be deployed with Autopilot at all; self-deploying mode and pre-provisioning need physical hardware with TPM 2.0.
+    /// 2. In Microsoft Entra ID take the virtual machine's device out of the group the self-deploying or pre-provisioning profile targets (or change the group tag a dynamic group uses), or in the Intune admin center (Devices > Enrollment > Windows > Deployment profiles > the profile > Assignments) add a group with the virtual machines as an excluded group.
+    /// 3. Assign the virtual machines a user-driven profile without pre-provisioning instead, then check the device's "Profile status" under Devices > Enrollment > Windows > Devices before deploying again.
+    ///
+    /// ## Known limitations
+    /// The Autopilot device list shows no TPM version (Intune reports it only per enrolled device
+    /// in its hardware information), so a physical PC with a TPM 1.2 chip, or a TPM that supports
+    /// 2.0 but still runs 1.2 firmware, cannot be seen here: check the TPM in tpm.msc on the
+    /// device and update its firmware. The Windows version requirement (Windows 10 1703 or later,
+    /// 1809 or later for hybrid join) is also checked on the device.
+    pub META = CheckMeta {
+        id: "self-deploying-profile-on-virtual-machine",
+        since: "0.1.0",
+        preview: false,
+        title: "Self-deploying or pre-provisioning Autopilot profile assigned to a virtual machine",
+        severity: Severity::High,
+        area: Area::Autopilot,
+        error_codes: &["0x800705B4"],
+        article_sections: &["securing-your-hardware-failed-0x800705b4"],
+        resources: &[
+            Resource::WindowsAutopilotDeploymentProfiles,
+            Resource::WindowsAutopilotDeviceIdentities,
+            Resource::Devices,
+            Resource::GroupMembers,
+        ],
+        in_article: true,
+        references: &[
+            WINDOWS_ENROLLMENT_ERRORS.at("Securing your hardware (Failed: 0x800705b4)."),
+            AUTOPILOT_SELF_DEPLOYING.at("Requirements"),
+        ],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let _t = cx.tenant;

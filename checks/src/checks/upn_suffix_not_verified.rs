@@ -1,25 +1,6 @@
-//! Users sign in with a UPN suffix that is not a verified domain or is non-routable (.local).
-//!
-//! ## What it checks
-//! For every user who could enroll, the domain suffix of `userPrincipalName` and, for users
-//! synchronised from Active Directory, of `onPremisesUserPrincipalName`. That second value is
-//! where a `.local` suffix shows: Entra replaces a suffix it cannot verify with the tenant's
-//! `onmicrosoft.com` domain in `userPrincipalName`. It fails when a suffix is non-routable
-//! (`.local`, `.lan`, `.internal`, `.corp`, `.localdomain`, `.intranet`, `.home`, `.private`,
-//! or no dot at all) or is neither a verified domain of the tenant nor a subdomain of one.
-//!
-//! ## Why enrollment fails
-//! Automatic MDM enrollment of hybrid-joined and group-policy devices uses the on-premises
-//! identity; with an unverified or non-routable UPN suffix it fails with *"Auto MDM Enroll:
-//! Failed" (0x8018002B)* (event 76 in DeviceManagement-Enterprise-Diagnostics-Provider/Admin).
-//!
-//! ## Remediation
-//! 1. In the Microsoft Entra admin center open Entra ID > Domain names and add and verify the domain the users should sign in with (a routable domain the organisation owns).
-//! 2. In Active Directory Domains and Trusts add that domain as an alternative UPN suffix, and change the UPN of each user named in the finding to it (Active Directory Users and Computers > Account).
-//! 3. Let Microsoft Entra Connect synchronise (or run a delta sync) and confirm the users' UPN in Entra, then have them sign in again so automatic enrollment retries.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::references::WINDOWS_ENROLLMENT_ERRORS;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
 use crate::snapshot::Resource;
@@ -27,17 +8,40 @@ use crate::tenant::NotEvaluated;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const META: CheckMeta = CheckMeta {
-    id: "upn-suffix-not-verified",
-    title: "UPN suffix is not a verified domain or is non-routable",
-    severity: Severity::High,
-    area: Area::EntraJoin,
-    error_codes: &["0x8018002B"],
-    article_sections: &["auto-mdm-enroll-failed"],
-    resources: &[Resource::Users, Resource::Domains],
-    in_article: true,
-    references: &[WINDOWS_ENROLLMENT_ERRORS.at("Auto MDM Enroll: Failed")],
-};
+declare_check! {
+    /// Users sign in with a UPN suffix that is not a verified domain or is non-routable (.local).
+    ///
+    /// ## What it checks
+    /// For every user who could enroll, the domain suffix of `userPrincipalName` and, for users
+    /// synchronised from Active Directory, of `onPremisesUserPrincipalName`. That second value is
+    /// where a `.local` suffix shows: Entra replaces a suffix it cannot verify with the tenant's
+    /// `onmicrosoft.com` domain in `userPrincipalName`. It fails when a suffix is non-routable
+    /// (`.local`, `.lan`, `.internal`, `.corp`, `.localdomain`, `.intranet`, `.home`, `.private`,
+    /// or no dot at all) or is neither a verified domain of the tenant nor a subdomain of one.
+    ///
+    /// ## Why enrollment fails
+    /// Automatic MDM enrollment of hybrid-joined and group-policy devices uses the on-premises
+    /// identity; with an unverified or non-routable UPN suffix it fails with *"Auto MDM Enroll:
+    /// Failed" (0x8018002B)* (event 76 in DeviceManagement-Enterprise-Diagnostics-Provider/Admin).
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft Entra admin center open Entra ID > Domain names and add and verify the domain the users should sign in with (a routable domain the organisation owns).
+    /// 2. In Active Directory Domains and Trusts add that domain as an alternative UPN suffix, and change the UPN of each user named in the finding to it (Active Directory Users and Computers > Account).
+    /// 3. Let Microsoft Entra Connect synchronise (or run a delta sync) and confirm the users' UPN in Entra, then have them sign in again so automatic enrollment retries.
+    pub META = CheckMeta {
+        id: "upn-suffix-not-verified",
+        since: "0.1.0",
+        preview: false,
+        title: "UPN suffix is not a verified domain or is non-routable",
+        severity: Severity::High,
+        area: Area::EntraJoin,
+        error_codes: &["0x8018002B"],
+        article_sections: &["auto-mdm-enroll-failed"],
+        resources: &[Resource::Users, Resource::Domains],
+        in_article: true,
+        references: &[WINDOWS_ENROLLMENT_ERRORS.at("Auto MDM Enroll: Failed")],
+    };
+}
 
 /// Top-level labels that do not resolve on the internet.
 const NON_ROUTABLE: &[&str] = &[

@@ -1,31 +1,6 @@
-//! Users who could enroll have no active Intune license.
-//!
-//! ## What it checks
-//! For every user who could enroll (enabled member accounts, narrowed to the MDM user scope's
-//! groups when the scope is "Some"), whether `assignedPlans` holds an active Intune service
-//! plan (Intune Plan 1 in any of its SKUs: `INTUNE_A`, `INTUNE_A_VL`, `INTUNE_EDU`,
-//! `INTUNE_SMBIZ`, `INTUNE_A_GOV`; status Enabled or Warning). MDM for Office 365
-//! (`INTUNE_O365`, Basic Mobility and Security) does not count as Intune. It also records
-//! whether the tenant uses MDM for Office 365 (a user holds the plan, or a subscription
-//! includes it when subscriptions were collected), since that changes the message users see.
-//!
-//! ## Why enrollment fails
-//! Intune refuses a user without an Intune license: *"This account is not allowed on this
-//! phone"*. Where MDM for Office 365 and Intune are both in use, a user with neither license
-//! sees *"Looks like the MDM Terms of Use endpoint is not correctly configured"* instead.
-//! The article's prerequisites start with this license.
-//!
-//! ## Remediation
-//! 1. In the Microsoft 365 admin center open Billing > Licenses (or Users > Active users) and assign a license that includes Microsoft Intune Plan 1 (for example Microsoft 365 E3/E5, Business Premium, EMS E3/E5 or Intune Plan 1) to each user named in the finding, or add them to the group that assigns it.
-//! 2. If a license is assigned but the Intune service plan is switched off, open the user's license assignment and turn Microsoft Intune on.
-//! 3. Wait for the assignment to apply (licence processing can take some minutes) and let the user enroll again.
-//!
-//! ## Known limitations
-//! Graph returns `assignedPlans` only when the collector selects it; a snapshot collected
-//! without it shows every user as unlicensed (the evidence counts users with any plan at all).
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::licensing::{has_intune, has_mdm_for_office365, MdmForOffice365Use, INTUNE_PLANS};
 use crate::references::{DEVICE_ENROLLMENT, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -34,28 +9,57 @@ use crate::tenant::NotEvaluated;
 use crate::verdict::{Judged, Tally};
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "users-without-intune-license",
-    title: "Users who could enroll have no active Intune license",
-    severity: Severity::High,
-    area: Area::Licensing,
-    error_codes: &["0x80180018"],
-    article_sections: &[
-        "this-account-is-not-allowed-on-this-phone",
-        "looks-like-the-mdm-terms-of-use-endpoint-is-not-correctly-configured",
-        "prerequisites",
-    ],
-    resources: &[
-        Resource::Users,
-        Resource::GroupMembers,
-        Resource::SubscribedSkus,
-    ],
-    in_article: true,
-    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("This account is not allowed on this phone."),
-        DEVICE_ENROLLMENT.at("IT admin needs to assign license for access"),
-    ],
-};
+declare_check! {
+    /// Users who could enroll have no active Intune license.
+    ///
+    /// ## What it checks
+    /// For every user who could enroll (enabled member accounts, narrowed to the MDM user scope's
+    /// groups when the scope is "Some"), whether `assignedPlans` holds an active Intune service
+    /// plan (Intune Plan 1 in any of its SKUs: `INTUNE_A`, `INTUNE_A_VL`, `INTUNE_EDU`,
+    /// `INTUNE_SMBIZ`, `INTUNE_A_GOV`; status Enabled or Warning). MDM for Office 365
+    /// (`INTUNE_O365`, Basic Mobility and Security) does not count as Intune. It also records
+    /// whether the tenant uses MDM for Office 365 (a user holds the plan, or a subscription
+    /// includes it when subscriptions were collected), since that changes the message users see.
+    ///
+    /// ## Why enrollment fails
+    /// Intune refuses a user without an Intune license: *"This account is not allowed on this
+    /// phone"*. Where MDM for Office 365 and Intune are both in use, a user with neither license
+    /// sees *"Looks like the MDM Terms of Use endpoint is not correctly configured"* instead.
+    /// The article's prerequisites start with this license.
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft 365 admin center open Billing > Licenses (or Users > Active users) and assign a license that includes Microsoft Intune Plan 1 (for example Microsoft 365 E3/E5, Business Premium, EMS E3/E5 or Intune Plan 1) to each user named in the finding, or add them to the group that assigns it.
+    /// 2. If a license is assigned but the Intune service plan is switched off, open the user's license assignment and turn Microsoft Intune on.
+    /// 3. Wait for the assignment to apply (licence processing can take some minutes) and let the user enroll again.
+    ///
+    /// ## Known limitations
+    /// Graph returns `assignedPlans` only when the collector selects it; a snapshot collected
+    /// without it shows every user as unlicensed (the evidence counts users with any plan at all).
+    pub META = CheckMeta {
+        id: "users-without-intune-license",
+        since: "0.1.0",
+        preview: false,
+        title: "Users who could enroll have no active Intune license",
+        severity: Severity::High,
+        area: Area::Licensing,
+        error_codes: &["0x80180018"],
+        article_sections: &[
+            "this-account-is-not-allowed-on-this-phone",
+            "looks-like-the-mdm-terms-of-use-endpoint-is-not-correctly-configured",
+            "prerequisites",
+        ],
+        resources: &[
+            Resource::Users,
+            Resource::GroupMembers,
+            Resource::SubscribedSkus,
+        ],
+        in_article: true,
+        references: &[
+            WINDOWS_ENROLLMENT_ERRORS.at("This account is not allowed on this phone."),
+            DEVICE_ENROLLMENT.at("IT admin needs to assign license for access"),
+        ],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;

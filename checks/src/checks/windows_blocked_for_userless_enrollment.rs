@@ -1,31 +1,6 @@
-//! The default platform restriction blocks Windows, which stops every enrollment without a user.
-//!
-//! ## What it checks
-//! Enrollments without a user (Autopilot self-deploying mode, Autopilot pre-provisioning, and
-//! bulk enrollment with a provisioning package) are judged by the **default** device platform
-//! restriction only ("All users and all devices"); assigned restrictions, even ones that allow
-//! Windows for every user, do not apply to them. The check reads the default restriction's
-//! Windows (MDM) setting. When it blocks Windows, the check looks for userless enrollment in
-//! use: Autopilot profiles in self-deploying mode or that allow pre-provisioning, and managed
-//! devices enrolled as bulk or device-authenticated enrollments.
-//!
-//! ## Why enrollment fails
-//! A self-deploying, pre-provisioned or bulk-enrolled device fails with *"Your organization
-//! does not support this version of Windows" (0x80180014)*, although user-driven enrollment
-//! works for users covered by an assigned restriction that allows Windows.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Devices > Enrollment > Device platform restriction > Windows restrictions.
-//! 2. Open the Default restriction ("All users and all devices"), choose Edit next to Platform settings, and set Windows (MDM) to Allow, then Save.
-//! 3. To keep user-driven Windows enrollment blocked for some users, create an assigned Windows restriction that blocks Windows and assign it to those users' group instead of blocking in the default.
-//! 4. Wait about 15 minutes, then reset and redeploy the self-deploying, pre-provisioned or bulk-enrolled device.
-//!
-//! ## Known limitations
-//! Whether a bulk (provisioning package) enrollment is planned cannot be seen in the tenant
-//! until a device has enrolled that way; without evidence of userless enrollment the check warns.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::devices::is_userless_enrollment;
 use crate::references::{RESTRICTIONS, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -34,24 +9,53 @@ use crate::targeting::Ranked;
 use crate::tenant::NotEvaluated;
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "windows-blocked-for-userless-enrollment",
-    title: "Default platform restriction blocks Windows for enrollments without a user",
-    severity: Severity::High,
-    area: Area::EnrollmentRestrictions,
-    error_codes: &["0x80180014"],
-    article_sections: &["your-organization-does-not-support-this-version-of-windows"],
-    resources: &[
-        Resource::DeviceEnrollmentConfigurations,
-        Resource::WindowsAutopilotDeploymentProfiles,
-        Resource::ManagedDevices,
-    ],
-    in_article: true,
-    references: &[
-        RESTRICTIONS.at("Limitations"),
-        WINDOWS_ENROLLMENT_ERRORS.at("Your organization does not support this version of Windows."),
-    ],
-};
+declare_check! {
+    /// The default platform restriction blocks Windows, which stops every enrollment without a user.
+    ///
+    /// ## What it checks
+    /// Enrollments without a user (Autopilot self-deploying mode, Autopilot pre-provisioning, and
+    /// bulk enrollment with a provisioning package) are judged by the **default** device platform
+    /// restriction only ("All users and all devices"); assigned restrictions, even ones that allow
+    /// Windows for every user, do not apply to them. The check reads the default restriction's
+    /// Windows (MDM) setting. When it blocks Windows, the check looks for userless enrollment in
+    /// use: Autopilot profiles in self-deploying mode or that allow pre-provisioning, and managed
+    /// devices enrolled as bulk or device-authenticated enrollments.
+    ///
+    /// ## Why enrollment fails
+    /// A self-deploying, pre-provisioned or bulk-enrolled device fails with *"Your organization
+    /// does not support this version of Windows" (0x80180014)*, although user-driven enrollment
+    /// works for users covered by an assigned restriction that allows Windows.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Devices > Enrollment > Device platform restriction > Windows restrictions.
+    /// 2. Open the Default restriction ("All users and all devices"), choose Edit next to Platform settings, and set Windows (MDM) to Allow, then Save.
+    /// 3. To keep user-driven Windows enrollment blocked for some users, create an assigned Windows restriction that blocks Windows and assign it to those users' group instead of blocking in the default.
+    /// 4. Wait about 15 minutes, then reset and redeploy the self-deploying, pre-provisioned or bulk-enrolled device.
+    ///
+    /// ## Known limitations
+    /// Whether a bulk (provisioning package) enrollment is planned cannot be seen in the tenant
+    /// until a device has enrolled that way; without evidence of userless enrollment the check warns.
+    pub META = CheckMeta {
+        id: "windows-blocked-for-userless-enrollment",
+        since: "0.1.0",
+        preview: false,
+        title: "Default platform restriction blocks Windows for enrollments without a user",
+        severity: Severity::High,
+        area: Area::EnrollmentRestrictions,
+        error_codes: &["0x80180014"],
+        article_sections: &["your-organization-does-not-support-this-version-of-windows"],
+        resources: &[
+            Resource::DeviceEnrollmentConfigurations,
+            Resource::WindowsAutopilotDeploymentProfiles,
+            Resource::ManagedDevices,
+        ],
+        in_article: true,
+        references: &[
+            RESTRICTIONS.at("Limitations"),
+            WINDOWS_ENROLLMENT_ERRORS.at("Your organization does not support this version of Windows."),
+        ],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;

@@ -1,28 +1,6 @@
-//! Windows (MDM) enrollment is blocked by a device platform restriction.
-//!
-//! ## What it checks
-//! For every user who could enroll, the Windows (MDM) platform restriction that Intune applies
-//! to them: the assigned platform-restriction configurations by priority (exclusions and
-//! nested groups included), else the default "All users and all devices" configuration. It
-//! fails when that restriction sets Windows (MDM) to *Block*, and names the configurations and
-//! users. Users whose result depends on an assignment filter are counted as undetermined.
-//!
-//! ## Why enrollment fails
-//! Windows refuses to enroll with *"Your organization does not support this version of
-//! Windows" (0x80180014)*, or *"This user is not authorized to enroll" (0x801C0003 /
-//! 80180003)*, depending on the enrollment path.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Devices > Enrollment > Device platform restriction > Windows restrictions.
-//! 2. Open the configuration named in the finding (or the Default one) and set Windows (MDM) to Allow, then Save.
-//! 3. If it already shows Allow, set it to Block, save, set it back to Allow and save again; this resets the enrollment setting. Wait about 15 minutes before the user enrolls again.
-//!
-//! ## Known limitations
-//! Enrollments without a user (self-deploying, pre-provisioning, bulk) use only the default
-//! restriction; `windows-blocked-for-userless-enrollment` checks that case.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::EnrollmentConfiguration;
 use crate::references::{USER_CANNOT_ENROLL, WINDOWS_ENROLLMENT_ERRORS};
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -32,27 +10,53 @@ use crate::verdict::{Judged, Tally};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "windows-mdm-platform-blocked",
-    title: "Windows (MDM) enrollment blocked by a platform restriction",
-    severity: Severity::Critical,
-    area: Area::EnrollmentRestrictions,
-    error_codes: &["0x80180014", "0x801C0003", "0x80180003"],
-    article_sections: &[
-        "your-organization-does-not-support-this-version-of-windows",
-        "this-user-is-not-authorized-to-enroll",
-    ],
-    resources: &[
-        Resource::DeviceEnrollmentConfigurations,
-        Resource::Users,
-        Resource::GroupMembers,
-    ],
-    in_article: true,
-    references: &[
-        WINDOWS_ENROLLMENT_ERRORS.at("Your organization does not support this version of Windows."),
-        USER_CANNOT_ENROLL.at("Solution 3"),
-    ],
-};
+declare_check! {
+    /// Windows (MDM) enrollment is blocked by a device platform restriction.
+    ///
+    /// ## What it checks
+    /// For every user who could enroll, the Windows (MDM) platform restriction that Intune applies
+    /// to them: the assigned platform-restriction configurations by priority (exclusions and
+    /// nested groups included), else the default "All users and all devices" configuration. It
+    /// fails when that restriction sets Windows (MDM) to *Block*, and names the configurations and
+    /// users. Users whose result depends on an assignment filter are counted as undetermined.
+    ///
+    /// ## Why enrollment fails
+    /// Windows refuses to enroll with *"Your organization does not support this version of
+    /// Windows" (0x80180014)*, or *"This user is not authorized to enroll" (0x801C0003 /
+    /// 80180003)*, depending on the enrollment path.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Devices > Enrollment > Device platform restriction > Windows restrictions.
+    /// 2. Open the configuration named in the finding (or the Default one) and set Windows (MDM) to Allow, then Save.
+    /// 3. If it already shows Allow, set it to Block, save, set it back to Allow and save again; this resets the enrollment setting. Wait about 15 minutes before the user enrolls again.
+    ///
+    /// ## Known limitations
+    /// Enrollments without a user (self-deploying, pre-provisioning, bulk) use only the default
+    /// restriction; `windows-blocked-for-userless-enrollment` checks that case.
+    pub META = CheckMeta {
+        id: "windows-mdm-platform-blocked",
+        since: "0.1.0",
+        preview: false,
+        title: "Windows (MDM) enrollment blocked by a platform restriction",
+        severity: Severity::Critical,
+        area: Area::EnrollmentRestrictions,
+        error_codes: &["0x80180014", "0x801C0003", "0x80180003"],
+        article_sections: &[
+            "your-organization-does-not-support-this-version-of-windows",
+            "this-user-is-not-authorized-to-enroll",
+        ],
+        resources: &[
+            Resource::DeviceEnrollmentConfigurations,
+            Resource::Users,
+            Resource::GroupMembers,
+        ],
+        in_article: true,
+        references: &[
+            WINDOWS_ENROLLMENT_ERRORS.at("Your organization does not support this version of Windows."),
+            USER_CANNOT_ENROLL.at("Solution 3"),
+        ],
+    };
+}
 
 /// Whether a restriction configuration blocks Windows (MDM); an absent value is unknown.
 pub fn blocks_windows(c: &EnrollmentConfiguration) -> Judged {

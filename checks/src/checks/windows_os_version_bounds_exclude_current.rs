@@ -1,34 +1,6 @@
-//! A Windows platform restriction's OS version bounds exclude current Windows releases.
-//!
-//! ## What it checks
-//! Not in the vendor's troubleshooting article, but the same failure in practice. For the
-//! default Windows platform restriction and every assigned one that has at least one
-//! assignment, the minimum and maximum OS version (an empty value means not set). Each bound is
-//! compared numerically, part by part, with the Windows releases in general servicing (Windows
-//! 10 22H2 10.0.19045, Windows 11 24H2 10.0.26100, Windows 11 25H2 10.0.26200). It fails when a
-//! bound excludes a serviced Windows 11 release or is not a valid version, and warns when it
-//! excludes only Windows 10 22H2 (which may be intended). A maximum that names a build with a
-//! revision (10.0.26100.2314) excludes the later monthly updates of that release.
-//!
-//! ## Why enrollment fails
-//! A device whose Windows version is outside the bounds of the restriction that applies to the
-//! enrolling user is refused with *"Your organization does not support this version of
-//! Windows"*; a maximum that was current when it was set blocks every device once it installs
-//! a newer release or cumulative update.
-//!
-//! ## Remediation
-//! 1. In the Intune admin center open Devices > Enrollment > Device platform restriction > Windows restrictions.
-//! 2. Open the restriction named in the finding and choose Edit next to Platform settings.
-//! 3. Clear the Max version for Windows (MDM), or set it no lower than the newest Windows 11 release you deploy; prefer leaving it empty so that updates do not start failing.
-//! 4. Set Min version no higher than the oldest serviced release you still enroll (for example 10.0.19045 while Windows 10 22H2 devices enroll), in the form major.minor.build, then Save.
-//!
-//! ## Known limitations
-//! The table of serviced releases is built into this version of the tool and dates from
-//! November 2026; a newer Windows release is not known to it. A configuration whose
-//! assignments were not collected is treated as assigned.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::devices::{bound, excluded_by, Exclusion, Version, SERVICED_RELEASES};
 use crate::model::EnrollmentConfiguration;
 use crate::references::PLATFORM_RESTRICTIONS;
@@ -38,17 +10,49 @@ use crate::targeting::Ranked;
 use crate::tenant::NotEvaluated;
 use serde_json::{json, Value};
 
-pub const META: CheckMeta = CheckMeta {
-    id: "windows-os-version-bounds-exclude-current",
-    title: "Windows restriction OS version bounds exclude current Windows releases",
-    severity: Severity::High,
-    area: Area::EnrollmentRestrictions,
-    error_codes: &[],
-    article_sections: &["your-organization-does-not-support-this-version-of-windows"],
-    resources: &[Resource::DeviceEnrollmentConfigurations],
-    in_article: false,
-    references: &[PLATFORM_RESTRICTIONS.at("Create a device platform restriction")],
-};
+declare_check! {
+    /// A Windows platform restriction's OS version bounds exclude current Windows releases.
+    ///
+    /// ## What it checks
+    /// Not in the vendor's troubleshooting article, but the same failure in practice. For the
+    /// default Windows platform restriction and every assigned one that has at least one
+    /// assignment, the minimum and maximum OS version (an empty value means not set). Each bound is
+    /// compared numerically, part by part, with the Windows releases in general servicing (Windows
+    /// 10 22H2 10.0.19045, Windows 11 24H2 10.0.26100, Windows 11 25H2 10.0.26200). It fails when a
+    /// bound excludes a serviced Windows 11 release or is not a valid version, and warns when it
+    /// excludes only Windows 10 22H2 (which may be intended). A maximum that names a build with a
+    /// revision (10.0.26100.2314) excludes the later monthly updates of that release.
+    ///
+    /// ## Why enrollment fails
+    /// A device whose Windows version is outside the bounds of the restriction that applies to the
+    /// enrolling user is refused with *"Your organization does not support this version of
+    /// Windows"*; a maximum that was current when it was set blocks every device once it installs
+    /// a newer release or cumulative update.
+    ///
+    /// ## Remediation
+    /// 1. In the Intune admin center open Devices > Enrollment > Device platform restriction > Windows restrictions.
+    /// 2. Open the restriction named in the finding and choose Edit next to Platform settings.
+    /// 3. Clear the Max version for Windows (MDM), or set it no lower than the newest Windows 11 release you deploy; prefer leaving it empty so that updates do not start failing.
+    /// 4. Set Min version no higher than the oldest serviced release you still enroll (for example 10.0.19045 while Windows 10 22H2 devices enroll), in the form major.minor.build, then Save.
+    ///
+    /// ## Known limitations
+    /// The table of serviced releases is built into this version of the tool and dates from
+    /// November 2026; a newer Windows release is not known to it. A configuration whose
+    /// assignments were not collected is treated as assigned.
+    pub META = CheckMeta {
+        id: "windows-os-version-bounds-exclude-current",
+        since: "0.1.0",
+        preview: false,
+        title: "Windows restriction OS version bounds exclude current Windows releases",
+        severity: Severity::High,
+        area: Area::EnrollmentRestrictions,
+        error_codes: &[],
+        article_sections: &["your-organization-does-not-support-this-version-of-windows"],
+        resources: &[Resource::DeviceEnrollmentConfigurations],
+        in_article: false,
+        references: &[PLATFORM_RESTRICTIONS.at("Create a device platform restriction")],
+    };
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Verdict {

@@ -1,34 +1,6 @@
-//! Personally owned Windows devices are blocked for users while BYOD enrollment is in use.
-//!
-//! ## What it checks
-//! Not in the vendor's troubleshooting article, but the same failure in practice. For every
-//! user who could enroll, the Windows restriction Intune applies to them (assigned
-//! restrictions by priority, exclusions and nested groups included, else the default), and
-//! whether it blocks personally owned Windows devices while allowing Windows itself. Whether
-//! bring-your-own-device enrollment is a method the tenant uses is read from its managed
-//! devices: Windows devices with ownership *personal*. When there are such devices and users
-//! whose restriction blocks personal devices, it warns. Users whose restriction depends on an
-//! assignment filter are counted as undetermined.
-//!
-//! ## Why enrollment fails
-//! A blocked user who enrolls a personal PC (Company Portal, Settings > Accounts > Access work
-//! or school) is refused with *"This user is not authorized to enroll" (0x801C0003 /
-//! 80180003)*; Microsoft Entra join during Windows setup or from Settings, Windows Autopilot
-//! for existing devices and Autopilot device preparation are refused with *"Your organization
-//! does not support this version of Windows" (0x80180014)*. Exempt, because Intune counts them
-//! as corporate: devices registered for Windows Autopilot, Group Policy automatic enrollment,
-//! co-management, bulk enrollment with a provisioning package, device enrollment managers, and
-//! devices listed as corporate identifiers (Microsoft Learn, "Device platform restrictions",
-//! *Blocking personal Windows devices*).
-//!
-//! ## Remediation
-//! 1. Decide whether personal Windows devices may enroll. If not, tell the users named in the finding to use a corporate device and record a waiver for this check.
-//! 2. If they may, open Devices > Enrollment > Device platform restriction > Windows restrictions in the Intune admin center.
-//! 3. Open the restriction named in the finding and set Personally owned devices for Windows (MDM) to Allow, then Save; or create an assigned restriction that allows them for a BYOD group with a higher priority.
-//! 4. For corporate PCs that enroll as personal, add their serial numbers or hardware identifiers under Devices > Enrollment > Corporate device identifiers, or enroll them with Autopilot.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::devices::is_personal;
 use crate::model::EnrollmentConfiguration;
 use crate::references::RESTRICTIONS;
@@ -39,22 +11,54 @@ use crate::verdict::{Judged, Tally};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 
-pub const META: CheckMeta = CheckMeta {
-    id: "windows-personal-enrollment-blocked",
-    title: "Personally owned Windows devices blocked where BYOD enrollment is used",
-    severity: Severity::Medium,
-    area: Area::EnrollmentRestrictions,
-    error_codes: &["0x801C0003", "0x80180003", "0x80180014"],
-    article_sections: &["this-user-is-not-authorized-to-enroll"],
-    resources: &[
-        Resource::DeviceEnrollmentConfigurations,
-        Resource::Users,
-        Resource::GroupMembers,
-        Resource::ManagedDevices,
-    ],
-    in_article: false,
-    references: &[RESTRICTIONS.at("Blocking personal Windows devices")],
-};
+declare_check! {
+    /// Personally owned Windows devices are blocked for users while BYOD enrollment is in use.
+    ///
+    /// ## What it checks
+    /// Not in the vendor's troubleshooting article, but the same failure in practice. For every
+    /// user who could enroll, the Windows restriction Intune applies to them (assigned
+    /// restrictions by priority, exclusions and nested groups included, else the default), and
+    /// whether it blocks personally owned Windows devices while allowing Windows itself. Whether
+    /// bring-your-own-device enrollment is a method the tenant uses is read from its managed
+    /// devices: Windows devices with ownership *personal*. When there are such devices and users
+    /// whose restriction blocks personal devices, it warns. Users whose restriction depends on an
+    /// assignment filter are counted as undetermined.
+    ///
+    /// ## Why enrollment fails
+    /// A blocked user who enrolls a personal PC (Company Portal, Settings > Accounts > Access work
+    /// or school) is refused with *"This user is not authorized to enroll" (0x801C0003 /
+    /// 80180003)*; Microsoft Entra join during Windows setup or from Settings, Windows Autopilot
+    /// for existing devices and Autopilot device preparation are refused with *"Your organization
+    /// does not support this version of Windows" (0x80180014)*. Exempt, because Intune counts them
+    /// as corporate: devices registered for Windows Autopilot, Group Policy automatic enrollment,
+    /// co-management, bulk enrollment with a provisioning package, device enrollment managers, and
+    /// devices listed as corporate identifiers (Microsoft Learn, "Device platform restrictions",
+    /// *Blocking personal Windows devices*).
+    ///
+    /// ## Remediation
+    /// 1. Decide whether personal Windows devices may enroll. If not, tell the users named in the finding to use a corporate device and record a waiver for this check.
+    /// 2. If they may, open Devices > Enrollment > Device platform restriction > Windows restrictions in the Intune admin center.
+    /// 3. Open the restriction named in the finding and set Personally owned devices for Windows (MDM) to Allow, then Save; or create an assigned restriction that allows them for a BYOD group with a higher priority.
+    /// 4. For corporate PCs that enroll as personal, add their serial numbers or hardware identifiers under Devices > Enrollment > Corporate device identifiers, or enroll them with Autopilot.
+    pub META = CheckMeta {
+        id: "windows-personal-enrollment-blocked",
+        since: "0.1.0",
+        preview: false,
+        title: "Personally owned Windows devices blocked where BYOD enrollment is used",
+        severity: Severity::Medium,
+        area: Area::EnrollmentRestrictions,
+        error_codes: &["0x801C0003", "0x80180003", "0x80180014"],
+        article_sections: &["this-user-is-not-authorized-to-enroll"],
+        resources: &[
+            Resource::DeviceEnrollmentConfigurations,
+            Resource::Users,
+            Resource::GroupMembers,
+            Resource::ManagedDevices,
+        ],
+        in_article: false,
+        references: &[RESTRICTIONS.at("Blocking personal Windows devices")],
+    };
+}
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;

@@ -1,29 +1,6 @@
-//! Users are in both the MDM and the MAM (WIP) user scope of Microsoft Intune.
-//!
-//! ## What it checks
-//! The MAM user scope (`appliesTo` of the Intune MAM policy, "WIP user scope" in current
-//! docs) and the MDM user scope of Microsoft Intune in Entra > Mobility (MDM and WIP), and the
-//! users who are in both: the MAM scope only matters for them. It warns for those users (and
-//! counts users whose group membership was not collected as at risk), and passes when the MAM
-//! scope is None, Intune has no MAM entry, or no user is in both scopes. The 2019 article's
-//! resolution for 0x8018002B set the MAM user scope to None outright; Microsoft's current
-//! documentation narrows the problem to the overlap, on personally owned devices.
-//!
-//! ## Why enrollment fails
-//! When a user is in both scopes, a personally owned device that is registered in Entra ("Add
-//! work or school account") gets MAM (Windows Information Protection without enrollment)
-//! instead of MDM enrollment: "the WIP user scope takes precedence if they bring their own
-//! device". The automatic enrollment the admin expected does not happen, listed among the
-//! causes of *"Auto MDM Enroll: Failed" (0x8018002B)*. Corporate (Entra-joined) devices enroll
-//! in MDM.
-//!
-//! ## Remediation
-//! 1. In the Microsoft Entra admin center open Mobility (MDM and WIP) and select Microsoft Intune.
-//! 2. Narrow the MAM (WIP) user scope so that it does not include the users named in the finding, or set it to None, then Save.
-//! 3. If these users should get app protection without enrollment on their own devices, keep the overlap and record that decision with a waiver.
-
-use crate::catalog::{Area, CheckMeta};
+use crate::catalog::Area;
 use crate::context::Ctx;
+use crate::declare_check;
 use crate::model::{MobilityPolicy, PolicyScope};
 use crate::references::{AUTOMATIC_MDM, AUTO_ENROLLMENT};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
@@ -33,25 +10,52 @@ use crate::tenant::NotEvaluated;
 use crate::verdict::{Judged, Tally};
 use serde_json::json;
 
-pub const META: CheckMeta = CheckMeta {
-    id: "mam-user-scope-not-none",
-    title: "Users in both the MAM (WIP) and the MDM user scope",
-    severity: Severity::Low,
-    area: Area::MdmScope,
-    error_codes: &["0x8018002B"],
-    article_sections: &["auto-mdm-enroll-failed"],
-    resources: &[
-        Resource::MobileAppManagementPolicies,
-        Resource::MobileDeviceManagementPolicies,
-        Resource::Users,
-        Resource::GroupMembers,
-    ],
-    in_article: true,
-    references: &[
-        AUTOMATIC_MDM.at("Enable Windows automatic enrollment"),
-        AUTO_ENROLLMENT.at("Verify the configuration"),
-    ],
-};
+declare_check! {
+    /// Users are in both the MDM and the MAM (WIP) user scope of Microsoft Intune.
+    ///
+    /// ## What it checks
+    /// The MAM user scope (`appliesTo` of the Intune MAM policy, "WIP user scope" in current
+    /// docs) and the MDM user scope of Microsoft Intune in Entra > Mobility (MDM and WIP), and the
+    /// users who are in both: the MAM scope only matters for them. It warns for those users (and
+    /// counts users whose group membership was not collected as at risk), and passes when the MAM
+    /// scope is None, Intune has no MAM entry, or no user is in both scopes. The 2019 article's
+    /// resolution for 0x8018002B set the MAM user scope to None outright; Microsoft's current
+    /// documentation narrows the problem to the overlap, on personally owned devices.
+    ///
+    /// ## Why enrollment fails
+    /// When a user is in both scopes, a personally owned device that is registered in Entra ("Add
+    /// work or school account") gets MAM (Windows Information Protection without enrollment)
+    /// instead of MDM enrollment: "the WIP user scope takes precedence if they bring their own
+    /// device". The automatic enrollment the admin expected does not happen, listed among the
+    /// causes of *"Auto MDM Enroll: Failed" (0x8018002B)*. Corporate (Entra-joined) devices enroll
+    /// in MDM.
+    ///
+    /// ## Remediation
+    /// 1. In the Microsoft Entra admin center open Mobility (MDM and WIP) and select Microsoft Intune.
+    /// 2. Narrow the MAM (WIP) user scope so that it does not include the users named in the finding, or set it to None, then Save.
+    /// 3. If these users should get app protection without enrollment on their own devices, keep the overlap and record that decision with a waiver.
+    pub META = CheckMeta {
+        id: "mam-and-mdm-user-scope-overlap",
+        since: "0.1.0",
+        preview: false,
+        title: "Users in both the MAM (WIP) and the MDM user scope",
+        severity: Severity::Low,
+        area: Area::MdmScope,
+        error_codes: &["0x8018002B"],
+        article_sections: &["auto-mdm-enroll-failed"],
+        resources: &[
+            Resource::MobileAppManagementPolicies,
+            Resource::MobileDeviceManagementPolicies,
+            Resource::Users,
+            Resource::GroupMembers,
+        ],
+        in_article: true,
+        references: &[
+            AUTOMATIC_MDM.at("Enable Windows automatic enrollment"),
+            AUTO_ENROLLMENT.at("Verify the configuration"),
+        ],
+    };
+}
 
 /// Whether a user is in a mobility policy's scope: `None` when its groups' members (or the
 /// groups themselves) were not collected.
@@ -186,7 +190,7 @@ mod tests {
     use crate::snapshot::Resource;
     use crate::testkit::*;
 
-    const ID: &str = "mam-user-scope-not-none";
+    const ID: &str = "mam-and-mdm-user-scope-overlap";
 
     fn tenant(mam: serde_json::Value, mdm: serde_json::Value) -> Fixture {
         Fixture::new()
