@@ -736,6 +736,12 @@ fn break_it(b: &Built) -> Tenant {
     );
     t.items("mobileAppManagementPolicies")[0] =
         mobility("mobileAppManagementPolicy", "all", vec![], "");
+    // The discovery URL was cleared by hand; a second MDM application also has a user scope.
+    t.items("mobileDeviceManagementPolicies")[0]["discoveryUrl"] = json!("");
+    let mut legacy = mobility("mobileDeviceManagementPolicy", "all", vec![], "");
+    legacy["id"] = json!("6f2b8c1e-3d4a-4b5c-9e8f-0a1b2c3d4e5f");
+    legacy["displayName"] = json!("Contoso Legacy MDM");
+    t.items("mobileDeviceManagementPolicies").push(legacy);
     // Intune Pilot loses the users who are not in All Staff's first 250.
     if let Some(pilot) = t
         .items("groupMembers")
@@ -860,6 +866,7 @@ fn break_it(b: &Built) -> Tenant {
     let mut kiosk_device = String::new();
     let mut conflict_entra = String::new();
     let mut orphan_entra = String::new();
+    let mut registered_entra = String::new();
     for (i, d) in t
         .items("windowsAutopilotDeviceIdentities")
         .iter_mut()
@@ -881,6 +888,17 @@ fn break_it(b: &Built) -> Tenant {
                 orphan_entra = guid(Ids::ENTRA, 10_000 + i as u64);
                 d["deploymentProfileAssignmentStatus"] = json!("notAssigned");
             }
+            // A new motherboard: the device must be registered again.
+            21 => d["remediationState"] = json!("manualRemediationRequired"),
+            // Intune could not assign its profile.
+            23 => d["deploymentProfileAssignmentStatus"] = json!("failed"),
+            // Workplace-joined before it was registered for Autopilot.
+            25 => {
+                registered_entra = d["azureActiveDirectoryDeviceId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            }
             // Its Entra device object was deleted by a stale-device clean-up.
             19 => {
                 let deleted = json!("d3d3d3d3-0000-4000-8000-0000000000de");
@@ -890,6 +908,11 @@ fn break_it(b: &Built) -> Tenant {
                 }
             }
             _ => {}
+        }
+    }
+    for e in t.items("devices").iter_mut() {
+        if !registered_entra.is_empty() && e["deviceId"] == json!(registered_entra) {
+            e["trustType"] = json!("Workplace");
         }
     }
     // The kiosk device's previous Intune record, left behind after a reset.

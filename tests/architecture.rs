@@ -282,3 +282,25 @@ fn the_dependency_reader_sees_what_it_must() {
         "use crate::commands::audit::X;"
     );
 }
+
+/// Graph's type names are read in one place: the typed model and the targeting rules. Test
+/// code may write them into fixtures.
+#[test]
+fn graph_type_names_live_in_the_model() {
+    let allowed = ["model.rs", "targeting.rs", "testkit.rs"];
+    for root in ["src", "checks/src"] {
+        for file in rust_files(&manifest().join(root)) {
+            let name = file.file_name().unwrap().to_string_lossy().to_string();
+            if allowed.contains(&name.as_str()) || name.ends_with("_tests.rs") || name == "tests.rs"
+            {
+                continue;
+            }
+            let code = production_code(&std::fs::read_to_string(&file).unwrap());
+            assert!(
+                !code.contains("\"#microsoft.graph."),
+                "{} spells a Graph type name; use the model's",
+                file.display()
+            );
+        }
+    }
+}

@@ -145,6 +145,30 @@ evolvable_enum! {
 }
 
 evolvable_enum! {
+    /// `windowsAutopilotDeviceIdentity.remediationState` (beta): whether a hardware change was
+    /// detected on an Autopilot device.
+    RemediationState {
+        GraphUnknown = "unknown",
+        NoRemediationRequired = "noRemediationRequired",
+        AutomaticRemediationRequired = "automaticRemediationRequired",
+        ManualRemediationRequired = "manualRemediationRequired",
+    }
+}
+
+evolvable_enum! {
+    /// `windowsAutopilotDeviceIdentity.deploymentProfileAssignmentStatus`.
+    ProfileAssignmentStatus {
+        GraphUnknown = "unknown",
+        AssignedInSync = "assignedInSync",
+        AssignedOutOfSync = "assignedOutOfSync",
+        AssignedUnknownSyncState = "assignedUnkownSyncState",
+        NotAssigned = "notAssigned",
+        Pending = "pending",
+        Failed = "failed",
+    }
+}
+
+evolvable_enum! {
     /// `outOfBoxExperienceSetting.deviceUsageType` (`windowsDeviceUsageType`).
     DeviceUsageType {
         SingleUser = "singleUser",
@@ -160,12 +184,16 @@ pub struct DirectoryObjectRef {
     pub id: String,
 }
 
+/// The `@odata.type` of a user and of a device in directory-object lists.
+pub const ODATA_USER: &str = "#microsoft.graph.user";
+pub const ODATA_DEVICE: &str = "#microsoft.graph.device";
+
 impl DirectoryObjectRef {
     pub fn is_user(&self) -> bool {
-        self.odata_type.as_deref() == Some("#microsoft.graph.user")
+        self.odata_type.as_deref() == Some(ODATA_USER)
     }
     pub fn is_device(&self) -> bool {
-        self.odata_type.as_deref() == Some("#microsoft.graph.device")
+        self.odata_type.as_deref() == Some(ODATA_DEVICE)
     }
     pub fn is_group(&self) -> bool {
         self.odata_type.as_deref() == Some("#microsoft.graph.group")
@@ -782,7 +810,10 @@ pub struct AutopilotDevice {
     #[serde(default)]
     pub enrollment_state: Option<String>,
     #[serde(default)]
-    pub deployment_profile_assignment_status: Option<String>,
+    pub deployment_profile_assignment_status: Option<ProfileAssignmentStatus>,
+    /// Beta: whether a hardware change needs the device re-registered.
+    #[serde(default)]
+    pub remediation_state: Option<RemediationState>,
 }
 
 /// Graph writes an all-zero GUID where an id is not set.

@@ -129,7 +129,11 @@ fn every_finding_of_the_sample_tenants_matches_its_snapshot() {
         let text = std::fs::read_to_string(&path).expect("sample tenant");
         let snapshot = Snapshot::from_json(&text).expect("sample loads");
         // The tool version is fixed so that a release does not rewrite the snapshots.
-        let report = audit(&snapshot, &Settings::default(), "test").expect("sample types");
+        let settings = Settings {
+            preview: true,
+            ..Settings::default()
+        };
+        let report = audit(&snapshot, &settings, "test").expect("sample types");
         let text = pretty(&report);
         let name = format!("sample__{sample}");
         let settings = insta_settings(

@@ -281,7 +281,7 @@ pub static PLAN: &[Request] = &[
         resource: Resource::WindowsAutopilotDeviceIdentities,
         version: ApiVersion::Beta,
         path: "/deviceManagement/windowsAutopilotDeviceIdentities",
-        select: "id,serialNumber,model,manufacturer,groupTag,userPrincipalName,azureActiveDirectoryDeviceId,azureAdDeviceId,managedDeviceId,displayName,enrollmentState,deploymentProfileAssignmentStatus",
+        select: "id,serialNumber,model,manufacturer,groupTag,userPrincipalName,azureActiveDirectoryDeviceId,azureAdDeviceId,managedDeviceId,displayName,enrollmentState,deploymentProfileAssignmentStatus,remediationState",
         expand: "",
         top: None,
         consistency_eventual: false,

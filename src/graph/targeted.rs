@@ -22,6 +22,7 @@ use crate::graph::collect::{
 use crate::graph::plan::{self, Bucket, Shape, PLAN};
 use futures_util::future::join_all;
 use indicatif::ProgressBar;
+use intune_audit_checks::model::{ODATA_DEVICE, ODATA_USER};
 use intune_audit_checks::snapshot::{ResourceEntry, SNAPSHOT_SCHEMA, SNAPSHOT_VERSION};
 use intune_audit_checks::{Resource, Snapshot};
 use serde_json::{json, Value};
@@ -449,8 +450,7 @@ async fn round_two(reader: &Reader<'_>, found: &mut Found) {
             items
                 .into_iter()
                 .map(|mut d| {
-                    d["registeredOwners"] =
-                        json!([{"@odata.type": "#microsoft.graph.user", "id": id}]);
+                    d["registeredOwners"] = json!([{"@odata.type": ODATA_USER, "id": id}]);
                     d
                 })
                 .collect()
@@ -571,9 +571,9 @@ fn group_members(groups: &[String], found: &Found, opts: &CollectOptions) -> Res
     }
     let kind_of = |id: &str| {
         if found.users.items.iter().any(|u| str_of(u, "id") == id) {
-            "#microsoft.graph.user"
+            ODATA_USER
         } else {
-            "#microsoft.graph.device"
+            ODATA_DEVICE
         }
     };
     let items = groups

@@ -126,8 +126,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
 fn status<'a>(d: &DeviceProfiles<'a>) -> &'a str {
     d.device
         .deployment_profile_assignment_status
-        .as_deref()
-        .unwrap_or("status not reported")
+        .as_ref()
+        .map_or("status not reported", |s| s.as_str())
 }
 
 #[cfg(test)]

@@ -19,8 +19,11 @@ macro_rules! registry {
 
 pub mod auto_enrollment_with_legacy_agents;
 pub mod autopilot_device_name_template_invalid;
+pub mod autopilot_device_needs_remediation;
+pub mod autopilot_device_registered_not_joined;
 pub mod autopilot_devices_without_profile;
 pub mod autopilot_entra_object_missing;
+pub mod autopilot_profile_assignment_failed;
 pub mod autopilot_profile_conflict;
 pub mod autopilot_redeploy_stale_intune_record;
 pub mod bulk_enrollment_accounts_cannot_join;
@@ -34,9 +37,11 @@ pub mod intune_seats_exhausted;
 pub mod legacy_pc_agent_devices;
 pub mod mam_and_mdm_user_scope_overlap;
 pub mod mdm_authority_not_intune;
+pub mod mdm_discovery_url_invalid;
 pub mod mdm_scope_users_without_entra_p1;
 pub mod mdm_terms_of_use_url_invalid;
 pub mod mdm_user_scope_none;
+pub mod multiple_mdm_applications_in_scope;
 pub mod self_deploying_profile_on_virtual_machine;
 pub mod upn_suffix_not_verified;
 pub mod users_without_intune_license;
@@ -54,6 +59,8 @@ registry! {
     mdm_user_scope_none,
     mdm_scope_users_without_entra_p1,
     mdm_terms_of_use_url_invalid,
+    mdm_discovery_url_invalid,
+    multiple_mdm_applications_in_scope,
     mam_and_mdm_user_scope_overlap,
     upn_suffix_not_verified,
     // Entra device settings
@@ -79,4 +86,7 @@ registry! {
     autopilot_redeploy_stale_intune_record,
     autopilot_devices_without_profile,
     autopilot_entra_object_missing,
+    autopilot_device_needs_remediation,
+    autopilot_profile_assignment_failed,
+    autopilot_device_registered_not_joined,
 }

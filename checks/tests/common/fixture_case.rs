@@ -156,7 +156,11 @@ pub fn expand(case: &Value) -> Result<(Value, Settings, String), String> {
 
 /// The `settings` of a case, with the keys of `intune-audit.toml`.
 fn settings(value: Option<&Value>) -> Result<Settings, String> {
-    let mut s = Settings::default();
+    // Preview checks are part of the golden record too (`"preview": false` tests the default).
+    let mut s = Settings {
+        preview: true,
+        ..Settings::default()
+    };
     let Some(value) = value else { return Ok(s) };
     let obj = value.as_object().ok_or("`settings` is an object")?;
     let int = |v: &Value, k: &str| v.as_i64().ok_or(format!("settings.{k} is an integer"));
@@ -179,6 +183,7 @@ fn settings(value: Option<&Value>) -> Result<Settings, String> {
                         .into(),
                 )
             }
+            "preview" => s.preview = v.as_bool().ok_or("settings.preview is true or false")?,
             other => return Err(format!("unknown setting {other:?}")),
         }
     }
