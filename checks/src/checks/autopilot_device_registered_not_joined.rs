@@ -61,8 +61,15 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         entra.iter().map(|d| (d.id.as_str(), d)).collect();
     let mut tally = Tally::default();
     for d in autopilot {
-        let Identity::Object(object) = autopilot_identity(d, &index) else {
-            continue; // missing or not linkable: another check's finding
+        let subject = Affected::new(AffectedKind::AutopilotDevice, &d.id, d.name());
+        let object = match autopilot_identity(d, &index) {
+            Identity::Object(object) => object,
+            // A deleted object is autopilot-entra-object-missing's finding.
+            Identity::Missing => continue,
+            Identity::Unknown(why) => {
+                tally.add(subject, Judged::Unknown(why.to_string()));
+                continue;
+            }
         };
         let judged = match by_object.get(object).and_then(|e| e.trust_type.as_ref()) {
             Some(TrustType::Workplace) => Judged::Fail,
