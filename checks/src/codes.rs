@@ -78,7 +78,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         anchor: "auto-mdm-enroll-failed",
-        codes: &["0x8018002B", "0x80180031"],
+        codes: &["0x8018002B", "0x80180031", "0x8000FFFF", "0xC1036501"],
         message: "Auto MDM Enroll: Failed (Unknown Win32 Error code: 0x8018002b) — event 76 in DeviceManagement-Enterprise-Diagnostics-Provider/Admin.",
         message_nl: "Automatische MDM-inschrijving: mislukt (onbekende Win32-foutcode: 0x8018002b) — gebeurtenis 76.",
     },

@@ -79,10 +79,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             }
             None => Judged::Unknown("the Entra device's trustType was not collected".into()),
         };
-        tally.add(
-            Affected::new(AffectedKind::AutopilotDevice, &d.id, d.name()),
-            judged,
-        );
+        tally.add(subject, judged);
     }
     let evidence = json!({
         "autopilot_devices_with_entra_object": tally.total(),
