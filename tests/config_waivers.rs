@@ -277,5 +277,5 @@ fn preview_is_off_unless_asked_for() {
         .unwrap()
         .meta;
     assert!(!meta.preview, "the shipped checks are stable");
-    assert!(c.settings().runs(meta));
+    assert!(c.settings().runs(meta.id, meta.preview));
 }

@@ -350,7 +350,7 @@ fn finish(
     let relevant = relevant_checks(q.error.as_deref())?;
     let causes = relevant
         .iter()
-        .filter(|c| settings.runs(c.meta))
+        .filter(|c| settings.runs(c.meta.id, c.meta.preview))
         .map(|c| {
             let finding = c.run(&narrowed, settings);
             CauseVerdict {

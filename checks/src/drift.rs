@@ -320,6 +320,9 @@ fn scope(policy: Option<&MobilityPolicy>, missing: &str, names: &Names) -> Strin
     }
 }
 
+/// Reads one URL of a mobility policy.
+type UrlOf = fn(&MobilityPolicy) -> Option<&str>;
+
 /// The Microsoft Intune entry of the MDM (or MAM) user scope policies.
 fn user_scope(
     out: &mut Out,
@@ -341,7 +344,7 @@ fn user_scope(
         scope(a.as_ref(), missing, names),
         scope(b.as_ref(), missing, names),
     );
-    let urls: [(&str, fn(&MobilityPolicy) -> Option<&str>); 3] = [
+    let urls: [(&str, UrlOf); 3] = [
         ("terms of use URL", |p| p.terms_of_use_url.as_deref()),
         ("discovery URL", |p| p.discovery_url.as_deref()),
         ("compliance URL", |p| p.compliance_url.as_deref()),

@@ -221,9 +221,12 @@ fn preview_checks_run_only_when_asked() {
         };
     }
     let mut s = crate::settings::Settings::default();
-    assert!(!s.runs(&PREVIEW));
+    assert!(!s.runs(PREVIEW.id, PREVIEW.preview));
     s.preview = true;
-    assert!(s.runs(&PREVIEW));
+    assert!(s.runs(PREVIEW.id, PREVIEW.preview));
     s.disabled.insert("preview-sample".into());
-    assert!(!s.runs(&PREVIEW), "disabled beats preview");
+    assert!(
+        !s.runs(PREVIEW.id, PREVIEW.preview),
+        "disabled beats preview"
+    );
 }

@@ -14,7 +14,7 @@ use crate::tenant::Tenant;
 pub fn run_all(tenant: &Tenant, settings: &Settings) -> Vec<Finding> {
     let checks: Vec<&Check> = crate::checks::REGISTRY
         .iter()
-        .filter(|c| settings.runs(c.meta))
+        .filter(|c| settings.runs(c.meta.id, c.meta.preview))
         .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())

@@ -42,7 +42,7 @@ impl Settings {
     }
 
     /// Whether a check runs: enabled, and stable or previews asked for.
-    pub fn runs(&self, meta: &crate::catalog::CheckMeta) -> bool {
-        self.is_enabled(meta.id) && (!meta.preview || self.preview)
+    pub fn runs(&self, check_id: &str, preview: bool) -> bool {
+        self.is_enabled(check_id) && (!preview || self.preview)
     }
 }
