@@ -4,6 +4,7 @@
 use crate::catalog::Check;
 use crate::checks::REGISTRY;
 use crate::codes::{self, Section};
+use crate::coverage::{CoverageRow, ROWS};
 use crate::device_side::{DeviceCause, DEVICE_CAUSES};
 
 /// What the query was understood as.
@@ -25,11 +26,21 @@ pub struct Cause {
     pub section: &'static Section,
     pub checks: Vec<&'static Check>,
     pub device_causes: Vec<&'static DeviceCause>,
+    /// Documented causes of this error that no check and no device-side cause covers yet
+    /// (`docs/coverage-map.md` says why).
+    pub documented: Vec<&'static CoverageRow>,
 }
 
 impl Cause {
     fn of(section: &'static Section) -> Cause {
-        Cause {
+        Cause::linked(section, None)
+    }
+
+    /// The checks and device-side causes that name the section, plus those the coverage rows
+    /// link to it (for a code, only the rows that give that code or none), and the rows nothing
+    /// covers yet.
+    fn linked(section: &'static Section, code: Option<&str>) -> Cause {
+        let mut cause = Cause {
             section,
             checks: REGISTRY
                 .iter()
@@ -39,7 +50,33 @@ impl Cause {
                 .iter()
                 .filter(|d| d.article_sections.contains(&section.anchor))
                 .collect(),
+            documented: Vec::new(),
+        };
+        let rows = ROWS.iter().filter(|r| {
+            r.sections.contains(&section.anchor)
+                && code.is_none_or(|c| r.codes.is_empty() || r.codes.contains(&c))
+        });
+        for row in rows {
+            let mut covered = false;
+            for id in row.covered_by {
+                let id = crate::catalog::current_id(id).unwrap_or(id);
+                if let Some(check) = REGISTRY.iter().find(|k| k.id() == id) {
+                    covered = true;
+                    if !cause.checks.iter().any(|k| k.id() == id) {
+                        cause.checks.push(check);
+                    }
+                } else if let Some(d) = DEVICE_CAUSES.iter().find(|d| d.id == id) {
+                    covered = true;
+                    if !cause.device_causes.iter().any(|x| x.id == id) {
+                        cause.device_causes.push(d);
+                    }
+                }
+            }
+            if !covered {
+                cause.documented.push(row);
+            }
         }
+        cause
     }
 }
 
@@ -52,7 +89,7 @@ impl Cause {
         let mut causes: Vec<Cause> = sections
             .iter()
             .map(|s| {
-                let mut c = Cause::of(s);
+                let mut c = Cause::linked(s, Some(code));
                 c.checks.retain(|k| carries(k.meta.error_codes));
                 c.device_causes.retain(|d| carries(d.error_codes));
                 c
