@@ -197,7 +197,9 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         anchor: "80180002b-error-during-windows-10-group-policy-based-auto-enrollment-to-intune",
-        codes: &["0x8018002B"],
+        // The code is the article's auto-mdm-enroll-failed (its misprint); docs/coverage-map.md
+        // links this page's cause there.
+        codes: &[],
         message: "Auto MDM Enroll: Failed (Unknown Win32 Error code: 0x80180002b), and dsregcmd /status shows AzureAdPrt : NO with a wrong TenantId and AuthCodeUrl.",
         message_nl: "",
     },
@@ -472,7 +474,10 @@ const NAMES: &[(&str, &str)] = &[
     ("DSREG_E_DEVICE_AUTHORIZATION_ERROR", "0x801C0003"),
     ("DSREG_E_DEVICE_REGISTRATION_QUOTA_EXCCEEDED", "0x801C000E"),
     ("DSREG_DISCOVERY_TENANT_NOT_FOUND", "0x801C003A"),
-    ("E_AUTOPILOT_CLIENT_TPM_MAX_ATTESTATION_RETRY_EXCEEDED", "0x81039001"),
+    (
+        "E_AUTOPILOT_CLIENT_TPM_MAX_ATTESTATION_RETRY_EXCEEDED",
+        "0x81039001",
+    ),
     ("NTE_BAD_KEYSET", "0x80090016"),
     ("ZtdDeviceAlreadyAssigned", "806"),
     ("ZtdDeviceIsNotRegistered", "807"),
@@ -726,6 +731,88 @@ mod tests {
         assert_eq!(normalize("oobeidps").as_deref(), Some("OOBEIDPS"));
         assert_eq!(normalize("hello"), None);
         assert_eq!(normalize("123"), None);
+    }
+
+    #[test]
+    fn names_event_numbers_decimals_and_short_codes_normalise() {
+        assert_eq!(normalize("806").as_deref(), Some("806"));
+        assert_eq!(normalize("(808)").as_deref(), Some("808"));
+        assert_eq!(
+            normalize("ZtdDeviceAlreadyAssigned").as_deref(),
+            Some("806")
+        );
+        assert_eq!(
+            normalize("ztddeviceassignedtoothertenant").as_deref(),
+            Some("808")
+        );
+        assert_eq!(
+            normalize("MENROLL_E_USERLICENSE").as_deref(),
+            Some("0x80180018")
+        );
+        assert_eq!(
+            normalize("E_AUTOPILOT_CLIENT_TPM_MAX_ATTESTATION_RETRY_EXCEEDED").as_deref(),
+            Some("0x81039001")
+        );
+        assert_eq!(normalize("2149056522").as_deref(), Some("0x8018000A"));
+        assert_eq!(normalize("3400073247").as_deref(), Some("0xCAA9001F"));
+        assert_eq!(normalize("-2145648582").as_deref(), Some("0x801C003A"));
+        assert_eq!(normalize("0xAB2").as_deref(), Some("0x00000AB2"));
+        assert_eq!(normalize("0xc1036501").as_deref(), Some("0xC1036501"));
+        // Other short numbers and small decimals are still not codes.
+        assert_eq!(normalize("805"), None);
+        assert_eq!(normalize("1234567890"), None);
+        for (code, _) in CODE_MESSAGES {
+            assert_eq!(normalize(code).as_deref(), Some(*code), "{code}");
+            assert!(
+                !sections_for_code(code).is_empty(),
+                "{code} is in no section"
+            );
+        }
+        for (name, code) in NAMES {
+            assert!(
+                !sections_for_code(code).is_empty(),
+                "{name} → {code} is in no section"
+            );
+        }
+        for (anchor, _) in ALSO_SEEN {
+            assert!(section(anchor).is_some(), "{anchor}");
+        }
+    }
+
+    #[test]
+    fn anchors_are_unique_slugs() {
+        let mut seen = std::collections::BTreeSet::new();
+        for s in SECTIONS {
+            assert!(seen.insert(s.anchor), "duplicate anchor {}", s.anchor);
+            assert!(
+                s.anchor
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{} is not a slug",
+                s.anchor
+            );
+            for c in s.codes {
+                assert_eq!(normalize(c).as_deref(), Some(*c), "{}: {c}", s.anchor);
+            }
+        }
+    }
+
+    #[test]
+    fn current_messages_and_their_other_wordings_are_found() {
+        let find =
+            |q: &str| -> Vec<&str> { sections_for_message(q).iter().map(|s| s.anchor).collect() };
+        assert!(find("belongs to another organization").contains(
+            &"that-username-looks-like-it-belongs-to-another-organization-try-signing-in-again-or-start-over-with-a-different-account"
+        ));
+        assert_eq!(
+            find("Another installation is in progress"),
+            ["why-is-the-error-message-another-installation-is-in-progress-please-try-again-later-occurring-during-the-esp-of-a-windows-autopilot-deployment"]
+        );
+        assert!(
+            find("Can't connect to the URL of your organization's MDM terms of use")
+                .contains(&"this-account-is-not-allowed-on-this-phone")
+        );
+        assert!(find("account is in maintenance mode").contains(&"enrollment-error-codes"));
     }
 
     #[test]

@@ -894,7 +894,7 @@ pub const ROWS: &[CoverageRow] = &[
         covered_by: &["device-joined-to-another-tenant"],
         note: "",
         codes: &["0x8018002B"],
-        sections: &["80180002b-error-during-windows-10-group-policy-based-auto-enrollment-to-intune"],
+        sections: &["auto-mdm-enroll-failed", "80180002b-error-during-windows-10-group-policy-based-auto-enrollment-to-intune"],
     },
     CoverageRow {
         row: "R87",
@@ -1053,7 +1053,10 @@ mod tests {
                 "{id} is registered now: remove it from PENDING"
             );
         }
-        let named: BTreeSet<&str> = ROWS.iter().flat_map(|r| r.covered_by.iter().copied()).collect();
+        let named: BTreeSet<&str> = ROWS
+            .iter()
+            .flat_map(|r| r.covered_by.iter().copied())
+            .collect();
         for d in DEVICE_CAUSES {
             assert!(named.contains(d.id), "{} is in no coverage row", d.id);
         }
@@ -1072,7 +1075,11 @@ mod tests {
                 );
             }
             for s in r.sections {
-                assert!(codes::section(s).is_some(), "{}: unknown section {s}", r.row);
+                assert!(
+                    codes::section(s).is_some(),
+                    "{}: unknown section {s}",
+                    r.row
+                );
             }
         }
     }
@@ -1087,7 +1094,10 @@ mod tests {
                 r.row
             );
         }
-        for r in ROWS.iter().filter(|r| r.coverage(PENDING) == Coverage::NotCovered) {
+        for r in ROWS
+            .iter()
+            .filter(|r| r.coverage(PENDING) == Coverage::NotCovered)
+        {
             assert!(
                 r.note.starts_with("not covered — ") || r.note.starts_with("N/A — "),
                 "{}: nothing covers it and the note gives no reason",
