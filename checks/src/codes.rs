@@ -633,7 +633,7 @@ fn decimal_hresult(t: &str) -> Option<String> {
     let n: i64 = digits.parse().ok()?;
     let value = if negative { -n } else { n };
     let unsigned = if negative {
-        (value >= i64::from(i32::MIN)).then(|| value as i32 as u32)?
+        i32::try_from(value).ok()? as u32
     } else {
         u32::try_from(value).ok()?
     };
