@@ -228,3 +228,93 @@ fn renamed_ids_and_lifecycle_in_the_catalog() {
         .unwrap();
     assert_eq!(missing["since"], "0.2.0");
 }
+
+/// What Microsoft's current pages document is explained too: device-side codes, the legacy
+/// agent's codes, Autopilot import errors (event numbers, not HRESULTs) and current messages.
+#[test]
+fn codes_and_messages_of_the_current_documentation() {
+    let device_ids = |v: &Value| -> Vec<String> {
+        v["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["device_causes"].as_array().unwrap().iter())
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (q, code, anchor) in [
+        (
+            "0x8007064c",
+            "0x8007064C",
+            "error-hr-0x8007064c-the-machine-is-already-enrolled",
+        ),
+        (
+            "0xcaa9001f",
+            "0xCAA9001F",
+            "mdm-enrollment-fails-with-error-0xcaa9001f-for-co-managed-windows-devices",
+        ),
+        ("0x80CF3006", "0x80CF3006", "enrollment-error-codes"),
+        (
+            "0x81039001",
+            "0x81039001",
+            "tpm-attestation-failure-with-error-code-0x81039001",
+        ),
+        (
+            "0xc1036501",
+            "0xC1036501",
+            "windows-autopilot-self-deploying-mode-fails-with-an-error-code",
+        ),
+        (
+            "806",
+            "806",
+            "error-806-or-808-when-you-import-windows-autopilot-device-csv-files-in-intune",
+        ),
+        (
+            "ZtdDeviceAlreadyAssigned",
+            "806",
+            "error-806-or-808-when-you-import-windows-autopilot-device-csv-files-in-intune",
+        ),
+    ] {
+        let v = explain_json(&[q]);
+        assert_eq!(v["code"], code, "{q}");
+        assert!(anchors(&v).iter().any(|a| a == anchor), "{q}: {v}");
+    }
+    assert!(device_ids(&explain_json(&["0x8007064c"]))
+        .contains(&"device-already-enrolled-or-cloned-image".to_string()));
+    assert!(device_ids(&explain_json(&["0xcaa9001f"]))
+        .contains(&"device-configmgr-cloud-management-not-configured".to_string()));
+    assert!(device_ids(&explain_json(&["0x81039001"]))
+        .contains(&"device-tpm-attestation-fails".to_string()));
+    // The misprinted code of the other-tenant article reaches the other-tenant cause.
+    let v = explain_json(&["0x80180002b"]);
+    assert_eq!(v["code"], "0x8018002B");
+    assert!(device_ids(&v).contains(&"device-joined-to-another-tenant".to_string()));
+    // A legacy agent code carries its own message; the seat limit is the tenant's check.
+    let v = explain_json(&["0x80CF3006"]);
+    assert!(v["code_message"]
+        .as_str()
+        .unwrap()
+        .contains("maximum number of seats"));
+    assert!(v.to_string().contains("intune-seats-exhausted"));
+
+    let v = explain_json(&["belongs to another organization"]);
+    assert_eq!(v["kind"], "message");
+    assert_eq!(
+        anchors(&v),
+        ["that-username-looks-like-it-belongs-to-another-organization-try-signing-in-again-or-start-over-with-a-different-account"]
+    );
+    assert!(device_ids(&v).contains(&"device-signed-in-with-other-tenant-account".to_string()));
+
+    // A section without Dutch text prints no empty Dutch line; an uncovered cause is named.
+    let text = stdout(&run(&["explain", "806"]));
+    assert!(!text.contains("Dutch:"), "{text}");
+    assert!(
+        text.contains("806 means: ZtdDeviceAlreadyAssigned"),
+        "{text}"
+    );
+    let text = stdout(&run(&["explain", "Another installation is in progress"]));
+    assert!(
+        text.contains("Also documented, not checked") && text.contains("line-of-business"),
+        "{text}"
+    );
+}

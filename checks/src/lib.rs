@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod checks;
 pub mod codes;
 pub mod context;
+pub mod coverage;
 pub mod device_side;
 pub mod devices;
 pub mod diagnose;

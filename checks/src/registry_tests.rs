@@ -161,10 +161,15 @@ fn every_article_section_has_a_cause() {
             .any(|c| c.meta.article_sections.contains(&s.anchor))
             || crate::device_side::DEVICE_CAUSES
                 .iter()
-                .any(|d| d.article_sections.contains(&s.anchor));
+                .any(|d| d.article_sections.contains(&s.anchor))
+            // A section of a current Microsoft page whose documented cause nothing covers
+            // yet: its coverage row says why, and `explain` shows the cause.
+            || crate::coverage::ROWS
+                .iter()
+                .any(|r| r.sections.contains(&s.anchor));
         assert!(
             covered,
-            "article section {} has no check and no device-side cause",
+            "article section {} has no check, no device-side cause and no coverage row",
             s.anchor
         );
     }

@@ -37,6 +37,9 @@ fn to_text(e: &Explanation) -> String {
                 sections.len(),
                 if sections.len() == 1 { "" } else { "s" }
             );
+            if let Some(m) = intune_audit_checks::codes::code_message(code) {
+                let _ = writeln!(out, "{code} means: {m}\n");
+            }
             sections.iter().for_each(|c| cause_text(&mut out, c));
         }
         Explanation::Message { sections } => sections.iter().for_each(|c| cause_text(&mut out, c)),
@@ -54,7 +57,10 @@ fn cause_text(out: &mut String, c: &Cause) {
     };
     let _ = writeln!(out, "== {} ({codes})", c.section.anchor);
     let _ = writeln!(out, "On screen:  {}", c.section.message);
-    let _ = writeln!(out, "Dutch:      {}", c.section.message_nl);
+    // The sections of Microsoft's current pages have no Dutch text (the 2019 article lacks them).
+    if !c.section.message_nl.is_empty() {
+        let _ = writeln!(out, "Dutch:      {}", c.section.message_nl);
+    }
     if !c.checks.is_empty() {
         let _ = writeln!(
             out,
@@ -84,6 +90,20 @@ fn cause_text(out: &mut String, c: &Cause) {
         let _ = writeln!(out, "\nDevice-side causes (check on the PC):");
         for d in &c.device_causes {
             device_text(out, d, "  ");
+        }
+    }
+    if !c.documented.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nAlso documented, not checked (docs/coverage-map.md):"
+        );
+        for r in &c.documented {
+            let note = if r.note.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", r.note)
+            };
+            let _ = writeln!(out, "  - {}{note}", r.cause);
         }
     }
     out.push('\n');
@@ -153,11 +173,16 @@ fn to_json(query: &str, e: &Explanation) -> Value {
             "message": c.section.message, "message_nl": c.section.message_nl,
             "checks": c.checks.iter().map(|k| check_json(k)).collect::<Vec<_>>(),
             "device_causes": c.device_causes.iter().map(|d| device_json(d)).collect::<Vec<_>>(),
+            "documented_causes": c.documented.iter().map(|r| json!({
+                "row": r.row, "side": r.side.as_str(), "cause": r.cause, "note": r.note,
+            })).collect::<Vec<_>>(),
         })).collect()
     };
     match e {
         Explanation::Code { code, sections } => {
-            json!({"query": query, "kind": "code", "code": code, "causes": causes(sections)})
+            json!({"query": query, "kind": "code", "code": code,
+                   "code_message": intune_audit_checks::codes::code_message(code),
+                   "causes": causes(sections)})
         }
         Explanation::Message { sections } => {
             json!({"query": query, "kind": "message", "causes": causes(sections)})
