@@ -998,13 +998,7 @@ mod tests {
     /// Checks the lead engineer adds in parallel (issue 12), named by rows before they are
     /// registered on this branch. Empty this list once they are merged: the test below fails
     /// while a pending id is already registered.
-    const PENDING: &[&str] = &[
-        "mdm-discovery-url-invalid",
-        "multiple-mdm-applications-in-scope",
-        "autopilot-device-needs-remediation",
-        "autopilot-profile-assignment-failed",
-        "autopilot-device-registered-not-joined",
-    ];
+    const PENDING: &[&str] = &[];
 
     fn is_device_cause(id: &str) -> bool {
         DEVICE_CAUSES.iter().any(|d| d.id == id)
