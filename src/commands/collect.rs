@@ -37,7 +37,17 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
     } else {
         args.out.display().to_string()
     };
-    eprintln!("intune-audit: {} → {shown}", summary(&collected.snapshot));
+    let mut verdict = crate::term::Verdict {
+        counts: summary(&collected.snapshot),
+        exit: crate::EXIT_OK,
+        ..Default::default()
+    };
+    if args.out.as_os_str() == "-" {
+        verdict.why = format!("snapshot → {shown}");
+    } else {
+        verdict.wrote.push(args.out.clone());
+    }
+    verdict.print();
     Ok(crate::EXIT_OK)
 }
 
@@ -183,6 +193,30 @@ fn collect_inner(
         method,
         progress: true,
     };
+    if subject.is_none() {
+        for row in crate::graph::plan::PLAN {
+            log::debug!(
+                "plan: {} {} ({}, {:?} bucket, needs {})",
+                row.resource.key(),
+                row.relative_url(),
+                match row.shape {
+                    crate::graph::plan::Shape::Collection => "paged",
+                    crate::graph::plan::Shape::Singleton => "one object",
+                    crate::graph::plan::Shape::GroupFanOut => "per group through $batch",
+                },
+                row.bucket,
+                row.permission
+            );
+        }
+    }
+    log::debug!(
+        "Graph {} (cloud {}), sign-in {}, {} attempts, concurrency {}",
+        endpoints.graph,
+        args.cloud.name(),
+        authenticator.description,
+        policy.max_attempts,
+        policy.concurrency
+    );
     let authenticator = Arc::new(authenticator);
     let work = async {
         // Sign in first: a wrong secret is one clear error, not 14 forbidden resources.
