@@ -20,9 +20,14 @@ fn yaml(path: &str) -> Value {
 }
 
 /// Checks every invocation in the scripts of a YAML document; returns the subcommands used.
-fn checked_subcommands(path: &str, doc: &Value) -> Vec<String> {
+/// `vars` substitutes shell variables whose values come from inputs (checked separately).
+fn checked_subcommands(path: &str, doc: &Value, vars: &[(&str, &str)]) -> Vec<String> {
     let mut all = Vec::new();
     scripts(doc, &mut all);
+    let all: Vec<String> = all
+        .into_iter()
+        .map(|s| vars.iter().fold(s, |s, (var, value)| s.replace(var, value)))
+        .collect();
     subcommands_of(path, &all)
 }
 
@@ -123,7 +128,7 @@ fn release_workflow_builds_every_platform_with_checksums_and_attestations() {
     }
     // The minimum Rust version is checked in CI.
     assert!(all.contains("rust-version"), "{path}: MSRV job");
-    let subs = checked_subcommands(path, &doc);
+    let subs = checked_subcommands(path, &doc, &[]);
     assert_eq!(subs, ["--version", "audit", "checks"], "smoke tests");
 }
 
@@ -178,7 +183,7 @@ fn the_action_downloads_the_release_signs_in_with_oidc_and_publishes() {
         .flat_map(|s| invocations(s))
         .any(|inv| inv.windows(2).any(|w| w == ["--auth", "github-oidc"]));
     assert!(oidc, "signs in with the runner's OIDC token");
-    let subs = checked_subcommands(path, &doc);
+    let subs = checked_subcommands(path, &doc, &[("$FAIL_ON", fail_on)]);
     assert_eq!(subs, ["audit", "collect"]);
 }
 
@@ -229,7 +234,8 @@ fn azure_pipelines_template_downloads_the_release() {
     let all = text(path);
     assert!(all.contains("install.sh") && all.contains("install.ps1"));
     assert!(!all.contains("cargo "), "no compile");
-    let subs = checked_subcommands(path, &doc);
+    let default = fail_on["default"].as_str().unwrap();
+    let subs = checked_subcommands(path, &doc, &[("$FAIL_ON", default)]);
     assert_eq!(subs, ["audit", "collect"]);
     // The nightly example installs the released binary too.
     assert!(!text("examples/ci/azure-pipelines.yml").contains("cargo install"));

@@ -34,6 +34,15 @@ pub fn words(script: &str) -> Vec<Option<String>> {
         let mut word = String::new();
         let mut in_word = false;
         let mut quote: Option<char> = None;
+        // The word after `<` or `>` is a file name, not a command.
+        let mut redirect = false;
+        let end_word = |word: &mut String, redirect: &mut bool, out: &mut Vec<Option<String>>| {
+            let w = std::mem::take(word);
+            if std::mem::take(redirect) {
+                return;
+            }
+            out.push(Some(w));
+        };
         for c in line.chars() {
             match (quote, c) {
                 (Some(q), c) if c == q => quote = None,
@@ -45,15 +54,16 @@ pub fn words(script: &str) -> Vec<Option<String>> {
                 (None, '#') if !in_word => break,
                 (None, c) if c.is_whitespace() => {
                     if in_word {
-                        out.push(Some(std::mem::take(&mut word)));
+                        end_word(&mut word, &mut redirect, &mut out);
                         in_word = false;
                     }
                 }
                 (None, ';' | '|' | '&' | '<' | '>') => {
                     if in_word {
-                        out.push(Some(std::mem::take(&mut word)));
+                        end_word(&mut word, &mut redirect, &mut out);
                         in_word = false;
                     }
+                    redirect = matches!(c, '<' | '>');
                     out.push(None);
                 }
                 (None, c) => {
@@ -63,7 +73,7 @@ pub fn words(script: &str) -> Vec<Option<String>> {
             }
         }
         if in_word {
-            out.push(Some(word));
+            end_word(&mut word, &mut redirect, &mut out);
         }
         out.push(None);
     }
@@ -117,11 +127,10 @@ pub fn check(args: &[String]) -> Result<String, String> {
     for a in &args[1..] {
         if let Some(long) = a.strip_prefix("--") {
             let long = long.split('=').next().unwrap_or(long);
-            let known = sub
-                .get_arguments()
-                .chain(cli.get_arguments())
-                .any(|arg| arg.get_long() == Some(long))
-                || long == "help";
+            let known = sub.get_arguments().chain(cli.get_arguments()).any(|arg| {
+                arg.get_long() == Some(long)
+                    || arg.get_all_aliases().is_some_and(|a| a.contains(&long))
+            }) || long == "help";
             if !known {
                 return Err(format!("'intune-audit {sub_name}' has no flag --{long}"));
             }
