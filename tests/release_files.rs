@@ -246,14 +246,13 @@ fn installers_fetch_the_release_assets_verify_checksums_and_use_real_flags() {
     let sh = text("install.sh");
     let ps = text("install.ps1");
     for (target, archive) in release_targets() {
-        let asset_target = format!("{target}");
         let (installer, name) = if target.contains("windows") {
             (&ps, "install.ps1")
         } else {
             (&sh, "install.sh")
         };
         assert!(
-            installer.contains(&asset_target),
+            installer.contains(&target),
             "{name} knows the {target} asset"
         );
         let ext_in_installer = if archive == "zip" {
@@ -274,8 +273,14 @@ fn installers_fetch_the_release_assets_verify_checksums_and_use_real_flags() {
         );
     }
     assert!(ps.contains("Get-FileHash -Algorithm SHA256"));
-    assert_eq!(subcommands_of("install.sh", &[sh.clone()]), ["--version"]);
-    assert_eq!(subcommands_of("install.ps1", &[ps.clone()]), ["--version"]);
+    assert_eq!(
+        subcommands_of("install.sh", std::slice::from_ref(&sh)),
+        ["--version"]
+    );
+    assert_eq!(
+        subcommands_of("install.ps1", std::slice::from_ref(&ps)),
+        ["--version"]
+    );
     if let Ok(o) = std::process::Command::new("sh")
         .args(["-n", "install.sh"])
         .current_dir(root())

@@ -68,8 +68,8 @@ fn cause_text(out: &mut String, c: &Cause, width: usize) {
     let heading = format!("{} ({codes})", c.section.anchor);
     let _ = writeln!(out, "{}", paint_stdout(Style::Bold, &heading));
     let hang = " ".repeat(12);
-    out.push_str(&wrap(&c.section.message, width, "On screen:  ", &hang));
-    out.push_str(&wrap(&c.section.message_nl, width, "Dutch:      ", &hang));
+    out.push_str(&wrap(c.section.message, width, "On screen:  ", &hang));
+    out.push_str(&wrap(c.section.message_nl, width, "Dutch:      ", &hang));
     if !c.checks.is_empty() {
         let _ = writeln!(
             out,
