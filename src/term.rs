@@ -110,9 +110,32 @@ fn paint(on: bool, style: Style, text: &str) -> String {
     }
 }
 
-/// `text` styled for stdout when colour is on.
-pub fn paint_stdout(style: Style, text: &str) -> String {
-    paint(colors().stdout, style, text)
+/// Bold markers for stdout text that still goes through [`crate::render::safe::visible`]
+/// (which escapes ANSI codes): private-use characters, turned into ANSI or removed by
+/// [`apply_styles`] after the text is made safe.
+const BOLD_ON: char = '\u{F8F0}';
+const BOLD_OFF: char = '\u{F8F1}';
+
+/// `text` marked bold for stdout; [`apply_styles`] renders the mark.
+pub fn bold_mark(text: &str) -> String {
+    format!("{BOLD_ON}{text}{BOLD_OFF}")
+}
+
+/// Bold marks as ANSI when stdout is coloured, else removed.
+pub fn apply_styles(text: &str) -> String {
+    apply_styles_with(text, colors().stdout)
+}
+
+fn apply_styles_with(text: &str, color: bool) -> String {
+    let (on, off) = if color {
+        (
+            format!("\x1b[{}m", Style::Bold.code()),
+            "\x1b[0m".to_string(),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    text.replace(BOLD_ON, &on).replace(BOLD_OFF, &off)
 }
 
 /// `text` styled for stderr when colour is on.
@@ -283,7 +306,7 @@ pub fn markdown_to_text(md: &str, width: usize) -> String {
             if !out.is_empty() && !out.ends_with("\n\n") {
                 out.push('\n');
             }
-            out.push_str(&paint_stdout(Style::Bold, &inline(heading)));
+            out.push_str(&bold_mark(&inline(heading)));
             out.push('\n');
             continue;
         }
@@ -461,7 +484,9 @@ mod tests {
     #[test]
     fn markdown_becomes_terminal_text() {
         let md = "## What it checks\nThe **MDM** user scope of `Microsoft Intune`.\nSecond line.\n\n## Remediation\n1. Open the [admin center](https://intune.microsoft.com) and go somewhere rather far away from here.\n2. Save.\n- a bullet\n  continued";
-        let t = markdown_to_text(md, 40);
+        let t = apply_styles_with(&markdown_to_text(md, 40), false);
+        assert!(apply_styles_with(&markdown_to_text(md, 40), true)
+            .starts_with("\x1b[1mWhat it checks\x1b[0m\n"));
         assert!(!t.contains('#'), "{t}");
         assert!(!t.contains('`') && !t.contains("**"), "{t}");
         assert!(

@@ -193,6 +193,20 @@ fn explain_renders_markdown_for_a_terminal_and_keeps_json() {
         "{long:?}"
     );
     assert!(stderr(&o).is_empty(), "explain has no verdict line");
+    assert!(
+        !text.contains('\x1b') && !text.contains('\u{F8F0}'),
+        "no colour on a pipe"
+    );
+    let o = bin()
+        .args(["explain", "0x80180014", "--color", "always"])
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    assert!(
+        text.contains("\x1b[1myour-organization-does-not-support"),
+        "{text}"
+    );
+    assert!(!text.contains("\\x1b"), "styles are not escaped: {text}");
     let o = run(&[
         "explain",
         "windows-mdm-platform-blocked",

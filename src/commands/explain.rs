@@ -1,7 +1,7 @@
 //! `intune-audit explain`: a code, a message or a check id → causes, checks and fixes.
 
 use crate::cli::{ExplainArgs, Format};
-use crate::term::{markdown_to_text, paint_stdout, wrap, Style};
+use crate::term::{bold_mark, markdown_to_text, wrap};
 use crate::{render, EXIT_OK};
 use anyhow::{bail, Result};
 use intune_audit_checks::catalog::Check;
@@ -22,7 +22,10 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
     let text = match args.format {
         Format::Json => render::json(&to_json(&query, &explanation)),
         // The query is echoed back: no control characters to the terminal.
-        Format::Table => render::safe::visible(&to_text(&explanation, crate::term::width())),
+        Format::Table => crate::term::apply_styles(&render::safe::visible(&to_text(
+            &explanation,
+            crate::term::width(),
+        ))),
     };
     render::print_stdout(&text)?;
     Ok(EXIT_OK)
@@ -66,7 +69,9 @@ fn cause_text(out: &mut String, c: &Cause, width: usize) {
         c.section.codes.join(", ")
     };
     let heading = format!("{} ({codes})", c.section.anchor);
-    let _ = writeln!(out, "{}", paint_stdout(Style::Bold, &heading));
+    for line in wrap(&heading, width, "", "  ").lines() {
+        let _ = writeln!(out, "{}", bold_mark(line));
+    }
     let hang = " ".repeat(12);
     out.push_str(&wrap(c.section.message, width, "On screen:  ", &hang));
     out.push_str(&wrap(c.section.message_nl, width, "Dutch:      ", &hang));
@@ -118,7 +123,7 @@ fn plain(step: &str) -> String {
 fn check_text(out: &mut String, c: &Check, width: usize) {
     let m = c.meta;
     for line in wrap(&format!("{} — {}", m.id, m.title), width, "", "  ").lines() {
-        let _ = writeln!(out, "{}", paint_stdout(Style::Bold, line));
+        let _ = writeln!(out, "{}", bold_mark(line));
     }
     let facts = format!(
         "Severity: {} · Error codes: {} · In the article: {}",
