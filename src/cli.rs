@@ -11,9 +11,19 @@ use std::path::PathBuf;
     about = "Audits a Microsoft 365 tenant for the documented causes of failed Windows enrollment"
 )]
 pub struct Cli {
-    /// More logging on stderr (-v, -vv).
+    /// Log to stderr: -v each Graph request (method, path, status, time), -vv also the request
+    /// plan. Tokens and secrets are never logged. RUST_LOG=debug works too.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Colour on the terminal: auto (when a terminal and NO_COLOR is unset), always, never.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        global = true,
+        value_name = "WHEN"
+    )]
+    pub color: crate::term::ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -38,6 +48,25 @@ pub enum Command {
     /// Probe, from this network, the endpoints Autopilot, Entra join and Intune enrollment need
     /// (DNS, TCP, TLS; honours HTTPS_PROXY/NO_PROXY). Exit 1 when a required one fails.
     Netcheck(NetcheckArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout: `intune-audit man > intune-audit.1`.
+    Man,
+}
+
+const COMPLETIONS_HELP: &str = "Install:
+  bash:        intune-audit completions bash > ~/.local/share/bash-completion/completions/intune-audit
+  zsh:         intune-audit completions zsh > \"${fpath[1]}/_intune-audit\"
+  fish:        intune-audit completions fish > ~/.config/fish/completions/intune-audit.fish
+  PowerShell:  intune-audit completions powershell | Out-String | Invoke-Expression
+               (add that line to $PROFILE to keep it)";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// Output formats of `audit`.
@@ -256,14 +285,45 @@ pub fn report_parse_error(e: clap::Error) -> i32 {
             }
         }
         _ => {
-            let text = e.render().to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments");
-            let first = first.trim_start_matches("error: ");
-            eprintln!("intune-audit: error: {first} (see --help)");
+            eprintln!(
+                "intune-audit: error: {} (see --help)",
+                usage_error_line(&e.render().to_string())
+            );
             crate::EXIT_ERROR
         }
+    }
+}
+
+/// clap's rendered usage error on one line, keeping its reason: the missing arguments, the
+/// valid values and the "did you mean" tip; the usage block and "For more information" go.
+pub fn usage_error_line(rendered: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for line in rendered.lines() {
+        let t = line.trim();
+        if t.starts_with("Usage:") || t.starts_with("For more information") {
+            break;
+        }
+        if t.is_empty() {
+            continue;
+        }
+        let t = t.trim_start_matches("error: ");
+        // `[possible values: …]` belongs to the line before it.
+        match parts.last_mut() {
+            Some(last) if t.starts_with('[') => {
+                last.push(' ');
+                last.push_str(t);
+            }
+            Some(last) if last.ends_with(':') => {
+                last.push(' ');
+                last.push_str(t);
+            }
+            _ => parts.push(t.to_string()),
+        }
+    }
+    let line = parts.join("; ");
+    if line.is_empty() {
+        "invalid arguments".into()
+    } else {
+        crate::render::safe::visible_line(&line)
     }
 }

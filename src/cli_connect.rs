@@ -124,7 +124,8 @@ impl ConnectArgs {
 pub struct CollectArgs {
     /// Write the snapshot here: a regular file is replaced atomically; a device or FIFO is
     /// written through; a symlink's target is replaced (the link stays); `-` is stdout.
-    #[arg(long, value_name = "FILE")]
+    /// `-o`/`--output` work too, as in the other commands.
+    #[arg(long, short = 'o', visible_alias = "output", value_name = "FILE")]
     pub out: PathBuf,
     #[command(flatten)]
     pub connect: ConnectArgs,

@@ -12,6 +12,7 @@ pub mod netcheck;
 pub mod render;
 pub mod signin;
 pub mod snapshot_io;
+pub mod term;
 pub mod text;
 
 use std::ffi::OsString;
@@ -27,10 +28,14 @@ pub const EXIT_ERROR: i32 = 2;
 
 /// Parses arguments, runs the command, and turns any error into one line on stderr + exit 2.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
-    let cli = match <cli::Cli as clap::Parser>::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let color = term::color_from_args(&args);
+    let cli = match parse(&args, color) {
         Ok(cli) => cli,
         Err(e) => return cli::report_parse_error(e),
     };
+    term::init_color(cli.color);
+    term::init_logging(cli.verbose);
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -38,6 +43,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             EXIT_ERROR
         }
     }
+}
+
+/// The CLI definition as this run shows it: help wrapped to the terminal's width, colour as
+/// `--color` says.
+pub fn command(color: term::ColorWhen) -> clap::Command {
+    <cli::Cli as clap::CommandFactory>::command()
+        .term_width(term::width().min(160))
+        .color(term::clap_color(color))
+}
+
+fn parse(args: &[OsString], color: term::ColorWhen) -> Result<cli::Cli, clap::Error> {
+    let matches = command(color).try_get_matches_from(args)?;
+    <cli::Cli as clap::FromArgMatches>::from_arg_matches(&matches)
 }
 
 /// The error and its causes on one line, with no control characters (errors quote Graph's and

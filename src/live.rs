@@ -67,6 +67,30 @@ fn collect_inner(
         method,
         progress: true,
     };
+    if subject.is_none() {
+        for row in crate::graph::plan::PLAN {
+            log::debug!(
+                "plan: {} {} ({}, {:?} bucket, needs {})",
+                row.resource.key(),
+                row.relative_url(),
+                match row.shape {
+                    crate::graph::plan::Shape::Collection => "paged",
+                    crate::graph::plan::Shape::Singleton => "one object",
+                    crate::graph::plan::Shape::GroupFanOut => "per group through $batch",
+                },
+                row.bucket,
+                row.permission
+            );
+        }
+    }
+    log::debug!(
+        "Graph {} (cloud {}), sign-in {}, {} attempts, concurrency {}",
+        endpoints.graph,
+        args.cloud.name(),
+        authenticator.description,
+        policy.max_attempts,
+        policy.concurrency
+    );
     let authenticator = Arc::new(authenticator);
     let work = async {
         // Sign in first: a wrong secret is one clear error, not 14 forbidden resources.

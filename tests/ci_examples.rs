@@ -2,8 +2,8 @@
 //! call intune-audit only with subcommands and flags that exist (and values it accepts): a
 //! renamed flag fails this test.
 
-use clap::{CommandFactory, Parser};
-use intune_audit::cli::Cli;
+mod common;
+use common::shell::{check, invocations, scripts};
 use serde_yaml::Value;
 use std::path::Path;
 
@@ -15,126 +15,10 @@ fn load(name: &str) -> Value {
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{name} is not valid YAML: {e}"))
 }
 
-/// Every shell script in the document: the values of `run:` (GitHub), `script:` and
-/// `inlineScript:` (Azure Pipelines).
-fn scripts(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Mapping(m) => {
-            for (k, v) in m {
-                match (k.as_str(), v) {
-                    (Some("run" | "script" | "inlineScript"), Value::String(s)) => {
-                        out.push(s.clone())
-                    }
-                    _ => scripts(v, out),
-                }
-            }
-        }
-        Value::Sequence(s) => s.iter().for_each(|v| scripts(v, out)),
-        _ => {}
-    }
-}
-
-/// Shell words of a script, quote-aware, with `;`, `|`, `&`, `<`, `>` outside quotes ending a
-/// command (returned as `None`). Line continuations are joined; comments dropped.
-fn words(script: &str) -> Vec<Option<String>> {
-    let joined = script.replace("\\\n", " ");
-    let mut out = Vec::new();
-    for line in joined.lines() {
-        let mut word = String::new();
-        let mut in_word = false;
-        let mut quote: Option<char> = None;
-        for c in line.chars() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), c) => word.push(c),
-                (None, '\'' | '"') => {
-                    quote = Some(c);
-                    in_word = true;
-                }
-                (None, '#') if !in_word => break,
-                (None, c) if c.is_whitespace() => {
-                    if in_word {
-                        out.push(Some(std::mem::take(&mut word)));
-                        in_word = false;
-                    }
-                }
-                (None, ';' | '|' | '&' | '<' | '>') => {
-                    if in_word {
-                        out.push(Some(std::mem::take(&mut word)));
-                        in_word = false;
-                    }
-                    out.push(None);
-                }
-                (None, c) => {
-                    word.push(c);
-                    in_word = true;
-                }
-            }
-        }
-        if in_word {
-            out.push(Some(word));
-        }
-        out.push(None);
-    }
-    out
-}
-
-/// The argument lists of every `intune-audit …` command in a script (without the program).
-fn invocations(script: &str) -> Vec<Vec<String>> {
-    let mut found = Vec::new();
-    let mut command: Vec<String> = Vec::new();
-    for w in words(script).into_iter().chain([None]) {
-        match w {
-            Some(w) => command.push(w),
-            None => {
-                // Skip leading `VAR=value` assignments and shell keywords.
-                let start = command
-                    .iter()
-                    .position(|w| !w.contains('=') && !matches!(w.as_str(), "then" | "else" | "do"))
-                    .unwrap_or(command.len());
-                if command.get(start).map(String::as_str) == Some("intune-audit") {
-                    found.push(command[start + 1..].to_vec());
-                }
-                command.clear();
-            }
-        }
-    }
-    found
-}
-
-/// Checks one invocation against the CLI definition: the subcommand and every flag exist,
-/// and clap accepts the whole line. Returns the subcommand.
-fn check(args: &[String]) -> Result<String, String> {
-    let cli = Cli::command();
-    let sub_name = args.first().ok_or("intune-audit without a subcommand")?;
-    let sub = cli
-        .find_subcommand(sub_name)
-        .ok_or_else(|| format!("no subcommand '{sub_name}'"))?;
-    for a in &args[1..] {
-        if let Some(long) = a.strip_prefix("--") {
-            let long = long.split('=').next().unwrap_or(long);
-            let known = sub
-                .get_arguments()
-                .chain(cli.get_arguments())
-                .any(|arg| arg.get_long() == Some(long))
-                || long == "help";
-            if !known {
-                return Err(format!("'intune-audit {sub_name}' has no flag --{long}"));
-            }
-        } else if let Some(short) = a.strip_prefix('-').filter(|s| s.len() == 1) {
-            let c = short.chars().next().unwrap_or('-');
-            if !sub
-                .get_arguments()
-                .chain(cli.get_arguments())
-                .any(|arg| arg.get_short() == Some(c))
-            {
-                return Err(format!("'intune-audit {sub_name}' has no flag -{c}"));
-            }
-        }
-    }
-    Cli::try_parse_from(std::iter::once("intune-audit".to_string()).chain(args.iter().cloned()))
-        .map_err(|e| format!("intune-audit {}: {}", args.join(" "), e.render()))?;
-    Ok(sub_name.clone())
+fn load_action() -> Value {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"))
+        .expect("action.yml");
+    serde_yaml::from_str(&text).expect("action.yml is YAML")
 }
 
 /// Every invocation in a file, checked; returns the subcommands used.
@@ -188,8 +72,10 @@ fn github_actions_example_is_valid_and_uses_real_flags() {
         .iter()
         .filter_map(|s| s["uses"].as_str())
         .collect();
+    // The intune-audit action (action.yml, checked by tests/release_files.rs) installs the
+    // released binary, collects, audits, uploads SARIF and keeps the snapshot and reports.
     for action in [
-        "github/codeql-action/upload-sarif@",
+        "intune-audit/intune-audit@",
         "actions/upload-artifact@",
         "dawidd6/action-download-artifact@",
     ] {
@@ -207,10 +93,28 @@ fn github_actions_example_is_valid_and_uses_real_flags() {
         !text.contains("secrets."),
         "no secret: the federated credential"
     );
+    let step = job["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("intune-audit/intune-audit@"))
+        })
+        .unwrap();
+    let action = load_action();
+    for (input, _) in step["with"].as_mapping().unwrap() {
+        let input = input.as_str().unwrap();
+        assert!(
+            action["inputs"][input].is_mapping(),
+            "the action has no input {input}"
+        );
+    }
     let mut subs = check_file("github-actions.yml");
     subs.sort();
     subs.dedup();
-    assert_eq!(subs, ["audit", "collect", "diff"]);
+    assert_eq!(subs, ["diff"]);
 }
 
 #[test]

@@ -109,3 +109,39 @@ fn empty_snapshot_evaluates_nothing_and_never_passes() {
         stderr(&o)
     );
 }
+
+/// A usage error keeps clap's reason on its one line: what is missing, the valid values, the
+/// "did you mean" tip.
+#[test]
+fn usage_errors_keep_clap_reason_on_one_line() {
+    let o = run(&["collect"]);
+    assert_one_line_error(&o, "required arguments were not provided: --out <FILE>");
+    let o = run(&["audit", "--fail-on", "severe"]);
+    assert_one_line_error(&o, "[possible values: critical, high, medium, low, info]");
+    let o = run(&["audit", "--fail-on", "hihg"]);
+    assert_one_line_error(&o, "a similar value exists: 'high'");
+    let o = run(&["difff", "a", "b"]);
+    assert_one_line_error(
+        &o,
+        "unrecognized subcommand 'difff'; tip: a similar subcommand exists: 'diff'",
+    );
+    let o = run(&["audit", "--snapshott", "x.json"]);
+    assert_one_line_error(&o, "a similar argument exists: '--snapshot'");
+    let o = run(&["diagnose", "--snapshot", "x.json"]);
+    assert_one_line_error(
+        &o,
+        "--user <UPN_OR_ID>|--device <SERIAL_OR_ID>|--error <CODE>",
+    );
+    let o = run(&["completions", "tcsh"]);
+    assert_one_line_error(&o, "possible values: bash, elvish, fish, powershell, zsh");
+    let o = run(&["--color", "sometimes", "checks"]);
+    assert_one_line_error(&o, "possible values: auto, always, never");
+    for o in [run(&["collect"]), run(&["audit", "--fail-on", "hihg"])] {
+        let err = stderr(&o);
+        assert!(
+            !err.contains("Usage:") && !err.contains("For more information"),
+            "{err}"
+        );
+        assert!(err.trim_end().ends_with("(see --help)"), "{err}");
+    }
+}

@@ -1,5 +1,7 @@
-//! The README's generated parts (check catalog, sample output) stay in sync with the code.
-//! `UPDATE_README=1 cargo test --test readme` rewrites them.
+//! The generated docs (check catalog in docs/checks.md, sample output in
+//! docs/sample-output.md) stay in sync with the code. `UPDATE_README=1 cargo test --test
+//! readme` rewrites them. The README's own commands use real subcommands and flags, in both
+//! their POSIX shell and PowerShell forms.
 
 mod common;
 use common::*;
@@ -28,29 +30,85 @@ fn sample_output() -> String {
     format!("```text\n$ intune-audit audit --snapshot examples/tenants/broken.json --max-affected 3\n{}\n…\n```\n", full[..cut].trim_end())
 }
 
-#[test]
-fn readme_generated_sections_are_current() {
-    let path = root().join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let catalog = intune_audit::commands::catalog::markdown();
-    let expected = replace_between(
-        &readme,
-        "<!-- catalog:start -->",
-        "<!-- catalog:end -->",
-        &catalog,
-    );
-    let expected = replace_between(
-        &expected,
-        "<!-- sample:start -->",
-        "<!-- sample:end -->",
-        &sample_output(),
-    );
+/// Rewrites (with UPDATE_README) or checks one generated section of a file.
+fn check_generated(rel: &str, start: &str, end: &str, body: &str) {
+    let path = root().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let expected = replace_between(&text, start, end, body);
     if std::env::var_os("UPDATE_README").is_some() {
         std::fs::write(&path, &expected).unwrap();
         return;
     }
     assert!(
-        readme == expected,
-        "README.md is stale: run `UPDATE_README=1 cargo test --test readme`"
+        text == expected,
+        "{rel} is stale: run `UPDATE_README=1 cargo test --test readme`"
     );
+}
+
+#[test]
+fn readme_generated_sections_are_current() {
+    check_generated(
+        "docs/checks.md",
+        "<!-- catalog:start -->",
+        "<!-- catalog:end -->",
+        &intune_audit::commands::catalog::markdown(),
+    );
+    check_generated(
+        "docs/sample-output.md",
+        "<!-- sample:start -->",
+        "<!-- sample:end -->",
+        &sample_output(),
+    );
+}
+
+/// The fenced blocks of one language in Markdown text.
+fn fenced<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
+    let open = format!("```{lang}\n");
+    text.match_indices(&open)
+        .filter_map(|(i, _)| {
+            let body = &text[i + open.len()..];
+            body.find("```").map(|end| &body[..end])
+        })
+        .collect()
+}
+
+/// Every command in the README's `sh` and `powershell` blocks is a real invocation, and each
+/// POSIX block has its PowerShell twin.
+#[test]
+fn readme_commands_are_real_in_both_shells() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut count = std::collections::BTreeMap::new();
+    for lang in ["sh", "powershell"] {
+        for block in fenced(&readme, lang) {
+            // PowerShell continues lines with a backtick.
+            let block = block.replace(" `\n", " \\\n");
+            for inv in common::shell::invocations(&block) {
+                let sub = common::shell::check(&inv)
+                    .unwrap_or_else(|e| panic!("README {lang} block: {e}"));
+                *count.entry((lang, sub)).or_insert(0) += 1;
+            }
+        }
+    }
+    let subs: std::collections::BTreeSet<&String> = count.keys().map(|(_, s)| s).collect();
+    for sub in [
+        "audit",
+        "collect",
+        "diff",
+        "explain",
+        "diagnose",
+        "completions",
+    ] {
+        assert!(subs.iter().any(|s| *s == sub), "README shows {sub}");
+    }
+    // Install lines aside (curl | sh, irm | iex), every command has both forms.
+    for ((lang, sub), n) in &count {
+        let other = if *lang == "sh" { "powershell" } else { "sh" };
+        let m = count.get(&(other, sub.clone())).copied().unwrap_or(0);
+        assert!(
+            m > 0,
+            "README: `{sub}` has a {lang} form but no {other} form ({n})"
+        );
+    }
+    let lines = readme.lines().count();
+    assert!((120..=260).contains(&lines), "README is {lines} lines");
 }

@@ -346,6 +346,7 @@ impl Authenticator {
         url: &str,
         form: &[(&str, String)],
     ) -> Result<Grant, OAuthFailure> {
+        let started = std::time::Instant::now();
         let response = self
             .http
             .post(url)
@@ -354,6 +355,12 @@ impl Authenticator {
             .await
             .map_err(|e| OAuthFailure::transport(url, &e))?;
         let status = response.status().as_u16();
+        // The endpoint and status only: the form and the answer carry secrets and tokens.
+        log::info!(
+            "POST {} → {status} in {} ms (token request)",
+            url.split('?').next().unwrap_or(url),
+            started.elapsed().as_millis()
+        );
         let body = response
             .bytes()
             .await

@@ -48,16 +48,53 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     if nothing_evaluated(&report) {
         bail!("{}", nothing_evaluated_reason(&snapshot));
     }
+    let mut wrote = Vec::new();
     for (target, format) in targets {
         let text = render_report(&report, format, &options)?;
+        log::debug!("rendering {format:?}");
         match target {
             None => render::print_stdout(&text)?,
-            Some(file) => snapshot_io::write_atomic(&file, text.as_bytes())?,
+            Some(file) => {
+                snapshot_io::write_atomic(&file, text.as_bytes())?;
+                wrote.push(file);
+            }
         }
     }
-    let failing = report.has_problem_at_or_above(args.fail_on.severity())
-        || (args.fail_on_not_evaluated && has_not_evaluated(&report));
-    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+    let at_or_above = report.has_problem_at_or_above(args.fail_on.severity());
+    let strict = args.fail_on_not_evaluated && has_not_evaluated(&report);
+    let code = if at_or_above || strict {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    };
+    let fail_on = args.fail_on.severity().as_str();
+    crate::term::Verdict {
+        counts: counts(&report),
+        exit: code,
+        why: if at_or_above {
+            format!("findings at or above {fail_on}")
+        } else if strict {
+            "checks not evaluated (--fail-on-not-evaluated)".into()
+        } else {
+            format!("nothing failing at or above {fail_on}")
+        },
+        wrote,
+    }
+    .print();
+    Ok(code)
+}
+
+/// `20 fail, 7 warn, 0 not evaluated, 0 pass`.
+pub fn counts(report: &Report) -> String {
+    let s = &report.summary.by_status;
+    let get = |k: &str| s.get(k).copied().unwrap_or(0);
+    format!(
+        "{} fail, {} warn, {} not evaluated, {} pass",
+        get("fail"),
+        get("warn"),
+        get("not_evaluated"),
+        get("pass")
+    )
 }
 
 /// Every check is not_evaluated: the run read nothing it could judge, which must not pass.

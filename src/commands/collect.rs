@@ -32,7 +32,17 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
     } else {
         args.out.display().to_string()
     };
-    eprintln!("intune-audit: {} → {shown}", summary(&collected.snapshot));
+    let mut verdict = crate::term::Verdict {
+        counts: summary(&collected.snapshot),
+        exit: crate::EXIT_OK,
+        ..Default::default()
+    };
+    if args.out.as_os_str() == "-" {
+        verdict.why = format!("snapshot → {shown}");
+    } else {
+        verdict.wrote.push(args.out.clone());
+    }
+    verdict.print();
     Ok(crate::EXIT_OK)
 }
 

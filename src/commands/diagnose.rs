@@ -42,11 +42,26 @@ pub fn run(args: &DiagnoseArgs) -> Result<i32> {
         Format::Table => render::safe::visible(&to_text(&diagnosis)),
     };
     render::print_stdout(&text)?;
-    Ok(if diagnosis.will_fail() {
+    let code = if diagnosis.will_fail() {
         EXIT_FINDINGS
     } else {
         EXIT_OK
-    })
+    };
+    let count = |v: Verdict| diagnosis.causes.iter().filter(|c| c.verdict == v).count();
+    crate::term::Verdict {
+        counts: format!(
+            "{} cause(s) will fail, {} at risk, {} cannot tell, {} fine",
+            count(Verdict::WillFail),
+            count(Verdict::AtRisk),
+            count(Verdict::CannotTell),
+            count(Verdict::Fine)
+        ),
+        exit: code,
+        why: String::new(),
+        wrote: Vec::new(),
+    }
+    .print();
+    Ok(code)
 }
 
 fn to_text(d: &Diagnosis) -> String {

@@ -86,9 +86,42 @@ pub fn run(args: &DiffArgs) -> Result<i32> {
         Some(file) => snapshot_io::write_atomic(file, text.as_bytes())?,
         None => render::print_stdout(&text)?,
     }
-    let failing = !diff.regressions(fail_on).is_empty()
-        || (args.fail_on_not_evaluated && diff.new_has_not_evaluated);
-    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+    let regressions = diff.regressions(fail_on).len();
+    let strict = args.fail_on_not_evaluated && diff.new_has_not_evaluated;
+    let code = if regressions > 0 || strict {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    };
+    crate::term::Verdict {
+        counts: format!(
+            "{} appeared, {} resolved, {} persisted, {} no longer evaluated, {} setting change(s)",
+            diff.appeared.len(),
+            diff.resolved.len(),
+            diff.persisted.len(),
+            diff.unevaluated.len(),
+            diff.settings.len()
+        ),
+        exit: code,
+        why: if regressions > 0 {
+            format!(
+                "{regressions} new or worse at or above {}",
+                fail_on.as_str()
+            )
+        } else if strict {
+            "checks not evaluated in NEW (--fail-on-not-evaluated)".into()
+        } else {
+            format!("nothing new or worse at or above {}", fail_on.as_str())
+        },
+        wrote: args
+            .output
+            .iter()
+            .filter(|o| o.as_os_str() != "-")
+            .cloned()
+            .collect(),
+    }
+    .print();
+    Ok(code)
 }
 
 fn side(path: &Path, kind: &str, tenant: &str, at: &str) -> Side {

@@ -1,6 +1,7 @@
 //! `intune-audit explain`: a code, a message or a check id → causes, checks and fixes.
 
 use crate::cli::{ExplainArgs, Format};
+use crate::term::{bold_mark, markdown_to_text, wrap};
 use crate::{render, EXIT_OK};
 use anyhow::{bail, Result};
 use intune_audit_checks::catalog::Check;
@@ -21,13 +22,19 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
     let text = match args.format {
         Format::Json => render::json(&to_json(&query, &explanation)),
         // The query is echoed back: no control characters to the terminal.
-        Format::Table => render::safe::visible(&to_text(&explanation)),
+        Format::Table => crate::term::apply_styles(&render::safe::visible(&to_text(
+            &explanation,
+            crate::term::width(),
+        ))),
     };
     render::print_stdout(&text)?;
     Ok(EXIT_OK)
 }
 
-fn to_text(e: &Explanation) -> String {
+/// Terminal text wrapped at `width` columns: headings in bold (when colour is on), numbered
+/// steps with a hanging indent, the check documentation rendered from its Markdown.
+fn to_text(e: &Explanation, width: usize) -> String {
+    let width = width.clamp(40, 120);
     let mut out = String::new();
     match e {
         Explanation::Code { code, sections } => {
@@ -38,28 +45,42 @@ fn to_text(e: &Explanation) -> String {
                 if sections.len() == 1 { "" } else { "s" }
             );
             if let Some(m) = intune_audit_checks::codes::code_message(code) {
-                let _ = writeln!(out, "{code} means: {m}\n");
+                out.push_str(&wrap(m, width, &format!("{code} means: "), "  "));
+                out.push('\n');
             }
-            sections.iter().for_each(|c| cause_text(&mut out, c));
+            sections.iter().for_each(|c| cause_text(&mut out, c, width));
         }
-        Explanation::Message { sections } => sections.iter().for_each(|c| cause_text(&mut out, c)),
-        Explanation::Check(c) => check_text(&mut out, c),
-        Explanation::DeviceCause(d) => device_text(&mut out, d, ""),
+        Explanation::Message { sections } => {
+            sections.iter().for_each(|c| cause_text(&mut out, c, width))
+        }
+        Explanation::Check(c) => check_text(&mut out, c, width),
+        Explanation::DeviceCause(d) => device_text(&mut out, d, "", width),
     }
     out
 }
 
-fn cause_text(out: &mut String, c: &Cause) {
+/// One numbered or bulleted line, wrapped with a hanging indent.
+fn item(out: &mut String, indent: &str, marker: &str, text: &str, width: usize) {
+    let lead = format!("{indent}{marker} ");
+    let hang = " ".repeat(lead.chars().count());
+    out.push_str(&wrap(text, width, &lead, &hang));
+}
+
+fn cause_text(out: &mut String, c: &Cause, width: usize) {
     let codes = if c.section.codes.is_empty() {
         "no code".to_string()
     } else {
         c.section.codes.join(", ")
     };
-    let _ = writeln!(out, "== {} ({codes})", c.section.anchor);
-    let _ = writeln!(out, "On screen:  {}", c.section.message);
+    let heading = format!("{} ({codes})", c.section.anchor);
+    for line in wrap(&heading, width, "", "  ").lines() {
+        let _ = writeln!(out, "{}", bold_mark(line));
+    }
+    let hang = " ".repeat(12);
+    out.push_str(&wrap(c.section.message, width, "On screen:  ", &hang));
     // The sections of Microsoft's current pages have no Dutch text (the 2019 article lacks them).
     if !c.section.message_nl.is_empty() {
-        let _ = writeln!(out, "Dutch:      {}", c.section.message_nl);
+        out.push_str(&wrap(c.section.message_nl, width, "Dutch:      ", &hang));
     }
     if !c.checks.is_empty() {
         let _ = writeln!(
@@ -67,15 +88,15 @@ fn cause_text(out: &mut String, c: &Cause) {
             "\nTenant-side causes (`intune-audit audit` checks them):"
         );
         for check in &c.checks {
-            let _ = writeln!(
-                out,
-                "  - {} [{}]: {}",
+            let line = format!(
+                "{} [{}]: {}",
                 check.id(),
                 check.meta.severity.as_str(),
                 check.meta.title
             );
+            item(out, "  ", "-", &line, width);
             for (i, step) in check.remediation().iter().enumerate() {
-                let _ = writeln!(out, "      {}. {step}", i + 1);
+                item(out, "      ", &format!("{}.", i + 1), &plain(step), width);
             }
             for r in check.meta.references {
                 let _ = writeln!(
@@ -89,7 +110,7 @@ fn cause_text(out: &mut String, c: &Cause) {
     if !c.device_causes.is_empty() {
         let _ = writeln!(out, "\nDevice-side causes (check on the PC):");
         for d in &c.device_causes {
-            device_text(out, d, "  ");
+            device_text(out, d, "  ", width);
         }
     }
     if !c.documented.is_empty() {
@@ -109,19 +130,31 @@ fn cause_text(out: &mut String, c: &Cause) {
     out.push('\n');
 }
 
-fn device_text(out: &mut String, d: &DeviceCause, indent: &str) {
-    let _ = writeln!(out, "{indent}- {}: {}", d.id, d.title);
+fn device_text(out: &mut String, d: &DeviceCause, indent: &str, width: usize) {
+    item(out, indent, "-", &format!("{}: {}", d.id, d.title), width);
     for (i, step) in d.steps.iter().enumerate() {
-        let _ = writeln!(out, "{indent}    {}. {step}", i + 1);
+        item(
+            out,
+            &format!("{indent}    "),
+            &format!("{}.", i + 1),
+            &plain(step),
+            width,
+        );
     }
 }
 
-fn check_text(out: &mut String, c: &Check) {
+/// A step's inline Markdown (code spans, bold) as plain terminal text.
+fn plain(step: &str) -> String {
+    step.replace("**", "").replace('`', "")
+}
+
+fn check_text(out: &mut String, c: &Check, width: usize) {
     let m = c.meta;
-    let _ = writeln!(out, "{} — {}", m.id, m.title);
-    let _ = writeln!(
-        out,
-        "Severity: {}   Error codes: {}   In the article: {}",
+    for line in wrap(&format!("{} — {}", m.id, m.title), width, "", "  ").lines() {
+        let _ = writeln!(out, "{}", bold_mark(line));
+    }
+    let facts = format!(
+        "Severity: {} · Error codes: {} · In the article: {}",
         m.severity.as_str(),
         crate::text::codes_or_dash(m.error_codes),
         if m.in_article {
@@ -130,22 +163,28 @@ fn check_text(out: &mut String, c: &Check) {
             "no (also worth checking)"
         }
     );
-    let _ = writeln!(out, "Article sections: {}", m.article_sections.join(", "));
-    let _ = writeln!(
-        out,
-        "Reads: {}   Permissions: {}\n",
-        m.resources
-            .iter()
-            .map(|r| r.key())
-            .collect::<Vec<_>>()
-            .join(", "),
-        c.permissions().join(", ")
-    );
-    let _ = writeln!(out, "{}", c.doc());
+    out.push_str(&wrap(&facts, width, "", "  "));
+    let field = |out: &mut String, label: &str, values: &[&str]| {
+        out.push_str(&wrap(&values.join(", "), width, label, "  "));
+    };
+    field(out, "Article sections: ", m.article_sections);
+    let reads: Vec<&str> = m.resources.iter().map(|r| r.key()).collect();
+    field(out, "Reads: ", &reads);
+    let permissions = c.permissions();
+    let permissions: Vec<&str> = permissions.iter().map(|p| p.as_ref()).collect();
+    field(out, "Permissions: ", &permissions);
+    out.push('\n');
+    out.push_str(&markdown_to_text(&c.doc(), width));
     if !m.references.is_empty() {
         let _ = writeln!(out, "\nMicrosoft documentation:");
         for r in m.references {
-            let _ = writeln!(out, "  - {} — {}\n    {}", r.title, r.heading, r.url);
+            item(
+                out,
+                "  ",
+                "-",
+                &format!("{} — {}: {}", r.title, r.heading, r.url),
+                width,
+            );
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod collect;
+pub mod completions;
 pub mod diagnose;
 pub mod diff;
 pub mod explain;
@@ -23,5 +24,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Permissions(args) => permissions::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Netcheck(args) => netcheck::run(&args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man => completions::man(),
     }
 }

@@ -43,9 +43,25 @@ pub fn run(args: &NetcheckArgs) -> Result<i32> {
         Format::Table => netcheck::report::table(&report),
     };
     render::print_stdout(&text)?;
-    Ok(if report.summary.failed_required > 0 {
+    let s = &report.summary;
+    let code = if s.failed_required > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
-    })
+    };
+    crate::term::Verdict {
+        counts: format!(
+            "{} of {} endpoints ok, {} required failed, {} optional failed, {} not probed",
+            s.ok, s.probed, s.failed_required, s.failed_optional, s.not_probed
+        ),
+        exit: code,
+        why: if code == EXIT_OK {
+            "every required endpoint reachable".into()
+        } else {
+            "a required endpoint failed".into()
+        },
+        wrote: Vec::new(),
+    }
+    .print();
+    Ok(code)
 }

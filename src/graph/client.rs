@@ -288,6 +288,11 @@ impl GraphClient {
                 }
                 ReadRequest::Batch { url, body } => self.http.post(url).headers(headers).json(body),
             };
+            let (method, url) = match req {
+                ReadRequest::Get { url, .. } => ("GET", *url),
+                ReadRequest::Batch { url, .. } => ("POST", url.as_str()),
+            };
+            let started = std::time::Instant::now();
             let result = builder.send().await;
             drop(permit);
             let response = match result {
@@ -299,6 +304,12 @@ impl GraphClient {
                         self.stats.retries.fetch_add(1, Relaxed);
                         continue;
                     }
+                    log::info!(
+                        "{method} {} → {} after {} ms",
+                        log_path(&self.base, url),
+                        transport_message(&e),
+                        started.elapsed().as_millis()
+                    );
                     return Err(GraphError::Transport(transport_message(&e)));
                 }
             };
@@ -316,6 +327,16 @@ impl GraphClient {
                     return Err(GraphError::Transport(transport_message(&e)));
                 }
             };
+            log::info!(
+                "{method} {} → {status} in {} ms{}",
+                log_path(&self.base, url),
+                started.elapsed().as_millis(),
+                if retry > 0 {
+                    format!(" (attempt {})", retry + 1)
+                } else {
+                    String::new()
+                }
+            );
             if is_retryable(status) && retry + 1 < self.policy.max_attempts {
                 let retry_after = headers
                     .get("retry-after")
@@ -552,6 +573,12 @@ fn parse_batch(
 }
 
 /// Graph's 401 for an expired or invalid token (as opposed to "Unsupported app-only call").
+/// A request's URL for the log: the path and query below the Graph base (never a header, so
+/// never a token).
+fn log_path<'a>(base: &str, url: &'a str) -> &'a str {
+    url.strip_prefix(base).unwrap_or(url)
+}
+
 fn is_expired_token(body: &[u8]) -> bool {
     let (code, message) = error_parts(body);
     is_rejected_token(&code, &message)
