@@ -68,11 +68,11 @@ fn a_passing_audit_and_a_diff_end_with_their_verdict() {
     assert_eq!(o.status.code(), Some(1));
     let line = last_line(&o);
     assert!(
-        line.starts_with("intune-audit: 27 appeared, 0 resolved"),
+        line.starts_with("intune-audit: 31 appeared, 0 resolved"),
         "{line}"
     );
     assert!(
-        line.contains("(exit 1: 20 new or worse at or above high)"),
+        line.contains("(exit 1: 21 new or worse at or above high)"),
         "{line}"
     );
 }
