@@ -200,6 +200,7 @@ mod tests {
             permissions: vec![],
             waived: false,
             waiver: None,
+            observed: None,
         };
         Report::new(
             TenantRef {
