@@ -115,6 +115,7 @@ impl ConnectArgs {
             max_attempts: self.max_attempts,
             concurrency: self.concurrency,
             retry_base_ms: self.retry_base_ms,
+            history_days: crate::cli::DEFAULT_HISTORY_DAYS,
         }
     }
 }
@@ -126,6 +127,9 @@ pub struct CollectArgs {
     /// written through; a symlink's target is replaced (the link stays); `-` is stdout.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Days of enrollment failure history (troubleshooting and Autopilot events) to read.
+    #[arg(long, default_value_t = crate::cli::DEFAULT_HISTORY_DAYS, value_name = "DAYS", value_parser = crate::cli::parse_history_days)]
+    pub history_days: u32,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -66,6 +66,7 @@ fn collect_inner(
         fallback_tenant: args.tenant.clone(),
         method,
         progress: true,
+        history_days: args.history_days,
     };
     let authenticator = Arc::new(authenticator);
     let work = async {

@@ -6,6 +6,7 @@ pub mod collect;
 pub mod diagnose;
 pub mod diff;
 pub mod explain;
+pub mod failures;
 pub mod netcheck;
 pub mod permissions;
 
@@ -23,5 +24,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Permissions(args) => permissions::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Netcheck(args) => netcheck::run(&args),
+        Command::Failures(args) => failures::run(&args),
     }
 }
