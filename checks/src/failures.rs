@@ -146,7 +146,14 @@ pub fn classify_category(c: &FailureCategory, kind: Option<&DeviceEnrollmentType
         F::FeatureNotSupported => class("featureNotSupported", &[], &[], &[], &[]),
         F::InMaintenance => class("inMaintenance", &[], &[], &[], &[]),
         F::BadRequest => class("badRequest", &[], &[], &[], &[]),
-        F::ClientDisconnected => class("clientDisconnected", &[], &[], &[], &[]),
+        // "Client timed out or enrollment was aborted by enduser": the network path.
+        F::ClientDisconnected => class(
+            "clientDisconnected",
+            &[],
+            &[],
+            &[],
+            &["device-network-blocks-identity-provider"],
+        ),
         F::UserAbandonment => class("userAbandonment", &[], &[], &[], &[]),
         F::GraphUnknown | F::Unknown(_) => UNCLASSIFIED,
     }
@@ -340,8 +347,8 @@ fn from_enrollment(e: &EnrollmentFailureEvent) -> Failure {
             .event_date_time
             .as_deref()
             .and_then(crate::time::parse_rfc3339),
-        user: e.user_id.clone(),
-        device: e.device_id.clone(),
+        user: e.user_id.clone().filter(|s| !s.trim().is_empty()),
+        device: e.device_id.clone().filter(|s| !s.trim().is_empty()),
         keys,
         codes: merged_codes(class.codes, &reason),
         class,
@@ -586,6 +593,18 @@ pub fn observe(tenant: &Tenant, findings: &mut [Finding], days: u32) -> Observed
         return section;
     }
     let device_keys = DeviceKeys::build(tenant);
+    // Users are shown by UPN where the event names them by id.
+    let upns: HashMap<String, &str> = tenant
+        .users
+        .get()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| {
+            u.user_principal_name
+                .as_deref()
+                .map(|p| (u.id.to_ascii_lowercase(), p))
+        })
+        .collect();
     // Per problem finding: the subject keys it lists (None: a tenant-wide finding).
     let listed: Vec<Option<Vec<(usize, Vec<Key>)>>> = findings
         .iter()
@@ -677,7 +696,10 @@ pub fn observe(tenant: &Tenant, findings: &mut [Finding], days: u32) -> Observed
                 stream: f.stream.key().into(),
                 id: f.id.clone(),
                 at: f.at.clone(),
-                user: f.user.clone(),
+                user: f.user.as_ref().map(|u| {
+                    upns.get(&u.to_ascii_lowercase())
+                        .map_or_else(|| u.clone(), |p| p.to_string())
+                }),
                 device: f.device.clone(),
                 class: f.class.label.into(),
                 raw: f.raw.clone(),
@@ -737,15 +759,27 @@ pub fn observe(tenant: &Tenant, findings: &mut [Finding], days: u32) -> Observed
             events,
             days,
         });
+        let noun = match f.affected.iter().find(|a| device_keys_kind(a.kind)) {
+            Some(a) if a.kind == AffectedKind::User => "user",
+            _ => "device",
+        };
+        let listed_n = f
+            .affected
+            .iter()
+            .filter(|a| a.kind == AffectedKind::User || device_keys_kind(a.kind))
+            .filter(|a| (a.kind == AffectedKind::User) == (noun == "user"))
+            .count();
         let sentence = if listed[i].is_none() {
             format!(
-                "{} failed to enroll in the last {days} days with a failure this causes",
+                "observed: {} failed to enroll in the last {days} days with a failure this causes",
                 count(n, "subject")
             )
-        } else if f.affected.len() == 1 {
-            format!("it failed to enroll in the last {days} days")
+        } else if listed_n <= 1 {
+            format!("observed: the one {noun} failed to enroll in the last {days} days")
         } else {
-            format!("{n} of them failed to enroll in the last {days} days")
+            format!(
+                "observed: {n} of the {listed_n} {noun}s failed to enroll in the last {days} days"
+            )
         };
         f.summary = format!("{}; {sentence}", f.summary.trim_end_matches('.'));
     }
@@ -794,6 +828,13 @@ fn device_causes_of(class: &Class, codes: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+fn device_keys_kind(k: AffectedKind) -> bool {
+    matches!(
+        k,
+        AffectedKind::User | AffectedKind::Device | AffectedKind::AutopilotDevice
+    )
 }
 
 /// A device-side cause's title, for renderers.

@@ -67,15 +67,18 @@ fn a_finding_is_confirmed_by_the_failures_of_its_subjects() {
             .starts_with("6 users have reached their Intune device limit")
             && limit
                 .summary
-                .ends_with("4 of them failed to enroll in the last 30 days"),
+                .ends_with("observed: 4 of the 6 users failed to enroll in the last 30 days"),
         "{}",
         limit.summary
     );
     let upn = finding(&r, "upn-suffix-not-verified");
     assert_eq!(upn.observed.as_ref().map(|o| o.subjects), Some(1));
-    assert!(upn
-        .summary
-        .ends_with("1 of them failed to enroll in the last 30 days"));
+    assert!(
+        upn.summary
+            .ends_with("observed: 1 of the 9 users failed to enroll in the last 30 days"),
+        "{}",
+        upn.summary
+    );
     // Autopilot serials join too.
     for id in [
         "hybrid-profile-with-assigned-user",
@@ -130,6 +133,10 @@ fn an_unexplained_failure_is_grouped_with_its_raw_reason() {
     assert_eq!((timeout.events, timeout.subjects), (2, 1));
     assert_eq!(timeout.reason, "The client timed out");
     assert_eq!(timeout.stream, "troubleshootingEvents");
+    assert_eq!(
+        timeout.device_causes,
+        ["device-network-blocks-identity-provider"]
+    );
     let esp = f
         .unexplained
         .iter()

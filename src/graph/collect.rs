@@ -44,8 +44,13 @@ pub struct EventWindow {
 
 impl EventWindow {
     pub fn new(days: u32) -> EventWindow {
+        EventWindow::at(time::OffsetDateTime::now_utc(), days)
+    }
+
+    /// The window of `days` before `until`.
+    pub fn at(until: time::OffsetDateTime, days: u32) -> EventWindow {
         EventWindow {
-            since: time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days)),
+            since: until - time::Duration::days(i64::from(days)),
         }
     }
 
