@@ -901,9 +901,15 @@ async fn the_failure_history_is_collected_paged_windowed_and_trimmed() {
     assert_eq!(count(&s, "/beta/deviceManagement/autopilotEvents"), 2);
     let te = got.entry(Resource::TroubleshootingEvents).unwrap();
     assert_eq!(te.status, Status::Ok);
-    assert_eq!(te.items.len(), 9, "the 90-day-old event is outside the window");
+    assert_eq!(
+        te.items.len(),
+        9,
+        "the 90-day-old event is outside the window"
+    );
     for item in &te.items {
-        assert!(item.get("correlationId").is_none() && item.get("managedDeviceIdentifier").is_none());
+        assert!(
+            item.get("correlationId").is_none() && item.get("managedDeviceIdentifier").is_none()
+        );
         assert!(item.get("failureCategory").is_some() && item.get("userId").is_some());
     }
     let ap = got.entry(Resource::AutopilotEvents).unwrap();
@@ -914,7 +920,13 @@ async fn the_failure_history_is_collected_paged_windowed_and_trimmed() {
         && i.get("deviceSerialNumber").is_some()));
     // The audit of what was collected joins them.
     let a = run(
-        &["audit", "--snapshot", out.to_str().unwrap(), "--format", "json"],
+        &[
+            "audit",
+            "--snapshot",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
         &[],
         None,
     )
@@ -948,10 +960,19 @@ async fn the_failure_history_is_collected_paged_windowed_and_trimmed() {
     let (r, got, out, _d) = collect(&s, &[], &[("AZURE_CLIENT_SECRET", SECRET)]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     let got = got.unwrap();
-    assert_eq!(status(&got, Resource::TroubleshootingEvents), Status::Forbidden);
+    assert_eq!(
+        status(&got, Resource::TroubleshootingEvents),
+        Status::Forbidden
+    );
     assert_eq!(status(&got, Resource::Users), Status::Ok);
     let a = run(
-        &["audit", "--snapshot", out.to_str().unwrap(), "--format", "json"],
+        &[
+            "audit",
+            "--snapshot",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
         &[],
         None,
     )

@@ -232,3 +232,29 @@ fn reports_without_the_failure_fields_still_load() {
     let old: Report = serde_json::from_value(v).unwrap();
     assert!(old.failures.is_none() && old.summary.failures.is_none());
 }
+
+#[test]
+fn diagnose_starts_with_the_subjects_recent_failures() {
+    use intune_audit_checks::diagnose::{diagnose, Question};
+    let s = with_events(broken());
+    let q = Question {
+        user: Some("allan.smit2@contoso.com".into()),
+        ..Question::default()
+    };
+    let d = diagnose(&s, &q, &Settings::default()).unwrap();
+    let f = d.recent_failures.unwrap();
+    assert_eq!(f.counts.observed, 1);
+    assert_eq!(f.events[0].explained_by, ["enrollment-limit-reached"]);
+    let q = Question {
+        device: Some("5c4100185".into()),
+        ..Question::default()
+    };
+    let f = diagnose(&s, &q, &Settings::default())
+        .unwrap()
+        .recent_failures
+        .unwrap();
+    assert_eq!(f.counts.observed, 1);
+    assert!(f.events[0]
+        .explained_by
+        .contains(&"hybrid-profile-with-assigned-user".to_string()));
+}
