@@ -291,6 +291,9 @@ pub fn codes_in(text: &str) -> Vec<String> {
 /// device id, `a:` Autopilot id, `s:` serial. All lower case (serials upper).
 type Key = String;
 
+/// A problem finding's subjects (affected index, join keys); `None` for a tenant-wide finding.
+type Listed = Option<Vec<(usize, Vec<Key>)>>;
+
 /// One failure, typed and classified.
 struct Failure {
     stream: Resource,
@@ -606,7 +609,7 @@ pub fn observe(tenant: &Tenant, findings: &mut [Finding], days: u32) -> Observed
         })
         .collect();
     // Per problem finding: the subject keys it lists (None: a tenant-wide finding).
-    let listed: Vec<Option<Vec<(usize, Vec<Key>)>>> = findings
+    let listed: Vec<Listed> = findings
         .iter()
         .map(|f| {
             if !f.status.is_problem() {

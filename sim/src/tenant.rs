@@ -288,7 +288,7 @@ impl Tenant {
                 let r = mix(self.seed, K_EVENT + 2, k as u64);
                 let when = now - time::Duration::minutes((r % (30 * 24 * 60)) as i64);
                 let at = when.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-                let failed = r % 3 == 0;
+                let failed = r.is_multiple_of(3);
                 let state = if failed { "failure" } else { "success" };
                 json!({"@odata.type": "#microsoft.graph.deviceManagementAutopilotEvent",
                     "id": guid(self.seed, K_EVENT + 2, k as u64), "deviceId": guid(self.seed, K_EVENT + 3, k as u64),

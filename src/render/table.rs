@@ -183,63 +183,6 @@ fn details(out: &mut String, f: &Finding, max_affected: usize) {
     out.push('\n');
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use intune_audit_checks::report::TenantRef;
-    use intune_audit_checks::{Affected, AffectedKind, Finding, Severity};
-
-    fn one_finding(name: &str) -> Report {
-        let f = Finding {
-            area: None,
-            description: String::new(),
-            default_severity: None,
-            check: "windows-mdm-platform-blocked".into(),
-            status: FindingStatus::Fail,
-            severity: Severity::High,
-            error_codes: vec!["0x80180014".into()],
-            article_sections: vec![],
-            title: "Windows is blocked".into(),
-            summary: format!("blocked by '{name}'"),
-            affected: vec![Affected::new(AffectedKind::Configuration, "c1", name)],
-            affected_total: 1,
-            evidence: serde_json::json!({ "name": name }),
-            remediation: vec![],
-            references: vec![],
-            reason: None,
-            permissions: vec![],
-            waived: false,
-            waiver: None,
-            observed: None,
-        };
-        Report::new(
-            TenantRef {
-                id: "t".into(),
-                name: name.into(),
-            },
-            "2025-01-01T00:00:00Z".into(),
-            "0".into(),
-            vec![f],
-        )
-    }
-
-    #[test]
-    fn a_huge_name_is_elided_in_every_cell_and_line() {
-        let huge = "A".repeat(200 * 1024);
-        let out = report(&one_finding(&huge), 10);
-        assert!(out.len() < 20_000, "output is {} bytes", out.len());
-        assert!(out.contains("AAAAAAAAAA…"), "elided: {}", &out[..500]);
-        assert!(!out.contains(&"A".repeat(MAX_TEXT + 1)));
-    }
-
-    #[test]
-    fn escape_sequences_in_names_never_reach_the_terminal() {
-        let out = report(&one_finding("evil\u{1b}[2J\u{9b}31m\u{7f}\nname"), 10);
-        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
-        assert!(out.contains("evil\\x1b[2J\\x9b31m\\x7f\\x0aname"), "{out}");
-    }
-}
-
 /// The "Observed failures" section: headline, the most recent failures with what explains
 /// them, and the unexplained ones grouped by raw reason. Its strings must already be safe.
 pub fn failures(f: &ObservedFailures, max_events: usize) -> String {
@@ -340,4 +283,61 @@ pub fn failures(f: &ObservedFailures, max_events: usize) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use intune_audit_checks::report::TenantRef;
+    use intune_audit_checks::{Affected, AffectedKind, Finding, Severity};
+
+    fn one_finding(name: &str) -> Report {
+        let f = Finding {
+            area: None,
+            description: String::new(),
+            default_severity: None,
+            check: "windows-mdm-platform-blocked".into(),
+            status: FindingStatus::Fail,
+            severity: Severity::High,
+            error_codes: vec!["0x80180014".into()],
+            article_sections: vec![],
+            title: "Windows is blocked".into(),
+            summary: format!("blocked by '{name}'"),
+            affected: vec![Affected::new(AffectedKind::Configuration, "c1", name)],
+            affected_total: 1,
+            evidence: serde_json::json!({ "name": name }),
+            remediation: vec![],
+            references: vec![],
+            reason: None,
+            permissions: vec![],
+            waived: false,
+            waiver: None,
+            observed: None,
+        };
+        Report::new(
+            TenantRef {
+                id: "t".into(),
+                name: name.into(),
+            },
+            "2025-01-01T00:00:00Z".into(),
+            "0".into(),
+            vec![f],
+        )
+    }
+
+    #[test]
+    fn a_huge_name_is_elided_in_every_cell_and_line() {
+        let huge = "A".repeat(200 * 1024);
+        let out = report(&one_finding(&huge), 10);
+        assert!(out.len() < 20_000, "output is {} bytes", out.len());
+        assert!(out.contains("AAAAAAAAAA…"), "elided: {}", &out[..500]);
+        assert!(!out.contains(&"A".repeat(MAX_TEXT + 1)));
+    }
+
+    #[test]
+    fn escape_sequences_in_names_never_reach_the_terminal() {
+        let out = report(&one_finding("evil\u{1b}[2J\u{9b}31m\u{7f}\nname"), 10);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("evil\\x1b[2J\\x9b31m\\x7f\\x0aname"), "{out}");
+    }
 }
