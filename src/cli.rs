@@ -43,23 +43,13 @@ pub enum Command {
     Failures(FailuresArgs),
 }
 
-/// The default failure history window, in days.
-pub const DEFAULT_HISTORY_DAYS: u32 = 30;
-
-pub fn parse_history_days(s: &str) -> Result<u32, String> {
-    match s.parse::<u32>() {
-        Ok(v) if (1..=365).contains(&v) => Ok(v),
-        _ => Err(format!("{s:?} is not a number of days between 1 and 365")),
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct FailuresArgs {
     /// Read the failures from this snapshot file instead of the tenant.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
     /// Days of failure history to show (counted back from the collection time).
-    #[arg(long, default_value_t = DEFAULT_HISTORY_DAYS, value_name = "DAYS", value_parser = parse_history_days)]
+    #[arg(long, default_value_t = crate::cli_connect::DEFAULT_HISTORY_DAYS, value_name = "DAYS", value_parser = crate::cli_connect::parse_history_days)]
     pub history_days: u32,
     /// Configuration file (as `audit --config`).
     #[arg(long, value_name = "FILE")]
@@ -179,7 +169,7 @@ pub struct AuditArgs {
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_affected: usize,
     /// Days of enrollment failure history to read and join with the findings.
-    #[arg(long, default_value_t = DEFAULT_HISTORY_DAYS, value_name = "DAYS", value_parser = parse_history_days)]
+    #[arg(long, default_value_t = crate::cli_connect::DEFAULT_HISTORY_DAYS, value_name = "DAYS", value_parser = crate::cli_connect::parse_history_days)]
     pub history_days: u32,
     #[command(flatten)]
     pub connect: crate::cli_connect::ConnectArgs,
