@@ -944,17 +944,62 @@ fn break_it(b: &Built) -> Tenant {
     }
     t.items("domainJoinConnectors")[0]["state"] = json!("error");
     t.items("domainJoinConnectors")[0]["lastConnectionDateTime"] = json!("2026-08-02T11:20:00Z");
+    // The failure history: the event fixtures (Graph's shapes, see their README), kept as the
+    // collector keeps them: in the 30-day window, trimmed, successful deployments dropped.
+    for (key, text) in [
+        (
+            "troubleshootingEvents",
+            include_str!("../checks/tests/fixtures/failures/troubleshootingEvents.json"),
+        ),
+        (
+            "autopilotEvents",
+            include_str!("../checks/tests/fixtures/failures/autopilotEvents.json"),
+        ),
+    ] {
+        let resource = intune_audit_checks::Resource::from_key(key).expect("a resource");
+        let window = EventWindowAt::new(COLLECTED_AT, 30);
+        let doc: Value = serde_json::from_str(text).expect("fixture JSON");
+        let items = doc["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| window.keep(resource, v.clone()))
+            .collect();
+        let path = intune_audit::graph::plan::request(resource).relative_url();
+        t.set(key, &path, items);
+    }
     t
+}
+
+/// The collector's event window, anchored at the sample's collection time.
+struct EventWindowAt(intune_audit::graph::collect::EventWindow);
+
+impl EventWindowAt {
+    fn new(at: &str, days: u32) -> Self {
+        let at = intune_audit_checks::time::parse_rfc3339(at).expect("RFC 3339");
+        EventWindowAt(intune_audit::graph::collect::EventWindow::at(at, days))
+    }
+    fn keep(&self, r: intune_audit_checks::Resource, v: Value) -> Option<Value> {
+        self.0.keep(r, v)
+    }
 }
 
 /// Both samples: (path relative to the repository root, file contents).
 pub fn outputs() -> Vec<(&'static str, String)> {
     let built = build();
     let samples = [
-        (
-            "examples/tenants/healthy.json",
-            built.tenant.to_json("Contoso (healthy sample)"),
-        ),
+        ("examples/tenants/healthy.json", {
+            // A healthy tenant: the failure history was read and holds no failure.
+            let mut healthy = built.tenant.clone();
+            for r in [
+                intune_audit_checks::Resource::TroubleshootingEvents,
+                intune_audit_checks::Resource::AutopilotEvents,
+            ] {
+                let path = intune_audit::graph::plan::request(r).relative_url();
+                healthy.set(r.key(), &path, Vec::new());
+            }
+            healthy.to_json("Contoso (healthy sample)")
+        }),
         (
             "examples/tenants/broken.json",
             break_it(&built).to_json("Contoso (broken sample)"),

@@ -48,6 +48,9 @@ pub enum Command {
     /// Probe, from this network, the endpoints Autopilot, Entra join and Intune enrollment need
     /// (DNS, TCP, TLS; honours HTTPS_PROXY/NO_PROXY). Exit 1 when a required one fails.
     Netcheck(NetcheckArgs),
+    /// What broke: the enrollments that failed in the last days (Intune's enrollment failures
+    /// and Autopilot deployments), each with the finding that explains it, or none.
+    Failures(FailuresArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -67,6 +70,26 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct FailuresArgs {
+    /// Read the failures from this snapshot file instead of the tenant.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Days of failure history to show (counted back from the collection time).
+    #[arg(long, default_value_t = crate::cli_connect::DEFAULT_HISTORY_DAYS, value_name = "DAYS", value_parser = crate::cli_connect::parse_history_days)]
+    pub history_days: u32,
+    /// Configuration file (as `audit --config`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How many failures to list.
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub max_events: usize,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    #[command(flatten)]
+    pub connect: crate::cli_connect::ConnectArgs,
 }
 
 /// Output formats of `audit`.
@@ -174,6 +197,9 @@ pub struct AuditArgs {
     /// How many affected objects to list per finding in the table.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_affected: usize,
+    /// Days of enrollment failure history to read and join with the findings.
+    #[arg(long, default_value_t = crate::cli_connect::DEFAULT_HISTORY_DAYS, value_name = "DAYS", value_parser = crate::cli_connect::parse_history_days)]
+    pub history_days: u32,
     #[command(flatten)]
     pub connect: crate::cli_connect::ConnectArgs,
 }

@@ -115,7 +115,18 @@ impl ConnectArgs {
             max_attempts: self.max_attempts,
             concurrency: self.concurrency,
             retry_base_ms: self.retry_base_ms,
+            history_days: DEFAULT_HISTORY_DAYS,
         }
+    }
+}
+
+/// The default failure history window, in days.
+pub const DEFAULT_HISTORY_DAYS: u32 = 30;
+
+pub fn parse_history_days(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(v) if (1..=365).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a number of days between 1 and 365")),
     }
 }
 
@@ -127,6 +138,9 @@ pub struct CollectArgs {
     /// `-o`/`--output` work too, as in the other commands.
     #[arg(long, short = 'o', visible_alias = "output", value_name = "FILE")]
     pub out: PathBuf,
+    /// Days of enrollment failure history (troubleshooting and Autopilot events) to read.
+    #[arg(long, default_value_t = DEFAULT_HISTORY_DAYS, value_name = "DAYS", value_parser = parse_history_days)]
+    pub history_days: u32,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -319,6 +319,9 @@ impl Config {
             std::mem::take(&mut report.findings),
         );
         rebuilt.waivers = states;
+        if let Some(failures) = report.failures.take() {
+            rebuilt = rebuilt.with_failures(failures);
+        }
         *report = rebuilt;
         self.notices.iter().cloned().chain(warnings).collect()
     }

@@ -66,6 +66,7 @@ fn collect_inner(
         fallback_tenant: args.tenant.clone(),
         method,
         progress: true,
+        history_days: args.history_days,
     };
     if subject.is_none() {
         for row in crate::graph::plan::PLAN {

@@ -48,4 +48,6 @@ pub struct SignIn {
     pub max_attempts: u32,
     pub concurrency: u32,
     pub retry_base_ms: u64,
+    /// The failure history window read into the snapshot, in days.
+    pub history_days: u32,
 }

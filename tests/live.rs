@@ -167,7 +167,14 @@ async fn round_trip_of_the_broken_sample_matches_its_offline_audit() {
     let mut config = Config::new(sample.clone()).with_secret(SECRET);
     config.page_size = 50;
     let s = StandIn::start(config).await;
-    let (r, snap, out, _dir) = collect(&s, &[], &[("AZURE_CLIENT_SECRET", SECRET)]).await;
+    // The sample's failure history is dated before its collection time; a year's window keeps
+    // it whatever today's date (the audits then both use the default 30 days before it).
+    let (r, snap, out, _dir) = collect(
+        &s,
+        &["--history-days", "365"],
+        &[("AZURE_CLIENT_SECRET", SECRET)],
+    )
+    .await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_clean(&s);
     let mut collected = snap.unwrap();
@@ -851,4 +858,130 @@ async fn permissions_lists_every_check_and_the_grant_commands() {
     assert!(r.stdout.contains("DeviceManagementServiceConfig.Read.All"));
     assert!(r.stdout.contains("Policy.Read.All"));
     assert!(r.stdout.contains("APP_ID=abc"));
+}
+
+/// The failure history round trip: the stand-in serves both event streams in Graph's shapes
+/// (the fixtures of `checks/tests/fixtures/failures`, dated relative to now) with Graph's
+/// paging; the collector follows the nextLinks, keeps the window and the joined fields only,
+/// and the audit of what it collected joins them; a forbidden stream leaves the rest intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failure_history_is_collected_paged_windowed_and_trimmed() {
+    use intune_audit_checks::snapshot::ResourceEntry;
+    let now = time::OffsetDateTime::now_utc();
+    let rfc = |days: i64| {
+        (now - time::Duration::days(days))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let mut snap = fixture();
+    for (k, res) in [
+        (0, Resource::TroubleshootingEvents),
+        (1, Resource::AutopilotEvents),
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("checks/tests/fixtures/failures/{}.json", res.key()));
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut items = doc["value"].as_array().unwrap().clone();
+        for (i, item) in items.iter_mut().enumerate() {
+            item["eventDateTime"] = serde_json::json!(rfc(1 + i as i64 + k));
+        }
+        // One event long before the window.
+        let mut old = items[0].clone();
+        old["id"] = serde_json::json!(format!("old-{k}"));
+        old["eventDateTime"] = serde_json::json!(rfc(90));
+        items.push(old);
+        snap.resources
+            .insert(res.key().into(), ResourceEntry::ok("/x", items));
+    }
+    let s = StandIn::start(Config::new(snap.clone()).with_secret(SECRET)).await;
+    let (r, got, out, _dir) = collect(&s, &[], &[("AZURE_CLIENT_SECRET", SECRET)]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_clean(&s);
+    let got = got.unwrap();
+    // 10 troubleshooting events at 3 per page: 4 pages; 5 Autopilot events: 2 pages.
+    assert_eq!(count(&s, "/v1.0/deviceManagement/troubleshootingEvents"), 4);
+    assert_eq!(count(&s, "/beta/deviceManagement/autopilotEvents"), 2);
+    let te = got.entry(Resource::TroubleshootingEvents).unwrap();
+    assert_eq!(te.status, Status::Ok);
+    assert_eq!(
+        te.items.len(),
+        9,
+        "the 90-day-old event is outside the window"
+    );
+    for item in &te.items {
+        assert!(
+            item.get("correlationId").is_none() && item.get("managedDeviceIdentifier").is_none()
+        );
+        assert!(item.get("failureCategory").is_some() && item.get("userId").is_some());
+    }
+    let ap = got.entry(Resource::AutopilotEvents).unwrap();
+    // The success and the old event are dropped; names and durations are not kept.
+    assert_eq!(ap.items.len(), 3);
+    assert!(ap.items.iter().all(|i| i.get("managedDeviceName").is_none()
+        && i.get("deploymentDuration").is_none()
+        && i.get("deviceSerialNumber").is_some()));
+    // The audit of what was collected joins them.
+    let a = run(
+        &[
+            "audit",
+            "--snapshot",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+        None,
+    )
+    .await;
+    let report: serde_json::Value = serde_json::from_str(&a.stdout).unwrap();
+    assert_eq!(report["failures"]["status"], "evaluated", "{}", a.stderr);
+    assert_eq!(report["summary"]["failures"]["observed"], 12);
+
+    // A narrower window reads fewer.
+    let (r, got, _, _d) = collect(
+        &s,
+        &["--history-days", "3"],
+        &[("AZURE_CLIENT_SECRET", SECRET)],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let n = got
+        .unwrap()
+        .entry(Resource::TroubleshootingEvents)
+        .unwrap()
+        .items
+        .len();
+    assert_eq!(n, 2, "events 1 and 2 days old");
+
+    // Forbidden: that section not evaluated, the rest of the audit intact.
+    let cfg = Config::new(snap)
+        .with_secret(SECRET)
+        .always("troubleshootingEvents", Step::status(403))
+        .always("autopilotEvents", Step::status(403));
+    let s = StandIn::start(cfg).await;
+    let (r, got, out, _d) = collect(&s, &[], &[("AZURE_CLIENT_SECRET", SECRET)]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let got = got.unwrap();
+    assert_eq!(
+        status(&got, Resource::TroubleshootingEvents),
+        Status::Forbidden
+    );
+    assert_eq!(status(&got, Resource::Users), Status::Ok);
+    let a = run(
+        &[
+            "audit",
+            "--snapshot",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+        None,
+    )
+    .await;
+    let report: serde_json::Value = serde_json::from_str(&a.stdout).unwrap();
+    assert_eq!(report["failures"]["status"], "not_evaluated");
+    assert!(report["summary"].get("failures").is_none());
+    assert!(report["findings"].as_array().unwrap().len() > 20);
 }

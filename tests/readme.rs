@@ -27,7 +27,16 @@ fn sample_output() -> String {
         .nth(2)
         .map(|(i, _)| i)
         .unwrap_or(full.len());
-    format!("```text\n$ intune-audit audit --snapshot examples/tenants/broken.json --max-affected 3\n{}\n…\n```\n", full[..cut].trim_end())
+    // … and the observed failures section, from the sample's failure history.
+    let observed = full
+        .find("\nObserved failures — ")
+        .map(|i| {
+            let rest = &full[i + 1..];
+            let end = rest.find("\nNot evaluated (").unwrap_or(rest.len());
+            format!("\n…\n{}", rest[..end].trim_end())
+        })
+        .unwrap_or_default();
+    format!("```text\n$ intune-audit audit --snapshot examples/tenants/broken.json --max-affected 3\n{}{observed}\n…\n```\n", full[..cut].trim_end())
 }
 
 /// Rewrites (with UPDATE_README) or checks one generated section of a file.

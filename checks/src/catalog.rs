@@ -186,6 +186,7 @@ impl Check {
             permissions: Vec::new(),
             waived: false,
             waiver: None,
+            observed: None,
         };
         match (self.evaluate)(cx) {
             Ok(outcome) => {

@@ -75,6 +75,9 @@ pub struct Diagnosis {
     pub causes: Vec<CauseVerdict>,
     /// Device-side causes of the error (or of all errors) that the tenant cannot show.
     pub device_steps: Vec<DeviceStep>,
+    /// The subject's recent enrollment failures, each with the cause (check) it matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recent_failures: Option<crate::report::ObservedFailures>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -348,15 +351,20 @@ fn finish(
 ) -> Result<Diagnosis, DiagnoseError> {
     narrow_profiles(&mut narrowed, user.is_none());
     let relevant = relevant_checks(q.error.as_deref())?;
-    let causes = relevant
+    let mut findings: Vec<Finding> = relevant
         .iter()
         .filter(|c| settings.runs(c.meta.id, c.meta.preview))
-        .map(|c| {
-            let finding = c.run(&narrowed, settings);
-            CauseVerdict {
-                verdict: Verdict::of(finding.status),
-                finding,
-            }
+        .map(|c| c.run(&narrowed, settings))
+        .collect();
+    let recent_failures = (q.user.is_some() || q.device.is_some()).then(|| {
+        narrow_events(&mut narrowed, user);
+        crate::failures::observe(&narrowed, &mut findings, settings.history_days)
+    });
+    let causes = findings
+        .into_iter()
+        .map(|finding| CauseVerdict {
+            verdict: Verdict::of(finding.status),
+            finding,
         })
         .collect();
     let user_view = user_view.map(|mut u| {
@@ -376,7 +384,48 @@ fn finish(
         error: q.error.clone(),
         causes,
         device_steps: device_steps(q.error.as_deref()),
+        recent_failures,
     })
+}
+
+/// Keeps the failure events of the subject: its user (id or UPN) and the devices the narrowed
+/// tenant kept (Entra device ids, serials).
+fn narrow_events(t: &mut Tenant, user: Option<&User>) {
+    let mut users: Vec<String> = Vec::new();
+    if let Some(u) = user {
+        users.push(u.id.to_ascii_lowercase());
+        users.push(u.upn().to_ascii_lowercase());
+    }
+    let mut device_ids: Vec<String> = Vec::new();
+    let mut serials: Vec<String> = Vec::new();
+    for d in t.devices.get().into_iter().flatten() {
+        device_ids.extend(d.device_id.as_deref().map(str::to_ascii_lowercase));
+    }
+    for m in t.managed_devices.get().into_iter().flatten() {
+        device_ids.extend(entra_id(m).map(str::to_ascii_lowercase));
+        serials.extend(m.serial_number.as_deref().and_then(normalise_serial));
+    }
+    for a in t.autopilot_devices.get().into_iter().flatten() {
+        device_ids.extend(a.entra_device_id().map(str::to_ascii_lowercase));
+        serials.extend(a.serial_number.as_deref().and_then(normalise_serial));
+    }
+    let user_of = |id: Option<&str>| {
+        id.is_some_and(|id| !id.is_empty() && users.contains(&id.to_ascii_lowercase()))
+    };
+    let device_of = |id: Option<&str>| {
+        id.is_some_and(|id| !id.is_empty() && device_ids.contains(&id.to_ascii_lowercase()))
+    };
+    t.troubleshooting_events
+        .retain(|e| user_of(e.user_id.as_deref()) || device_of(e.device_id.as_deref()));
+    t.autopilot_events.retain(|e| {
+        user_of(e.user_id.as_deref())
+            || user_of(e.user_principal_name.as_deref())
+            || device_of(e.device_id.as_deref())
+            || e.device_serial_number
+                .as_deref()
+                .and_then(normalise_serial)
+                .is_some_and(|s| serials.contains(&s))
+    });
 }
 
 /// The checks that can explain the error (all of them without one), from the index `explain`

@@ -14,6 +14,7 @@ pub mod devices;
 pub mod diagnose;
 pub mod drift;
 pub mod explain;
+pub mod failures;
 pub mod licensing;
 pub mod model;
 pub mod population;
@@ -68,7 +69,8 @@ pub fn audit_tenant(
     settings: &Settings,
     tool_version: &str,
 ) -> Report {
-    let findings = run_all(tenant, settings);
+    let mut findings = run_all(tenant, settings);
+    let failures = failures::observe(tenant, &mut findings, settings.history_days);
     Report::new(
         report::TenantRef {
             id: snapshot.tenant.id.clone(),
@@ -78,4 +80,5 @@ pub fn audit_tenant(
         tool_version.to_string(),
         findings,
     )
+    .with_failures(failures)
 }

@@ -856,6 +856,178 @@ pub struct DomainJoinConnector {
     pub version: Option<String>,
 }
 
+// ---------------------------------------------------------------- failure history
+
+/// `@odata.type` of the enrollment failures in `/deviceManagement/troubleshootingEvents` (the
+/// collection's base type is `deviceManagementTroubleshootingEvent`).
+pub const ODATA_ENROLLMENT_TROUBLESHOOTING_EVENT: &str =
+    "#microsoft.graph.enrollmentTroubleshootingEvent";
+
+evolvable_enum! {
+    /// `enrollmentTroubleshootingEvent.failureCategory` (`deviceEnrollmentFailureReason`).
+    FailureCategory {
+        GraphUnknown = "unknown",
+        Authentication = "authentication",
+        Authorization = "authorization",
+        AccountValidation = "accountValidation",
+        UserValidation = "userValidation",
+        DeviceNotSupported = "deviceNotSupported",
+        InMaintenance = "inMaintenance",
+        BadRequest = "badRequest",
+        FeatureNotSupported = "featureNotSupported",
+        EnrollmentRestrictionsEnforced = "enrollmentRestrictionsEnforced",
+        ClientDisconnected = "clientDisconnected",
+        UserAbandonment = "userAbandonment",
+    }
+}
+
+evolvable_enum! {
+    /// `enrollmentTroubleshootingEvent.enrollmentType` (`deviceEnrollmentType`).
+    DeviceEnrollmentType {
+        GraphUnknown = "unknown",
+        UserEnrollment = "userEnrollment",
+        DeviceEnrollmentManager = "deviceEnrollmentManager",
+        AppleBulkWithUser = "appleBulkWithUser",
+        AppleBulkWithoutUser = "appleBulkWithoutUser",
+        WindowsAzureAdJoin = "windowsAzureADJoin",
+        WindowsBulkUserless = "windowsBulkUserless",
+        WindowsAutoEnrollment = "windowsAutoEnrollment",
+        WindowsBulkAzureDomainJoin = "windowsBulkAzureDomainJoin",
+        WindowsCoManagement = "windowsCoManagement",
+        WindowsAzureAdJoinUsingDeviceAuth = "windowsAzureADJoinUsingDeviceAuth",
+        AppleUserEnrollment = "appleUserEnrollment",
+        AppleUserEnrollmentWithServiceAccount = "appleUserEnrollmentWithServiceAccount",
+    }
+}
+
+evolvable_enum! {
+    /// `deviceManagementAutopilotEvent.deploymentState`, `deviceSetupStatus` and
+    /// `accountSetupStatus` (`windowsAutopilotDeploymentState`).
+    AutopilotDeploymentState {
+        GraphUnknown = "unknown",
+        Success = "success",
+        InProgress = "inProgress",
+        Failure = "failure",
+        SuccessWithTimeout = "successWithTimeout",
+        NotAttempted = "notAttempted",
+        Disabled = "disabled",
+    }
+}
+
+impl AutopilotDeploymentState {
+    /// `Some(true)` for a failure, `Some(false)` for a known state that is not one, `None`
+    /// for Graph's `unknown` or a value this build does not know.
+    pub fn failed(&self) -> Option<bool> {
+        match self {
+            AutopilotDeploymentState::Failure => Some(true),
+            AutopilotDeploymentState::GraphUnknown | AutopilotDeploymentState::Unknown(_) => None,
+            _ => Some(false),
+        }
+    }
+}
+
+evolvable_enum! {
+    /// `deviceManagementAutopilotEvent.enrollmentState` (`enrollmentState`).
+    AutopilotEnrollmentState {
+        GraphUnknown = "unknown",
+        Enrolled = "enrolled",
+        PendingReset = "pendingReset",
+        Failed = "failed",
+        NotContacted = "notContacted",
+        Blocked = "blocked",
+    }
+}
+
+evolvable_enum! {
+    /// `deviceManagementAutopilotEvent.enrollmentType` (`windowsAutopilotEnrollmentType`).
+    AutopilotEnrollmentType {
+        GraphUnknown = "unknown",
+        AzureAdJoinedWithAutopilotProfile = "azureADJoinedWithAutopilotProfile",
+        OfflineDomainJoined = "offlineDomainJoined",
+        AzureAdJoinedUsingDeviceAuthWithAutopilotProfile = "azureADJoinedUsingDeviceAuthWithAutopilotProfile",
+        AzureAdJoinedUsingDeviceAuthWithoutAutopilotProfile = "azureADJoinedUsingDeviceAuthWithoutAutopilotProfile",
+        AzureAdJoinedWithOfflineAutopilotProfile = "azureADJoinedWithOfflineAutopilotProfile",
+        AzureAdJoinedWithWhiteGlove = "azureADJoinedWithWhiteGlove",
+        OfflineDomainJoinedWithWhiteGlove = "offlineDomainJoinedWithWhiteGlove",
+        OfflineDomainJoinedWithOfflineAutopilotProfile = "offlineDomainJoinedWithOfflineAutopilotProfile",
+    }
+}
+
+/// One item of `troubleshootingEvents`: an enrollment that failed. Only the fields the
+/// failure join reads are kept by the collector.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnrollmentFailureEvent {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    pub id: String,
+    #[serde(default)]
+    pub event_date_time: Option<String>,
+    /// The user that tried to enroll (object id).
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The Entra device id.
+    #[serde(default)]
+    pub device_id: Option<String>,
+    #[serde(default)]
+    pub enrollment_type: Option<DeviceEnrollmentType>,
+    #[serde(default)]
+    pub failure_category: Option<FailureCategory>,
+    /// Free text; values are not enumerated by Graph.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    #[serde(default)]
+    pub operating_system: Option<String>,
+    #[serde(default)]
+    pub os_version: Option<String>,
+}
+
+impl EnrollmentFailureEvent {
+    /// An item of the base type that is not an enrollment failure is not read as one.
+    pub fn is_enrollment_failure(&self) -> bool {
+        self.odata_type
+            .as_deref()
+            .is_none_or(|t| t == ODATA_ENROLLMENT_TROUBLESHOOTING_EVENT)
+    }
+}
+
+/// One item of `autopilotEvents` (beta): an Autopilot deployment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutopilotEvent {
+    pub id: String,
+    #[serde(default)]
+    pub event_date_time: Option<String>,
+    /// The Entra device id.
+    #[serde(default)]
+    pub device_id: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub device_serial_number: Option<String>,
+    #[serde(default)]
+    pub user_principal_name: Option<String>,
+    #[serde(default)]
+    pub windows_autopilot_deployment_profile_display_name: Option<String>,
+    #[serde(default)]
+    pub enrollment_type: Option<AutopilotEnrollmentType>,
+    #[serde(default)]
+    pub enrollment_state: Option<AutopilotEnrollmentState>,
+    #[serde(default)]
+    pub deployment_state: Option<AutopilotDeploymentState>,
+    /// The ESP device setup phase.
+    #[serde(default)]
+    pub device_setup_status: Option<AutopilotDeploymentState>,
+    /// The ESP account setup phase.
+    #[serde(default)]
+    pub account_setup_status: Option<AutopilotDeploymentState>,
+    /// Free text; its format is not documented.
+    #[serde(default)]
+    pub enrollment_failure_details: Option<String>,
+    #[serde(default)]
+    pub os_version: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -237,6 +237,21 @@ pub struct Finding {
     pub waived: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverRef>,
+    /// Set when affected subjects of this finding failed to enroll, in the failure history
+    /// window, with a failure this finding's cause produces: the prediction is confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Observed>,
+}
+
+/// The observed failures that confirm a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observed {
+    /// Affected subjects (users, devices, Autopilot serials) that failed in the window.
+    pub subjects: usize,
+    /// The failure events that matched them.
+    pub events: usize,
+    /// The window, in days before the snapshot was collected.
+    pub days: u32,
 }
 
 /// A section of a Microsoft page: its title, URL and heading.
@@ -290,6 +305,123 @@ pub struct Summary {
     /// Failing or warning findings accepted by a waiver (they are still counted above).
     #[serde(default)]
     pub waived: usize,
+    /// Enrollment failures observed in the failure history window, and how many a finding
+    /// explains; absent when the history was not evaluated (or in older reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<FailureCounts>,
+}
+
+/// The headline of the failure history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureCounts {
+    pub observed: usize,
+    pub explained: usize,
+    pub unexplained: usize,
+}
+
+/// Enrollment failures that already happened, joined with the findings (`failures` in the
+/// JSON report).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedFailures {
+    /// `evaluated`, `partial` (one event stream could not be read) or `not_evaluated`.
+    pub status: String,
+    /// The window: events from `since` to `until` (the snapshot's collection time).
+    pub days: u32,
+    pub since: String,
+    pub until: String,
+    /// Each event stream and how its collection ended.
+    pub streams: Vec<EventStream>,
+    pub counts: FailureCounts,
+    /// Failures per day (UTC), explained and unexplained, oldest first; days without failures
+    /// are left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_day: Vec<DayCount>,
+    /// Failures per classification (`authorization`, `unclassified`, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_class: BTreeMap<String, usize>,
+    /// Failures no finding explains, grouped by stream, classification and raw reason: where
+    /// the next checks come from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unexplained: Vec<UnexplainedGroup>,
+    /// The most recent failures (at most [`ObservedFailures::MAX_EVENTS`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<ObservedEvent>,
+}
+
+impl ObservedFailures {
+    pub const MAX_EVENTS: usize = 200;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventStream {
+    /// The snapshot resource key (`troubleshootingEvents`, `autopilotEvents`).
+    pub resource: String,
+    /// `ok` or `not_evaluated`.
+    pub status: String,
+    pub failures: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCount {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub explained: usize,
+    pub unexplained: usize,
+}
+
+/// One failure, classified and joined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedEvent {
+    pub stream: String,
+    pub id: String,
+    /// `eventDateTime` as Graph wrote it.
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// The classification (`authorization`, `hybrid-join`, … or `unclassified`).
+    pub class: String,
+    /// Graph's raw values (`failureCategory`, `failureReason`, `deploymentState`, …).
+    pub raw: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub article_sections: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error_codes: Vec<String>,
+    /// The findings (check ids) that explain it; empty when unexplained.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explained_by: Vec<String>,
+    /// The tenant checks whose cause produces this kind of failure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidate_checks: Vec<String>,
+}
+
+/// Unexplained failures sharing stream, classification and raw reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnexplainedGroup {
+    pub stream: String,
+    pub class: String,
+    /// The raw category or deployment state.
+    pub category: String,
+    /// The raw reason (`failureReason`, `enrollmentFailureDetails`), trimmed.
+    pub reason: String,
+    pub events: usize,
+    /// Distinct subjects among them.
+    pub subjects: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub article_sections: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error_codes: Vec<String>,
+    /// Tenant checks that produce this kind of failure but found nothing for these subjects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks_clear: Vec<String>,
+    /// The device-side causes (`explain` knows them) this kind of failure points at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device_causes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -304,6 +436,9 @@ pub struct Report {
     /// Waivers from the configuration and their state (applied, expired, unused).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<WaiverState>,
+    /// Enrollment failures that already happened, joined with the findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<ObservedFailures>,
 }
 
 impl Report {
@@ -344,7 +479,17 @@ impl Report {
             summary,
             findings,
             waivers: Vec::new(),
+            failures: None,
         }
+    }
+
+    /// Attaches the failure history; its headline counts go into the summary.
+    pub fn with_failures(mut self, failures: ObservedFailures) -> Report {
+        if failures.status != "not_evaluated" {
+            self.summary.failures = Some(failures.counts);
+        }
+        self.failures = Some(failures);
+        self
     }
 
     /// Every check is not_evaluated: the run read nothing it could judge, which must not pass.

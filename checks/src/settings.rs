@@ -20,6 +20,9 @@ pub struct Settings {
     pub naming_prefix: Option<String>,
     /// Run preview checks too.
     pub preview: bool,
+    /// The failure history window: events older than this many days before the snapshot was
+    /// collected are not joined.
+    pub history_days: u32,
 }
 
 impl Default for Settings {
@@ -32,6 +35,7 @@ impl Default for Settings {
             expected_mdm_scope_groups: None,
             naming_prefix: None,
             preview: false,
+            history_days: 30,
         }
     }
 }

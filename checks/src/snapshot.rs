@@ -34,10 +34,16 @@ pub enum Resource {
     WindowsAutopilotDeploymentProfiles,
     WindowsAutopilotDeviceIdentities,
     DomainJoinConnectors,
+    /// Enrollment failures Intune recorded (`enrollmentTroubleshootingEvent`), within the
+    /// collection window, trimmed to the fields the failure join reads.
+    TroubleshootingEvents,
+    /// Autopilot deployments that did not succeed (`deviceManagementAutopilotEvent`, beta),
+    /// within the collection window, trimmed likewise.
+    AutopilotEvents,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 16] = [
         Resource::Organization,
         Resource::Domains,
         Resource::SubscribedSkus,
@@ -52,6 +58,8 @@ impl Resource {
         Resource::WindowsAutopilotDeploymentProfiles,
         Resource::WindowsAutopilotDeviceIdentities,
         Resource::DomainJoinConnectors,
+        Resource::TroubleshootingEvents,
+        Resource::AutopilotEvents,
     ];
 
     /// The key used in the snapshot's `resources` object.
@@ -71,6 +79,8 @@ impl Resource {
             Resource::WindowsAutopilotDeploymentProfiles => "windowsAutopilotDeploymentProfiles",
             Resource::WindowsAutopilotDeviceIdentities => "windowsAutopilotDeviceIdentities",
             Resource::DomainJoinConnectors => "domainJoinConnectors",
+            Resource::TroubleshootingEvents => "troubleshootingEvents",
+            Resource::AutopilotEvents => "autopilotEvents",
         }
     }
 
@@ -94,6 +104,9 @@ impl Resource {
                 "DeviceManagementServiceConfig.Read.All"
             }
             Resource::DomainJoinConnectors => "DeviceManagementConfiguration.Read.All",
+            Resource::TroubleshootingEvents | Resource::AutopilotEvents => {
+                "DeviceManagementManagedDevices.Read.All"
+            }
         }
     }
 
@@ -102,6 +115,14 @@ impl Resource {
         matches!(
             self,
             Resource::MobileDeviceManagementPolicies | Resource::MobileAppManagementPolicies
+        )
+    }
+
+    /// The failure-history streams: not read by any check, only by the failure join.
+    pub fn is_event_stream(self) -> bool {
+        matches!(
+            self,
+            Resource::TroubleshootingEvents | Resource::AutopilotEvents
         )
     }
 

@@ -187,6 +187,8 @@ pub struct Tenant {
     pub autopilot_profiles: Collected<Vec<AutopilotProfile>>,
     pub autopilot_devices: Collected<Vec<AutopilotDevice>>,
     pub domain_join_connectors: Collected<Vec<DomainJoinConnector>>,
+    pub troubleshooting_events: Collected<Vec<EnrollmentFailureEvent>>,
+    pub autopilot_events: Collected<Vec<AutopilotEvent>>,
 }
 
 /// A scoped thread's result; a panic in it goes on in the caller.
@@ -260,6 +262,8 @@ impl Tenant {
             autopilot_profiles: typed(snapshot, Resource::WindowsAutopilotDeploymentProfiles)?,
             autopilot_devices: typed(snapshot, Resource::WindowsAutopilotDeviceIdentities)?,
             domain_join_connectors: typed(snapshot, Resource::DomainJoinConnectors)?,
+            troubleshooting_events: typed(snapshot, Resource::TroubleshootingEvents)?,
+            autopilot_events: typed(snapshot, Resource::AutopilotEvents)?,
         })
     }
 

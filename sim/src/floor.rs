@@ -66,6 +66,9 @@ pub fn floor(t: &Tenant, lat: &Latency) -> Floor {
             "devices" => (t.len(Big::Devices), 100, false, true),
             "managedDevices" => (t.len(Big::ManagedDevices), 1000, true, true),
             "windowsAutopilotDeviceIdentities" => (t.len(Big::Autopilot), 1000, true, true),
+            // The failure history: Autopilot events come 50 per page.
+            "autopilotEvents" => (t.small.get(key).map_or(0, Vec::len), 50, true, true),
+            "troubleshootingEvents" => (t.small.get(key).map_or(0, Vec::len), 1000, true, true),
             _ => (
                 t.small.get(key).map_or(0, Vec::len),
                 usize::MAX,

@@ -57,6 +57,17 @@ pub struct Stats {
     pub throttled: AtomicU64,
     pub unavailable: AtomicU64,
     pub resource_units: AtomicU64,
+    /// Requests for the failure history (troubleshooting and Autopilot events), and when the
+    /// first was received and the last answered (ms since the Unix epoch).
+    pub event_requests: AtomicU64,
+    pub event_first_ms: AtomicU64,
+    pub event_last_ms: AtomicU64,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// A plain copy of [`Stats`].
@@ -72,6 +83,9 @@ pub struct Counts {
     pub throttled: u64,
     pub unavailable: u64,
     pub resource_units: u64,
+    pub event_requests: u64,
+    /// From the first failure-history request to the last answer.
+    pub event_span_ms: u64,
 }
 
 impl Stats {
@@ -87,6 +101,11 @@ impl Stats {
             throttled: self.throttled.load(Relaxed),
             unavailable: self.unavailable.load(Relaxed),
             resource_units: self.resource_units.load(Relaxed),
+            event_requests: self.event_requests.load(Relaxed),
+            event_span_ms: self
+                .event_last_ms
+                .load(Relaxed)
+                .saturating_sub(self.event_first_ms.load(Relaxed)),
         }
     }
     pub fn reset(&self) {
@@ -101,6 +120,9 @@ impl Stats {
             &self.throttled,
             &self.unavailable,
             &self.resource_units,
+            &self.event_requests,
+            &self.event_first_ms,
+            &self.event_last_ms,
         ] {
             c.store(0, Relaxed);
         }
@@ -111,7 +133,8 @@ impl Counts {
     pub fn to_json(&self) -> Value {
         json!({"requests": self.requests, "token_requests": self.token_requests, "batches": self.batches,
             "sub_requests": self.sub_requests, "pages": self.pages, "items": self.items, "bytes": self.bytes,
-            "throttled": self.throttled, "unavailable": self.unavailable, "resource_units": self.resource_units})
+            "throttled": self.throttled, "unavailable": self.unavailable, "resource_units": self.resource_units,
+            "event_requests": self.event_requests, "event_span_ms": self.event_span_ms})
     }
 }
 
@@ -285,28 +308,40 @@ async fn handle(st: Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>>
             "Access token is empty or invalid.",
         ));
     }
-    let answer =
-        if method == hyper::Method::POST && (path == "/v1.0/$batch" || path == "/beta/$batch") {
-            let version = if path.starts_with("/beta") {
-                "/beta"
-            } else {
-                "/v1.0"
-            };
-            st.stats.batches.fetch_add(1, Relaxed);
-            let (a, latency) = batch(&st, version, &body);
-            tokio::time::sleep(latency).await;
-            a
-        } else if method == hyper::Method::GET {
-            let a = get(&st, &target, eventual);
-            tokio::time::sleep(draw(&st, a.call)).await;
-            a
+    let answer = if method == hyper::Method::POST
+        && (path == "/v1.0/$batch" || path == "/beta/$batch")
+    {
+        let version = if path.starts_with("/beta") {
+            "/beta"
         } else {
-            Answer::error(
-                405,
-                "Request_BadRequest",
-                "The simulator serves GET and $batch only.",
-            )
+            "/v1.0"
         };
+        st.stats.batches.fetch_add(1, Relaxed);
+        let (a, latency) = batch(&st, version, &body);
+        tokio::time::sleep(latency).await;
+        a
+    } else if method == hyper::Method::GET {
+        let event = path.ends_with("/troubleshootingEvents") || path.ends_with("/autopilotEvents");
+        if event {
+            st.stats.event_requests.fetch_add(1, Relaxed);
+            let _ = st
+                .stats
+                .event_first_ms
+                .compare_exchange(0, now_ms(), Relaxed, Relaxed);
+        }
+        let a = get(&st, &target, eventual);
+        tokio::time::sleep(draw(&st, a.call)).await;
+        if event {
+            st.stats.event_last_ms.fetch_max(now_ms(), Relaxed);
+        }
+        a
+    } else {
+        Answer::error(
+            405,
+            "Request_BadRequest",
+            "The simulator serves GET and $batch only.",
+        )
+    };
     st.stats.bytes.fetch_add(answer.body.len() as u64, Relaxed);
     reply(answer)
 }
@@ -531,6 +566,10 @@ fn get(st: &State, target: &str, eventual: bool) -> Answer {
     };
     let directory = family == Family::Directory;
     let (default_page, max_page) = match (&src, directory) {
+        // Graph returns Autopilot events 50 at a time (Autopilot known issues); the
+        // troubleshooting events' page size is not documented: Intune's usual 1000 is assumed.
+        (Source::Small("autopilotEvents"), _) => (50, 50),
+        (Source::Small("troubleshootingEvents"), _) => (1000, 1000),
         (Source::Small(_), _) => (usize::MAX, usize::MAX),
         (_, true) if query.expand.is_some() => (100, 100),
         (_, true) => (100, 999),
@@ -574,7 +613,7 @@ fn get(st: &State, target: &str, eventual: bool) -> Answer {
             return Answer::json(200, &strip(v), Call::Single);
         }
         Source::Small(k) => {
-            let all = t.small.get(*k).cloned().unwrap_or_default();
+            let all: &[Value] = t.small.get(*k).map_or(&[], Vec::as_slice);
             let end = query.skip.saturating_add(page).min(all.len());
             let start = query.skip.min(end);
             items = all[start..end].iter().cloned().map(strip).collect();

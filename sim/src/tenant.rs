@@ -170,6 +170,7 @@ const K_ENTRA: u64 = 4;
 const K_ENTRA_DEVICE_ID: u64 = 5;
 const K_AUTOPILOT: u64 = 6;
 const K_NAME: u64 = 11;
+const K_EVENT: u64 = 20;
 /// Entra object index offset of the Autopilot devices' Entra objects.
 const AP_OFFSET: u64 = 10_000_000;
 
@@ -235,13 +236,76 @@ impl Tenant {
                 }
             }
         }
-        Tenant {
+        let mut t = Tenant {
             seed,
             sizes,
             small,
             groups,
             tenant_id,
-        }
+        };
+        t.small
+            .insert("troubleshootingEvents".into(), t.troubleshooting_events());
+        t.small
+            .insert("autopilotEvents".into(), t.autopilot_events());
+        t
+    }
+
+    /// One enrollment failure per 4 users over the last 30 days (50k events with the Autopilot
+    /// ones at 100k users), in Graph's full shape: the collector trims them.
+    fn troubleshooting_events(&self) -> Vec<Value> {
+        const CATEGORIES: [&str; 6] = [
+            "authorization",
+            "enrollmentRestrictionsEnforced",
+            "userValidation",
+            "authentication",
+            "clientDisconnected",
+            "userAbandonment",
+        ];
+        let now = time::OffsetDateTime::now_utc();
+        (0..self.sizes.users / 4)
+            .map(|k| {
+                let r = mix(self.seed, K_EVENT, k as u64);
+                let when = now - time::Duration::minutes((r % (30 * 24 * 60)) as i64);
+                let user = self.user_id((r >> 20) as usize % self.sizes.users.max(1));
+                json!({"@odata.type": "#microsoft.graph.enrollmentTroubleshootingEvent",
+                    "id": guid(self.seed, K_EVENT, k as u64),
+                    "eventDateTime": when.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    "correlationId": guid(self.seed, K_EVENT + 1, k as u64), "managedDeviceIdentifier": "",
+                    "operatingSystem": "Windows", "osVersion": "10.0.22631.4460", "userId": user, "deviceId": "",
+                    "enrollmentType": "userEnrollment",
+                    "failureCategory": CATEGORIES[(r >> 40) as usize % CATEGORIES.len()],
+                    "failureReason": "Simulated failure"})
+            })
+            .collect()
+    }
+
+    /// One Autopilot deployment per 4 users, one in three failed.
+    fn autopilot_events(&self) -> Vec<Value> {
+        let now = time::OffsetDateTime::now_utc();
+        let n_ap = self.sizes.autopilot_devices.max(1);
+        (0..self.sizes.users / 4)
+            .map(|k| {
+                let r = mix(self.seed, K_EVENT + 2, k as u64);
+                let when = now - time::Duration::minutes((r % (30 * 24 * 60)) as i64);
+                let at = when.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+                let failed = r.is_multiple_of(3);
+                let state = if failed { "failure" } else { "success" };
+                json!({"@odata.type": "#microsoft.graph.deviceManagementAutopilotEvent",
+                    "id": guid(self.seed, K_EVENT + 2, k as u64), "deviceId": guid(self.seed, K_EVENT + 3, k as u64),
+                    "userId": "", "eventDateTime": at, "deviceRegisteredDateTime": "2026-03-02T11:00:00Z",
+                    "enrollmentStartDateTime": at, "enrollmentType": "azureADJoinedWithAutopilotProfile",
+                    "deviceSerialNumber": self.serial((r >> 20) as usize % n_ap), "managedDeviceName": "CTS-SIM",
+                    "userPrincipalName": "", "windowsAutopilotDeploymentProfileDisplayName": "Standard - user-driven",
+                    "enrollmentState": if failed { "failed" } else { "enrolled" },
+                    "windows10EnrollmentCompletionPageConfigurationDisplayName": "All users and all devices",
+                    "windows10EnrollmentCompletionPageConfigurationId": "default",
+                    "deploymentState": state, "deviceSetupStatus": state, "accountSetupStatus": "notAttempted",
+                    "osVersion": "10.0.22631.4460", "deploymentDuration": "PT21M3.5S", "deploymentTotalDuration": "PT25M1S",
+                    "devicePreparationDuration": "PT1M", "deviceSetupDuration": "PT12M", "accountSetupDuration": "PT0S",
+                    "deploymentStartDateTime": at, "deploymentEndDateTime": at, "targetedAppCount": 6,
+                    "targetedPolicyCount": 9, "enrollmentFailureDetails": if failed { "0x800705b4" } else { "" }})
+            })
+            .collect()
     }
 
     pub fn len(&self, big: Big) -> usize {

@@ -27,9 +27,15 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     let targets = targets(args)?;
     let snapshot = match &args.snapshot {
         Some(path) => snapshot_io::load(path)?,
-        None => crate::live::collect_live(&args.connect.sign_in())?,
+        None => {
+            let mut sign_in = args.connect.sign_in();
+            sign_in.history_days = args.history_days;
+            crate::live::collect_live(&sign_in)?
+        }
     };
-    let mut report = audit_snapshot(&snapshot, &config.settings())?;
+    let mut settings = config.settings();
+    settings.history_days = args.history_days;
+    let mut report = audit_snapshot(&snapshot, &settings)?;
     for warning in config.apply(&mut report) {
         eprintln!("intune-audit: warning: {warning}");
     }

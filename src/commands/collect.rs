@@ -16,7 +16,9 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
     let dir = spool_parent(&args.out)?;
     remove_stale_spools(&dir);
     let spool = make_spool(&dir)?;
-    let collected = collect_live_with(&args.connect.sign_in(), Some(spool.path()))?;
+    let mut sign_in = args.connect.sign_in();
+    sign_in.history_days = args.history_days;
+    let collected = collect_live_with(&sign_in, Some(spool.path()))?;
     if read_nothing(&collected.snapshot) {
         // Replacing a good snapshot with an empty one would hide the failure until the next
         // audit.

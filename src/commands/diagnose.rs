@@ -93,6 +93,9 @@ fn to_text(d: &Diagnosis) -> String {
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(150);
+    if let Some(f) = &d.recent_failures {
+        recent_failures(&mut out, f);
+    }
     t.set_header(["Verdict", "Cause (check)", "Error codes", "Evidence"]);
     let mut causes: Vec<_> = d.causes.iter().collect();
     causes.sort_by_key(|c| match c.verdict {
@@ -157,4 +160,57 @@ fn to_text(d: &Diagnosis) -> String {
         }
     }
     out
+}
+
+/// The subject's recent failures first: what already broke, and the cause each one matches.
+fn recent_failures(out: &mut String, f: &intune_audit_checks::report::ObservedFailures) {
+    if f.status == "not_evaluated" {
+        let _ = writeln!(
+            out,
+            "Recent failures: not evaluated (the failure history was not collected)\n"
+        );
+        return;
+    }
+    if f.events.is_empty() {
+        let _ = writeln!(
+            out,
+            "Recent failures: none recorded in the last {} days\n",
+            f.days
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Recent failures ({} in the last {} days):",
+        f.counts.observed, f.days
+    );
+    for e in &f.events {
+        let raw = e
+            .raw
+            .get("failureCategory")
+            .or_else(|| e.raw.get("deploymentState"))
+            .map_or("", String::as_str);
+        let reason = e
+            .raw
+            .get("failureReason")
+            .or_else(|| e.raw.get("enrollmentFailureDetails"))
+            .map_or("", String::as_str);
+        let matches = if e.explained_by.is_empty() {
+            "matches no finding (unexplained)".to_string()
+        } else {
+            format!("matches {}", e.explained_by.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "  - {} {} ({raw}) {}: {matches}",
+            e.at,
+            e.class,
+            if reason.is_empty() {
+                String::new()
+            } else {
+                format!("\"{reason}\"")
+            }
+        );
+    }
+    out.push('\n');
 }

@@ -7,6 +7,7 @@ pub mod completions;
 pub mod diagnose;
 pub mod diff;
 pub mod explain;
+pub mod failures;
 pub mod netcheck;
 pub mod permissions;
 
@@ -26,5 +27,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Netcheck(args) => netcheck::run(&args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
+        Command::Failures(args) => failures::run(&args),
     }
 }

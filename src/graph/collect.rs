@@ -31,6 +31,61 @@ pub struct CollectOptions {
     pub method: AuthMethod,
     /// Show progress on stderr (only honoured when stderr is a terminal).
     pub progress: bool,
+    /// The failure history window: events older than this many days are not kept.
+    pub history_days: u32,
+}
+
+/// What the collector keeps of an event stream: events in the window, trimmed to the fields
+/// the failure join reads; successful Autopilot deployments are dropped (nothing to join).
+#[derive(Debug, Clone)]
+pub struct EventWindow {
+    since: time::OffsetDateTime,
+}
+
+impl EventWindow {
+    pub fn new(days: u32) -> EventWindow {
+        EventWindow::at(time::OffsetDateTime::now_utc(), days)
+    }
+
+    /// The window of `days` before `until`.
+    pub fn at(until: time::OffsetDateTime, days: u32) -> EventWindow {
+        EventWindow {
+            since: until - time::Duration::days(i64::from(days)),
+        }
+    }
+
+    /// The item to keep, trimmed, or `None`.
+    pub fn keep(&self, resource: Resource, v: Value) -> Option<Value> {
+        let Some(fields) = plan::kept_fields(resource) else {
+            return Some(v);
+        };
+        let Value::Object(mut m) = v else {
+            return None;
+        };
+        let when = m
+            .get("eventDateTime")
+            .and_then(Value::as_str)
+            .and_then(intune_audit_checks::time::parse_rfc3339);
+        // An event without a readable date is kept: the join decides.
+        if when.is_some_and(|w| w < self.since) {
+            return None;
+        }
+        if resource == Resource::AutopilotEvents
+            && m.get("deploymentState").and_then(Value::as_str) == Some("success")
+            && !["deviceSetupStatus", "accountSetupStatus"]
+                .iter()
+                .any(|k| m.get(*k).and_then(Value::as_str) == Some("failure"))
+        {
+            return None;
+        }
+        let mut out = serde_json::Map::new();
+        for f in fields {
+            if let Some(x) = m.remove(*f) {
+                out.insert((*f).to_string(), x);
+            }
+        }
+        Some(Value::Object(out))
+    }
 }
 
 /// Progress bars on stderr when it is a terminal; silent otherwise.
@@ -230,7 +285,8 @@ pub async fn collect_with(
                 spool.filter(|_| SPOOLED.contains(&req.resource)),
                 req.resource.key(),
             );
-            let entry = collect_one_into(client, req, sink, &bar, opts.method).await;
+            let window = EventWindow::new(opts.history_days);
+            let entry = collect_one_into(client, req, sink, &bar, opts.method, &window).await;
             finish(&bar, entry.as_ref().map(|e| &e.0));
             entry.map(|(e, n)| (req.resource, e, n))
         }
@@ -341,7 +397,8 @@ pub(crate) async fn collect_one(
     bar: &ProgressBar,
     method: AuthMethod,
 ) -> Result<ResourceEntry, AuthError> {
-    collect_one_into(client, req, Sink::Memory(Vec::new()), bar, method)
+    let window = EventWindow::new(30);
+    collect_one_into(client, req, Sink::Memory(Vec::new()), bar, method, &window)
         .await
         .map(|((entry, _), _)| entry)
 }
@@ -352,6 +409,7 @@ async fn collect_one_into(
     mut sink: Sink,
     bar: &ProgressBar,
     method: AuthMethod,
+    window: &EventWindow,
 ) -> Result<Outcome, AuthError> {
     let path = req.relative_url();
     let url = format!("{}{path}", client.base());
@@ -375,7 +433,9 @@ async fn collect_one_into(
                 .for_each_page(req.bucket, &url, req.consistency_eventual, |page| {
                     pages += 1;
                     for v in page {
-                        sink.push(v);
+                        if let Some(v) = window.keep(req.resource, v) {
+                            sink.push(v);
+                        }
                     }
                     bar.set_message(format!("{pages} pages, {} items", sink.len()));
                 })

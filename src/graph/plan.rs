@@ -303,7 +303,69 @@ pub static PLAN: &[Request] = &[
         shape: Shape::Collection,
         note: "beta only; permission is DeviceManagementConfiguration, not ServiceConfig",
     },
+    Request {
+        resource: Resource::TroubleshootingEvents,
+        version: ApiVersion::V1,
+        path: "/deviceManagement/troubleshootingEvents",
+        select: "",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementManagedDevices.Read.All",
+        bucket: Bucket::IntuneDevices,
+        shape: Shape::Collection,
+        note: "the list page documents no $filter, $select or $top: every page is read and the window (--history-days) and the kept fields are applied client-side",
+    },
+    Request {
+        resource: Resource::AutopilotEvents,
+        version: ApiVersion::Beta,
+        path: "/deviceManagement/autopilotEvents",
+        select: "",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementManagedDevices.Read.All",
+        bucket: Bucket::IntuneDevices,
+        shape: Shape::Collection,
+        note: "beta only; Graph returns 50 per page (Autopilot known issues), no documented $filter: window and fields client-side",
+    },
 ];
+
+/// The fields of an event the failure join reads; the collector keeps only these (privacy and
+/// size: no device names, durations or correlation ids).
+pub fn kept_fields(resource: Resource) -> Option<&'static [&'static str]> {
+    match resource {
+        Resource::TroubleshootingEvents => Some(&[
+            "@odata.type",
+            "id",
+            "eventDateTime",
+            "userId",
+            "deviceId",
+            "enrollmentType",
+            "failureCategory",
+            "failureReason",
+            "operatingSystem",
+            "osVersion",
+        ]),
+        Resource::AutopilotEvents => Some(&[
+            "id",
+            "eventDateTime",
+            "deviceId",
+            "userId",
+            "deviceSerialNumber",
+            "userPrincipalName",
+            "windowsAutopilotDeploymentProfileDisplayName",
+            "enrollmentType",
+            "enrollmentState",
+            "deploymentState",
+            "deviceSetupStatus",
+            "accountSetupStatus",
+            "enrollmentFailureDetails",
+            "osVersion",
+        ]),
+        _ => None,
+    }
+}
 
 /// The two first-page requests per targeted group, batched 10 groups (20 requests) at a time.
 pub fn group_member_requests(group_id: &str) -> [String; 2] {

@@ -188,6 +188,7 @@ fn context(report: &Report, fail_on: Severity) -> Value {
                 "error_codes": f.error_codes, "what": super::what_it_checks(f),
                 "affected": affected, "affected_total": f.affected_total,
                 "evidence": evidence, "remediation": f.remediation, "references": f.references,
+                "observed": f.observed,
             })
         })
         .collect();
@@ -234,5 +235,61 @@ fn context(report: &Report, fail_on: Severity) -> Value {
         "waived": report.summary.waived,
         "areas": areas, "problems": problems, "not_evaluated": not_evaluated,
         "passed": passed, "waiver_notes": waiver_notes,
+        "failures": report.failures.as_ref().map(failures_context),
+    })
+}
+
+/// The failure history: headline, the explained/unexplained split, and a failures-over-time
+/// chart (inline SVG, one stacked bar per day of the window).
+fn failures_context(f: &intune_audit_checks::report::ObservedFailures) -> Value {
+    use std::collections::BTreeMap;
+    let per_day: BTreeMap<&str, (usize, usize)> = f
+        .by_day
+        .iter()
+        .map(|d| (d.day.as_str(), (d.explained, d.unexplained)))
+        .collect();
+    // Every day of the window, so that quiet days show as gaps.
+    let until = intune_audit_checks::time::parse_rfc3339(&f.until);
+    let days: Vec<String> = match until {
+        Some(until) => (0..f.days.max(1))
+            .rev()
+            .map(|k| {
+                let d = (until - time::Duration::days(i64::from(k))).date();
+                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            })
+            .collect(),
+        None => per_day.keys().map(|d| d.to_string()).collect(),
+    };
+    let max = per_day
+        .values()
+        .map(|(e, u)| e + u)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let (width, height) = (600.0_f64, 120.0_f64);
+    let step = width / days.len().max(1) as f64;
+    let bar = (step * 0.8).max(1.0);
+    let bars: Vec<Value> = days
+        .iter()
+        .enumerate()
+        .filter_map(|(i, day)| {
+            let (e, u) = per_day.get(day.as_str()).copied()?;
+            let he = (e as f64 / max * height).round();
+            let hu = (u as f64 / max * height).round();
+            let x = (i as f64 * step).round();
+            Some(json!({"day": day, "x": x, "w": bar.round().max(1.0),
+                "explained": e, "unexplained": u,
+                "ye": 10.0 + height - he, "he": he, "yu": 10.0 + height - he - hu, "hu": hu}))
+        })
+        .collect();
+    let total = f.counts.observed.max(1) as f64;
+    json!({
+        "status": f.status, "days": f.days, "since": f.since, "until": f.until,
+        "headline": intune_audit_checks::failures::headline(f),
+        "counts": f.counts,
+        "explained_pct": (f.counts.explained as f64 / total * 100.0).round(),
+        "streams": f.streams, "bars": bars, "chart_width": width, "chart_height": height + 30.0,
+        "first_day": days.first(), "last_day": days.last(), "max": max,
+        "unexplained": f.unexplained, "events": f.events.iter().take(25).collect::<Vec<_>>(),
     })
 }

@@ -30,6 +30,13 @@ pub fn render(report: &Report, warn_as: WarnAs) -> String {
         let mut suite = TestSuite::new(area);
         suite.add_property(("tenant", report.tenant.id.as_str()));
         suite.add_property(("collected_at", report.collected_at.as_str()));
+        if let Some(c) = report.summary.failures {
+            let text = format!(
+                "observed={} explained={} unexplained={}",
+                c.observed, c.explained, c.unexplained
+            );
+            suite.add_property(("enrollment_failures", text.as_str()));
+        }
         for f in findings {
             suite.add_test_case(case(f, area, warn_as));
         }

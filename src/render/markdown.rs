@@ -62,6 +62,13 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         count(FindingStatus::NotApplicable),
         report.summary.waived
     );
+    if let Some(f) = &report.failures {
+        let _ = writeln!(
+            out,
+            "**Observed failures:** {}\n",
+            escape(&intune_audit_checks::failures::headline(f))
+        );
+    }
     let problems = problems(report);
     if problems.is_empty() {
         let _ = writeln!(out, "No failing or warning checks.\n");
@@ -182,7 +189,90 @@ pub fn render(report: &Report, fail_on: Severity) -> String {
         }
         out.push('\n');
     }
+    if let Some(f) = &report.failures {
+        failures(&mut out, f);
+    }
     out
+}
+
+/// The "Observed failures" section: confirmed findings, unexplained groups, recent failures.
+fn failures(out: &mut String, f: &intune_audit_checks::report::ObservedFailures) {
+    let _ = writeln!(out, "### Observed failures (last {} days)\n", f.days);
+    for s in f.streams.iter().filter(|s| s.status != "ok") {
+        let _ = writeln!(
+            out,
+            "- `{}` not evaluated: {}",
+            code(&s.resource),
+            escape(s.reason.as_deref().unwrap_or(""))
+        );
+    }
+    if f.status == "not_evaluated" {
+        out.push('\n');
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| Observed | Explained by a finding | Unexplained |\n|---:|---:|---:|\n| {} | {} | {} |\n",
+        f.counts.observed, f.counts.explained, f.counts.unexplained
+    );
+    if !f.unexplained.is_empty() {
+        let _ = writeln!(
+            out,
+            "| Failures | Stream | Class | Raw category | Raw reason | Points at |"
+        );
+        let _ = writeln!(out, "|---:|---|---|---|---|---|");
+        for g in &f.unexplained {
+            let mut points: Vec<String> = g
+                .device_causes
+                .iter()
+                .map(|d| format!("`{}`", code(d)))
+                .collect();
+            if points.is_empty() {
+                points.push("no documented cause".into());
+            }
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | `{}` | {} | {} |",
+                g.events,
+                code(&g.stream),
+                escape(&g.class),
+                code(&g.category),
+                escape(&g.reason),
+                points.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    let recent: Vec<_> = f.events.iter().take(10).collect();
+    if !recent.is_empty() {
+        let _ = writeln!(out, "<details><summary>Most recent failures</summary>\n");
+        let _ = writeln!(out, "| When | Subject | Class | Explained by |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for e in recent {
+            let subject = [e.user.as_deref(), e.device.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" / ");
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                escape(&e.at),
+                escape(&subject),
+                escape(&e.class),
+                if e.explained_by.is_empty() {
+                    "unexplained".to_string()
+                } else {
+                    e.explained_by
+                        .iter()
+                        .map(|c| format!("`{}`", code(c)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            );
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
 }
 
 /// Escapes text for a Markdown table cell or list item: Markdown punctuation, HTML, pipes and

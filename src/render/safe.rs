@@ -68,6 +68,12 @@ pub fn report(r: &Report, text: fn(&str) -> String, name: fn(&str) -> String) ->
     for w in &mut out.waivers {
         waiver(w, text, name);
     }
+    // Raw reasons and names in the failure history come from Graph: one line each.
+    if let Some(f) = &r.failures {
+        let mut v = serde_json::to_value(f).unwrap_or_default();
+        json(&mut v, name);
+        out.failures = serde_json::from_value(v).ok();
+    }
     out
 }
 

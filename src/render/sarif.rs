@@ -112,6 +112,11 @@ pub fn log(report: &Report, artifact: &str) -> Value {
                 "tags": ["intune", "windows-enrollment", super::area_of(f)],
             },
         });
+        if let Some(o) = &f.observed {
+            // Confirmed: affected subjects failed to enroll in the history window.
+            result["properties"]["observedFailures"] =
+                json!({"subjects": o.subjects, "events": o.events, "days": o.days});
+        }
         if let (true, Some(w)) = (f.waived, &f.waiver) {
             result["suppressions"] = json!([{
                 "kind": "external",
@@ -163,6 +168,7 @@ pub fn log(report: &Report, artifact: &str) -> Value {
                 "tenantId": report.tenant.id,
                 "tenantName": report.tenant.name,
                 "collectedAt": report.collected_at,
+                "failures": report.summary.failures,
             },
         }],
     })

@@ -3,6 +3,8 @@
 
 use super::safe;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use intune_audit_checks::failures::{device_cause_title, headline};
+use intune_audit_checks::report::ObservedFailures;
 use intune_audit_checks::{Finding, FindingStatus, Report};
 use std::fmt::Write;
 
@@ -32,7 +34,11 @@ pub fn report(report: &Report, max_affected: usize) -> String {
     );
     out.push_str(&summary_table(report).to_string());
     out.push('\n');
-    let _ = writeln!(out, "{}\n", counts_line(report));
+    let _ = writeln!(out, "{}", counts_line(report));
+    if let Some(f) = &report.failures {
+        let _ = writeln!(out, "Observed: {}", headline(f));
+    }
+    out.push('\n');
     let mut problems: Vec<&Finding> = report
         .findings
         .iter()
@@ -41,6 +47,10 @@ pub fn report(report: &Report, max_affected: usize) -> String {
     problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.status.cmp(&b.status)));
     for f in problems {
         details(&mut out, f, max_affected);
+    }
+    if let Some(f) = &report.failures {
+        out.push_str(&failures(f, max_affected));
+        out.push('\n');
     }
     let not_evaluated: Vec<&Finding> = report
         .findings
@@ -173,6 +183,108 @@ fn details(out: &mut String, f: &Finding, max_affected: usize) {
     out.push('\n');
 }
 
+/// The "Observed failures" section: headline, the most recent failures with what explains
+/// them, and the unexplained ones grouped by raw reason. Its strings must already be safe.
+pub fn failures(f: &ObservedFailures, max_events: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Observed failures — {}", headline(f));
+    for s in f.streams.iter().filter(|s| s.status != "ok") {
+        let _ = writeln!(
+            out,
+            "   {} not evaluated: {}",
+            s.resource,
+            safe::elide(s.reason.as_deref().unwrap_or(""), MAX_TEXT)
+        );
+    }
+    if f.status == "not_evaluated" {
+        return out;
+    }
+    if !f.events.is_empty() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(terminal_width().map_or(160, |(w, _)| w));
+        t.set_header(["When", "Subject", "Failure", "Raw reason", "Explained by"]);
+        for e in f.events.iter().take(max_events) {
+            let subject = [e.user.as_deref(), e.device.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" / ");
+            let raw = e
+                .raw
+                .get("failureCategory")
+                .or_else(|| e.raw.get("deploymentState"))
+                .map_or("", String::as_str);
+            let reason = e
+                .raw
+                .get("failureReason")
+                .or_else(|| e.raw.get("enrollmentFailureDetails"))
+                .map_or("", String::as_str);
+            t.add_row([
+                e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
+                safe::elide(&subject, MAX_NAME),
+                format!("{} ({raw})", e.class),
+                safe::elide(reason, 200),
+                if e.explained_by.is_empty() {
+                    "unexplained".to_string()
+                } else {
+                    e.explained_by.join(", ")
+                },
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+        if f.counts.observed > max_events.min(f.events.len()) {
+            let _ = writeln!(
+                out,
+                "   … {} more (JSON report: failures.events)",
+                f.counts.observed - max_events.min(f.events.len())
+            );
+        }
+    }
+    if !f.unexplained.is_empty() {
+        let _ = writeln!(out, "Unexplained failures (no finding explains them):");
+        for g in &f.unexplained {
+            let _ = writeln!(
+                out,
+                "  - {} × {} {} ({}, {} subject(s)): {}",
+                g.events,
+                g.stream,
+                g.class,
+                g.category,
+                g.subjects,
+                if g.reason.is_empty() {
+                    "no reason given".to_string()
+                } else {
+                    safe::elide(&g.reason, 300)
+                }
+            );
+            if !g.checks_clear.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      tenant checks that found nothing for them: {}",
+                    g.checks_clear.join(", ")
+                );
+            }
+            for d in &g.device_causes {
+                let _ = writeln!(
+                    out,
+                    "      device side: {d} — {} (intune-audit explain {d})",
+                    device_cause_title(d).unwrap_or("")
+                );
+            }
+            if g.checks_clear.is_empty() && g.device_causes.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      no documented cause matches: diagnose the subject on the device (intune-audit diagnose --user/--device)"
+                );
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +312,7 @@ mod tests {
             permissions: vec![],
             waived: false,
             waiver: None,
+            observed: None,
         };
         Report::new(
             TenantRef {

@@ -279,6 +279,8 @@ struct Row {
     checks: Duration,
     findings: usize,
     naive: Option<(Duration, Counts)>,
+    /// (troubleshooting events, Autopilot events) the simulator serves.
+    events: (usize, usize),
 }
 
 fn print_row(r: &Row, scale: f64) {
@@ -312,6 +314,13 @@ fn print_row(r: &Row, scale: f64) {
     println!(
         "| 429s received | {} (503s: {}) | 0 failures | exit {} |",
         c.throttled, c.unavailable, r.run.exit
+    );
+    println!(
+        "| failure history (troubleshootingEvents + autopilotEvents) | {} requests, {:.1} s from the first to the last page (in parallel with the rest) | {} Autopilot + {} enrollment failure events, 50 / 1000 per page | |",
+        c.event_requests,
+        c.event_span_ms as f64 / 1000.0 / scale,
+        r.events.1,
+        r.events.0
     );
     println!(
         "| peak RSS (collector) | {:.1} MB | ≤ 150 MB | |",
@@ -478,6 +487,13 @@ fn main() {
                 checks,
                 findings,
                 naive,
+                events: (
+                    tenant
+                        .small
+                        .get("troubleshootingEvents")
+                        .map_or(0, Vec::len),
+                    tenant.small.get("autopilotEvents").map_or(0, Vec::len),
+                ),
             })
         });
         match result {
