@@ -149,6 +149,39 @@ impl Tally {
         }
     }
 
+    /// The first `n` names of the failed subjects, joined: "SER-1, SER-2".
+    pub fn failed_names(&self, n: usize) -> String {
+        let names: Vec<&str> = self
+            .failed
+            .iter()
+            .take(n)
+            .map(|a| a.name.as_str())
+            .collect();
+        names.join(", ")
+    }
+
+    /// The usual outcome: fail naming the failed subjects (and listing the at-risk ones), warn
+    /// when only at-risk subjects remain, pass otherwise. Each summary is built only when used.
+    pub fn outcome(
+        self,
+        evidence: Value,
+        fail: impl FnOnce(&Tally) -> String,
+        warn: impl FnOnce(&Tally) -> String,
+        pass: impl FnOnce(&Tally) -> String,
+    ) -> crate::report::Outcome {
+        use crate::report::Outcome;
+        let outcome = if !self.failed.is_empty() {
+            let mut affected = self.failed.clone();
+            affected.extend(self.at_risk_affected());
+            Outcome::fail(fail(&self)).with_affected(affected)
+        } else if !self.is_settled() {
+            Outcome::warn(warn(&self)).with_affected(self.at_risk_affected())
+        } else {
+            Outcome::pass(pass(&self))
+        };
+        outcome.with_evidence(evidence)
+    }
+
     fn distinct_reasons(&self) -> usize {
         let mut reasons: Vec<&str> = self.at_risk.iter().map(|(_, w)| w.as_str()).collect();
         reasons.sort_unstable();

@@ -86,36 +86,28 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         "registered_not_joined": tally.failed.iter().map(|a| &a.name).collect::<Vec<_>>(),
         "undetermined": tally.undetermined_evidence(),
     });
-    if !tally.failed.is_empty() {
-        let names: Vec<String> = tally
-            .failed
-            .iter()
-            .take(5)
-            .map(|a| a.name.clone())
-            .collect();
-        let mut affected = tally.failed.clone();
-        affected.extend(tally.at_risk_affected());
-        return Ok(Outcome::fail(format!(
-            "{} of {} {} Microsoft Entra registered, not joined ({})",
-            tally.failed.len(),
-            count(tally.total(), "Autopilot device"),
-            if tally.failed.len() == 1 { "is" } else { "are" },
-            names.join(", ")
-        ))
-        .with_affected(affected)
-        .with_evidence(evidence));
-    }
-    if !tally.is_settled() {
-        return Ok(Outcome::warn(format!(
-            "The Entra trust type of {} cannot be read",
-            count(tally.at_risk.len(), "Autopilot device")
-        ))
-        .with_affected(tally.at_risk_affected())
-        .with_evidence(evidence));
-    }
-    Ok(Outcome::pass(format!(
-        "None of the {} with an Entra object is only registered",
-        count(tally.total(), "Autopilot device")
+    Ok(tally.outcome(
+        evidence,
+        |t| {
+            format!(
+                "{} of {} {} Microsoft Entra registered, not joined ({})",
+                t.failed.len(),
+                count(t.total(), "Autopilot device"),
+                if t.failed.len() == 1 { "is" } else { "are" },
+                t.failed_names(5)
+            )
+        },
+        |t| {
+            format!(
+                "The Entra trust type of {} cannot be read",
+                count(t.at_risk.len(), "Autopilot device")
+            )
+        },
+        |t| {
+            format!(
+                "None of the {} with an Entra object is only registered",
+                count(t.total(), "Autopilot device")
+            )
+        },
     ))
-    .with_evidence(evidence))
 }

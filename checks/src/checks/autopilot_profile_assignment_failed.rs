@@ -71,35 +71,27 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         "assignment_failed": tally.failed.iter().map(|a| &a.name).collect::<Vec<_>>(),
         "undetermined": tally.undetermined_evidence(),
     });
-    if !tally.failed.is_empty() {
-        let names: Vec<String> = tally
-            .failed
-            .iter()
-            .take(5)
-            .map(|a| a.name.clone())
-            .collect();
-        let mut affected = tally.failed.clone();
-        affected.extend(tally.at_risk_affected());
-        return Ok(Outcome::fail(format!(
-            "The deployment profile assignment failed for {} of {} ({}): each deploys without its Autopilot profile",
-            tally.failed.len(),
-            count(tally.total(), "Autopilot device"),
-            names.join(", ")
-        ))
-        .with_affected(affected)
-        .with_evidence(evidence));
-    }
-    if !tally.is_settled() {
-        return Ok(Outcome::warn(format!(
-            "The profile assignment status of {} cannot be read",
-            count(tally.at_risk.len(), "Autopilot device")
-        ))
-        .with_affected(tally.at_risk_affected())
-        .with_evidence(evidence));
-    }
-    Ok(Outcome::pass(format!(
-        "No profile assignment failed for any of the {}",
-        count(tally.total(), "Autopilot device")
+    Ok(tally.outcome(
+        evidence,
+        |t| {
+            format!(
+                "The deployment profile assignment failed for {} of {} ({}): each deploys without its Autopilot profile",
+                t.failed.len(),
+                count(t.total(), "Autopilot device"),
+                t.failed_names(5)
+            )
+        },
+        |t| {
+            format!(
+                "The profile assignment status of {} cannot be read",
+                count(t.at_risk.len(), "Autopilot device")
+            )
+        },
+        |t| {
+            format!(
+                "No profile assignment failed for any of the {}",
+                count(t.total(), "Autopilot device")
+            )
+        },
     ))
-    .with_evidence(evidence))
 }
