@@ -235,3 +235,44 @@ fn preview_checks_run_only_when_asked() {
         "disabled beats preview"
     );
 }
+
+/// What Microsoft documents today for causes the 2019 article described differently (issue 11,
+/// "Microsoft's current behaviour"): each line fails on the behaviour before the change.
+#[test]
+fn current_documentation_is_followed() {
+    let meta = |id: &str| crate::run::find(id).expect("registered").meta;
+    let doc = |id: &str| crate::run::find(id).expect("registered").doc();
+    // restrictions.md, Blocking personal Windows devices: 0x80180014 and the corporate paths.
+    let personal = meta("windows-personal-enrollment-blocked");
+    assert!(personal.error_codes.contains(&"0x80180014"));
+    for path in [
+        "Autopilot",
+        "co-management",
+        "provisioning package",
+        "device enrollment manager",
+    ] {
+        assert!(
+            doc("windows-personal-enrollment-blocked").contains(path),
+            "{path}"
+        );
+    }
+    // Autopilot device enrollment troubleshooting: "Unblock device" (allowNextEnrollment).
+    let redeploy = doc("autopilot-redeploy-stale-intune-record");
+    assert!(redeploy.contains("Unblock device") && redeploy.contains("allowNextEnrollment"));
+    // Device cap and Entra quota codes.
+    assert!(meta("enrollment-limit-reached")
+        .error_codes
+        .contains(&"0x80180013"));
+    assert!(meta("entra-device-quota-reached")
+        .error_codes
+        .contains(&"0x801C000E"));
+    assert!(meta("users-without-intune-license")
+        .error_codes
+        .contains(&"0x80180018"));
+    assert!(meta("mdm-user-scope-none")
+        .error_codes
+        .contains(&"0x80180031"));
+    // The device limit does not bite Entra join in the out-of-box experience any more.
+    assert!(!doc("enrollment-limit-reached")
+        .contains("Entra join during the out-of-box experience without Autopilot"));
+}
