@@ -86,7 +86,34 @@ pub fn render(client_id: Option<&str>) -> String {
          \x20 az ad app permission admin-consent --id \"$APP_ID\"\n",
         crate::cloud::GRAPH_CLI_CLIENT_ID
     ));
+    out.push_str(&powershell(app, &perms, &scopes));
     out
+}
+
+/// The same grants in PowerShell with the Microsoft Graph PowerShell SDK (what most Intune
+/// admins have at hand on Windows).
+fn powershell(app: &str, perms: &str, scopes: &str) -> String {
+    let list = |items: &str| {
+        items
+            .split_whitespace()
+            .map(|p| format!("'{p}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "\nPowerShell (Microsoft Graph PowerShell SDK: Install-Module Microsoft.Graph.Applications):\n\n\
+         \x20 Connect-MgGraph -Scopes 'Application.ReadWrite.All','AppRoleAssignment.ReadWrite.All','DelegatedPermissionGrant.ReadWrite.All'\n\
+         \x20 $graph = Get-MgServicePrincipal -Filter \"appId eq '{GRAPH_APP_ID}'\"\n\
+         \x20 # The app registration's service principal, or a managed identity's service principal:\n\
+         \x20 $sp = Get-MgServicePrincipal -Filter \"appId eq '{app}'\"\n\
+         \x20 foreach ($p in @({perms})) {{\n\
+         \x20   $role = $graph.AppRoles | Where-Object {{ $_.Value -eq $p }}\n\
+         \x20   New-MgServicePrincipalAppRoleAssignment -ServicePrincipalId $sp.Id -PrincipalId $sp.Id -ResourceId $graph.Id -AppRoleId $role.Id\n\
+         \x20 }}\n\
+         \x20 # Delegated scopes, consented for all users of your own app registration:\n\
+         \x20 New-MgOauth2PermissionGrant -ClientId $sp.Id -ConsentType AllPrincipals -ResourceId $graph.Id -Scope '{scopes}'\n",
+        perms = list(perms),
+    )
 }
 
 #[cfg(test)]
@@ -105,6 +132,9 @@ mod tests {
         assert!(text.contains("Policy.Read.All"));
         assert!(text.contains("APP_ID=1111"));
         assert!(text.contains("az ad app permission admin-consent"));
+        assert!(text.contains("New-MgServicePrincipalAppRoleAssignment"));
+        assert!(text.contains("foreach ($p in @('"));
+        assert!(text.contains("$sp = Get-MgServicePrincipal -Filter \"appId eq '1111'\""));
         for c in REGISTRY {
             assert!(text.contains(c.id()), "{}", c.id());
         }
