@@ -116,6 +116,47 @@ impl Progress {
     }
 }
 
+/// How often a collection without a terminal says it is alive: 10 s, or
+/// `INTUNE_AUDIT_PROGRESS_SECS`.
+fn heartbeat_interval() -> std::time::Duration {
+    let secs = std::env::var("INTUNE_AUDIT_PROGRESS_SECS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .unwrap_or(10.0);
+    std::time::Duration::from_secs_f64(secs)
+}
+
+/// Runs `work`, calling `out` with a progress line every `interval` (when set) until it ends.
+async fn with_heartbeat<F: std::future::Future>(
+    interval: Option<std::time::Duration>,
+    requests: &std::sync::atomic::AtomicU64,
+    mut out: impl FnMut(String),
+    work: F,
+) -> F::Output {
+    let Some(interval) = interval else {
+        return work.await;
+    };
+    let started = std::time::Instant::now();
+    let beat = async {
+        let mut tick = tokio::time::interval(interval);
+        tick.tick().await; // the first tick is immediate
+        loop {
+            tick.tick().await;
+            out(format!(
+                "intune-audit: collecting… {} Graph requests so far, {} s",
+                requests.load(std::sync::atomic::Ordering::Relaxed),
+                started.elapsed().as_secs()
+            ));
+        }
+    };
+    tokio::pin!(work);
+    tokio::select! {
+        done = &mut work => done,
+        never = beat => never,
+    }
+}
+
 /// Resources whose items are spooled to disk when the caller gives a spool folder: the large
 /// collections (users, devices, managed devices, Autopilot devices, group memberships). They are
 /// written as compact JSON page by page, so a 100k-user tenant never sits in memory as
@@ -297,24 +338,26 @@ pub async fn collect_with(
     let sources = PLAN.iter().filter(|r| GROUP_SOURCES.contains(&r.resource));
     // The large collections page on while the group phase (which needs only the small
     // enrollment resources) runs beside them.
+    let work = futures_util::future::join(join_all(independent.map(one)), async {
+        let first = join_all(sources.map(one)).await;
+        let mut map: BTreeMap<String, ResourceEntry> = BTreeMap::new();
+        for (resource, entry, _) in first.iter().flatten() {
+            map.insert(resource.key().to_string(), entry.0.clone());
+        }
+        let bar = progress.bar(Resource::GroupMembers.key());
+        let ids = referenced_groups(&map);
+        let sink = Sink::new(
+            spool.filter(|_| SPOOLED.contains(&Resource::GroupMembers)),
+            Resource::GroupMembers.key(),
+        );
+        let r = collect_group_members(client, &ids, sink, spool, &bar).await;
+        finish(&bar, r.as_ref().map(|e| &e.0));
+        (first, r)
+    });
+    // Without a terminal there are no bars: a CI log gets a line every few seconds instead.
+    let beat = (opts.progress && !std::io::stderr().is_terminal()).then(heartbeat_interval);
     let (rest, (first, groups)) =
-        futures_util::future::join(join_all(independent.map(one)), async {
-            let first = join_all(sources.map(one)).await;
-            let mut map: BTreeMap<String, ResourceEntry> = BTreeMap::new();
-            for (resource, entry, _) in first.iter().flatten() {
-                map.insert(resource.key().to_string(), entry.0.clone());
-            }
-            let bar = progress.bar(Resource::GroupMembers.key());
-            let ids = referenced_groups(&map);
-            let sink = Sink::new(
-                spool.filter(|_| SPOOLED.contains(&Resource::GroupMembers)),
-                Resource::GroupMembers.key(),
-            );
-            let r = collect_group_members(client, &ids, sink, spool, &bar).await;
-            finish(&bar, r.as_ref().map(|e| &e.0));
-            (first, r)
-        })
-        .await;
+        with_heartbeat(beat, &client.stats.requests, |l| eprintln!("{l}"), work).await;
     let mut resources: BTreeMap<String, ResourceEntry> = BTreeMap::new();
     let mut spooled: BTreeMap<String, Spooled> = BTreeMap::new();
     let group_entry = groups.map(|(e, n)| (Resource::GroupMembers, e, n));
@@ -1085,6 +1128,25 @@ pub(crate) fn tenant_info(
 
 #[cfg(test)]
 mod tests {
+
+    #[tokio::test]
+    async fn a_collection_without_a_terminal_says_it_is_alive() {
+        let requests = std::sync::atomic::AtomicU64::new(7);
+        let mut lines = Vec::new();
+        let work = tokio::time::sleep(std::time::Duration::from_millis(260));
+        with_heartbeat(
+            Some(std::time::Duration::from_millis(100)),
+            &requests,
+            |l| lines.push(l),
+            work,
+        )
+        .await;
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("intune-audit: collecting… 7 Graph requests so far"));
+        let mut none = Vec::new();
+        with_heartbeat(None, &requests, |l| none.push(l), async {}).await;
+        assert!(none.is_empty());
+    }
     use super::*;
 
     #[test]
