@@ -151,6 +151,20 @@ pub fn width() -> usize {
     width_from(tty, std::env::var("COLUMNS").ok().as_deref())
 }
 
+/// Columns for tables: the terminal's when stdout is one, else `COLUMNS`, else 160 (files and
+/// pipes keep the wide layout).
+pub fn table_width() -> u16 {
+    let width = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        width()
+    } else {
+        width_from(
+            None,
+            Some(std::env::var("COLUMNS").as_deref().unwrap_or("160")),
+        )
+    };
+    u16::try_from(width).unwrap_or(u16::MAX)
+}
+
 /// [`width`] from its inputs (tested without a terminal). Widths under 20 are ignored.
 pub fn width_from(tty: Option<usize>, columns: Option<&str>) -> usize {
     tty.filter(|w| *w >= 20)

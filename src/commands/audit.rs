@@ -17,6 +17,9 @@ pub struct RenderOptions<'a> {
     pub max_affected: usize,
     pub sarif_artifact: &'a str,
     pub config: &'a Config,
+    /// Columns for the table format: the terminal's when stdout is one, else `COLUMNS`, else
+    /// 160 (files and pipes).
+    pub table_width: u16,
 }
 
 pub fn run(args: &AuditArgs) -> Result<i32> {
@@ -48,6 +51,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         max_affected: args.max_affected,
         sarif_artifact: &artifact,
         config: &config,
+        table_width: crate::term::table_width(),
     };
     // A run that judged nothing could not run (exit 2, nothing on stdout, earlier report files
     // kept): a report of only not_evaluated findings would let a scheduled audit pass.
@@ -209,7 +213,9 @@ pub fn render_report(
     options: &RenderOptions<'_>,
 ) -> Result<String> {
     Ok(match format {
-        ReportFormat::Table => render::table::report(report, options.max_affected),
+        ReportFormat::Table => {
+            render::table::report(report, options.max_affected, options.table_width)
+        }
         ReportFormat::Json => render::json(report),
         ReportFormat::Sarif => render::sarif::render(report, options.sarif_artifact),
         ReportFormat::Junit => render::junit::render(report, options.config.junit_warn_as),

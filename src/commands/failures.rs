@@ -44,7 +44,7 @@ pub fn run(args: &FailuresArgs) -> Result<i32> {
                 render::safe::visible_line(&report.tenant.name),
                 f.since,
                 f.until,
-                render::table::failures(&f, args.max_events)
+                render::table::failures(&f, args.max_events, crate::term::table_width())
             )
         }
     };

@@ -18,7 +18,8 @@ const MAX_NAME: usize = 200;
 /// Longest summary line under a finding (plain text, no layout cost, but a terminal's worth).
 const MAX_TEXT: usize = 2000;
 
-pub fn report(report: &Report, max_affected: usize) -> String {
+/// The report as terminal text, its tables laid out in `width` columns.
+pub fn report(report: &Report, max_affected: usize, width: u16) -> String {
     let report = &safe::report(report, safe::visible, safe::visible_line);
     let mut out = String::new();
     let _ = writeln!(
@@ -32,7 +33,7 @@ pub fn report(report: &Report, max_affected: usize) -> String {
         safe::elide(&report.tenant.id, MAX_NAME),
         report.collected_at
     );
-    out.push_str(&summary_table(report).to_string());
+    out.push_str(&summary_table(report, width).to_string());
     out.push('\n');
     let _ = writeln!(out, "{}", counts_line(report));
     if let Some(f) = &report.failures {
@@ -49,7 +50,7 @@ pub fn report(report: &Report, max_affected: usize) -> String {
         details(&mut out, f, max_affected);
     }
     if let Some(f) = &report.failures {
-        out.push_str(&failures(f, max_affected));
+        out.push_str(&failures(f, max_affected, width));
         out.push('\n');
     }
     let not_evaluated: Vec<&Finding> = report
@@ -71,15 +72,11 @@ pub fn report(report: &Report, max_affected: usize) -> String {
     out
 }
 
-fn summary_table(report: &Report) -> Table {
+fn summary_table(report: &Report, width: u16) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some((w, _)) = terminal_width() {
-        t.set_width(w);
-    } else {
-        t.set_width(160);
-    }
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
     t.set_header([
         "Check",
         "Status",
@@ -110,13 +107,6 @@ fn summary_table(report: &Report) -> Table {
         ]);
     }
     t
-}
-
-fn terminal_width() -> Option<(u16, u16)> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .map(|w| (w, 0))
 }
 
 fn counts_line(report: &Report) -> String {
@@ -185,7 +175,7 @@ fn details(out: &mut String, f: &Finding, max_affected: usize) {
 
 /// The "Observed failures" section: headline, the most recent failures with what explains
 /// them, and the unexplained ones grouped by raw reason. Its strings must already be safe.
-pub fn failures(f: &ObservedFailures, max_events: usize) -> String {
+pub fn failures(f: &ObservedFailures, max_events: usize, width: u16) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Observed failures — {}", headline(f));
     for s in f.streams.iter().filter(|s| s.status != "ok") {
@@ -203,7 +193,7 @@ pub fn failures(f: &ObservedFailures, max_events: usize) -> String {
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(terminal_width().map_or(160, |(w, _)| w));
+            .set_width(width);
         t.set_header(["When", "Subject", "Failure", "Raw reason", "Explained by"]);
         for e in f.events.iter().take(max_events) {
             let subject = [e.user.as_deref(), e.device.as_deref()]
@@ -287,6 +277,18 @@ pub fn failures(f: &ObservedFailures, max_events: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn tables_fit_the_width_they_are_given() {
+        let out = report(&one_finding("adele@contoso.com"), 10, 80);
+        let widest = out
+            .lines()
+            .filter(|l| l.starts_with('│') || l.starts_with('┌'))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        assert!(widest > 0 && widest <= 80, "{widest}\n{out}");
+    }
     use super::*;
     use intune_audit_checks::report::TenantRef;
     use intune_audit_checks::{Affected, AffectedKind, Finding, Severity};
@@ -328,7 +330,7 @@ mod tests {
     #[test]
     fn a_huge_name_is_elided_in_every_cell_and_line() {
         let huge = "A".repeat(200 * 1024);
-        let out = report(&one_finding(&huge), 10);
+        let out = report(&one_finding(&huge), 10, 160);
         assert!(out.len() < 20_000, "output is {} bytes", out.len());
         assert!(out.contains("AAAAAAAAAA…"), "elided: {}", &out[..500]);
         assert!(!out.contains(&"A".repeat(MAX_TEXT + 1)));
@@ -336,7 +338,7 @@ mod tests {
 
     #[test]
     fn escape_sequences_in_names_never_reach_the_terminal() {
-        let out = report(&one_finding("evil\u{1b}[2J\u{9b}31m\u{7f}\nname"), 10);
+        let out = report(&one_finding("evil\u{1b}[2J\u{9b}31m\u{7f}\nname"), 10, 160);
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
         assert!(out.contains("evil\\x1b[2J\\x9b31m\\x7f\\x0aname"), "{out}");
     }
