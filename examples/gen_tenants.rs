@@ -612,6 +612,15 @@ fn build() -> Built {
         "/beta/deviceManagement/windowsAutopilotDeviceIdentities",
         autopilot,
     );
+    t.set(
+        "importedWindowsAutopilotDeviceIdentities",
+        "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities?$select=id,serialNumber,groupTag,importId,state",
+        vec![json!({"id": guid(Ids::AUTOPILOT, 9_001), "serialNumber": "PF5L2X01", "groupTag": "Standard",
+            "importId": "6d2e8f10-2a4b-4c6d-8e0f-1a2b3c4d5e01",
+            "state": {"@odata.type": "microsoft.graph.importedWindowsAutopilotDeviceIdentityState",
+                      "deviceImportStatus": "complete", "deviceRegistrationId": guid(Ids::AUTOPILOT, 9_101),
+                      "deviceErrorCode": 0, "deviceErrorName": ""}})],
+    );
     t.set("domainJoinConnectors", "/beta/deviceManagement/domainJoinConnectors", vec![
         json!({"id": guid(Ids::CONNECTOR, 1), "displayName": "CTS-ODJ01", "lastConnectionDateTime": "2026-11-20T06:58:12Z", "state": "active", "version": "6.2501.2000.5"}),
     ]);
@@ -915,6 +924,14 @@ fn break_it(b: &Built) -> Tenant {
             e["trustType"] = json!("Workplace");
         }
     }
+    // A reseller's hash upload of a PC still registered in another tenant.
+    t.items("importedWindowsAutopilotDeviceIdentities")
+        .push(json!({
+        "id": guid(Ids::AUTOPILOT, 9_002), "serialNumber": "5CG4XK0808", "groupTag": "Branch",
+        "importId": "6d2e8f10-2a4b-4c6d-8e0f-1a2b3c4d5e02",
+        "state": {"@odata.type": "microsoft.graph.importedWindowsAutopilotDeviceIdentityState",
+                  "deviceImportStatus": "error", "deviceRegistrationId": "",
+                  "deviceErrorCode": 808, "deviceErrorName": "ZtdDeviceAssignedToOtherTenant"}}));
     // The kiosk device's previous Intune record, left behind after a reset.
     let mut kiosk_record = managed_device(
         50_000,

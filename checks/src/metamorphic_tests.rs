@@ -42,9 +42,11 @@ fn remove_key(snapshot: &mut Value, key: &str) {
     });
 }
 
+/// Sets `key` to `value` wherever it holds a string (an enum); objects of the same name (an
+/// import's `state`) keep their shape.
 fn set_key(snapshot: &mut Value, key: &str, value: &str) {
     walk(resources(snapshot), &mut |m| {
-        if m.contains_key(key) {
+        if m.get(key).is_some_and(Value::is_string) {
             m.insert(key.into(), json!(value));
         }
     });
@@ -98,6 +100,9 @@ const ENUMS: &[&str] = &[
     "managedDeviceOwnerType",
     "platformType",
     "deviceAndAppManagementAssignmentFilterType",
+    "remediationState",
+    "deploymentProfileAssignmentStatus",
+    "deviceImportStatus",
 ];
 
 /// A named mutation of the snapshot's JSON.

@@ -169,6 +169,44 @@ evolvable_enum! {
 }
 
 evolvable_enum! {
+    /// `importedWindowsAutopilotDeviceIdentityState.deviceImportStatus`.
+    ImportStatus {
+        GraphUnknown = "unknown",
+        Pending = "pending",
+        Partial = "partial",
+        Complete = "complete",
+        Error = "error",
+    }
+}
+
+/// `importedWindowsAutopilotDeviceIdentityState`: how the Device Directory Service took an import.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportState {
+    #[serde(default)]
+    pub device_import_status: Option<ImportStatus>,
+    #[serde(default)]
+    pub device_error_code: Option<i64>,
+    #[serde(default)]
+    pub device_error_name: Option<String>,
+}
+
+/// `importedWindowsAutopilotDeviceIdentity`: one hardware-hash import.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedAutopilotDevice {
+    pub id: String,
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    #[serde(default)]
+    pub group_tag: Option<String>,
+    #[serde(default)]
+    pub import_id: Option<String>,
+    #[serde(default)]
+    pub state: Option<ImportState>,
+}
+
+evolvable_enum! {
     /// `outOfBoxExperienceSetting.deviceUsageType` (`windowsDeviceUsageType`).
     DeviceUsageType {
         SingleUser = "singleUser",

@@ -121,6 +121,8 @@ pub enum AffectedKind {
     Group,
     Device,
     AutopilotDevice,
+    /// A hardware-hash import (not yet an Autopilot device).
+    AutopilotImport,
     Profile,
     Configuration,
     Setting,

@@ -33,6 +33,8 @@ pub enum Resource {
     DeviceRegistrationPolicy,
     WindowsAutopilotDeploymentProfiles,
     WindowsAutopilotDeviceIdentities,
+    /// Autopilot hardware-hash imports and their state (errors 806/808 stay visible here).
+    ImportedWindowsAutopilotDeviceIdentities,
     DomainJoinConnectors,
     /// Enrollment failures Intune recorded (`enrollmentTroubleshootingEvent`), within the
     /// collection window, trimmed to the fields the failure join reads.
@@ -43,7 +45,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 16] = [
+    pub const ALL: [Resource; 17] = [
         Resource::Organization,
         Resource::Domains,
         Resource::SubscribedSkus,
@@ -57,6 +59,7 @@ impl Resource {
         Resource::DeviceRegistrationPolicy,
         Resource::WindowsAutopilotDeploymentProfiles,
         Resource::WindowsAutopilotDeviceIdentities,
+        Resource::ImportedWindowsAutopilotDeviceIdentities,
         Resource::DomainJoinConnectors,
         Resource::TroubleshootingEvents,
         Resource::AutopilotEvents,
@@ -78,6 +81,9 @@ impl Resource {
             Resource::DeviceRegistrationPolicy => "deviceRegistrationPolicy",
             Resource::WindowsAutopilotDeploymentProfiles => "windowsAutopilotDeploymentProfiles",
             Resource::WindowsAutopilotDeviceIdentities => "windowsAutopilotDeviceIdentities",
+            Resource::ImportedWindowsAutopilotDeviceIdentities => {
+                "importedWindowsAutopilotDeviceIdentities"
+            }
             Resource::DomainJoinConnectors => "domainJoinConnectors",
             Resource::TroubleshootingEvents => "troubleshootingEvents",
             Resource::AutopilotEvents => "autopilotEvents",
@@ -100,7 +106,8 @@ impl Resource {
             }
             Resource::DeviceRegistrationPolicy => "Policy.Read.DeviceConfiguration",
             Resource::WindowsAutopilotDeploymentProfiles
-            | Resource::WindowsAutopilotDeviceIdentities => {
+            | Resource::WindowsAutopilotDeviceIdentities
+            | Resource::ImportedWindowsAutopilotDeviceIdentities => {
                 "DeviceManagementServiceConfig.Read.All"
             }
             Resource::DomainJoinConnectors => "DeviceManagementConfiguration.Read.All",

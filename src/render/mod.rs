@@ -129,6 +129,7 @@ pub fn kind_name(kind: intune_audit_checks::AffectedKind) -> &'static str {
         K::Group => "group",
         K::Device => "device",
         K::AutopilotDevice => "autopilotDevice",
+        K::AutopilotImport => "autopilotImport",
         K::Profile => "profile",
         K::Configuration => "configuration",
         K::Setting => "setting",

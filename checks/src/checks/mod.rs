@@ -23,6 +23,7 @@ pub mod autopilot_device_needs_remediation;
 pub mod autopilot_device_registered_not_joined;
 pub mod autopilot_devices_without_profile;
 pub mod autopilot_entra_object_missing;
+pub mod autopilot_import_failed;
 pub mod autopilot_profile_assignment_failed;
 pub mod autopilot_profile_conflict;
 pub mod autopilot_redeploy_stale_intune_record;
@@ -89,4 +90,5 @@ registry! {
     autopilot_device_needs_remediation,
     autopilot_profile_assignment_failed,
     autopilot_device_registered_not_joined,
+    autopilot_import_failed,
 }
