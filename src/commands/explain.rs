@@ -33,7 +33,7 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
 
 /// Terminal text wrapped at `width` columns: headings in bold (when colour is on), numbered
 /// steps with a hanging indent, the check documentation rendered from its Markdown.
-fn to_text(e: &Explanation, width: usize) -> String {
+pub(crate) fn to_text(e: &Explanation, width: usize) -> String {
     let width = width.clamp(40, 120);
     let mut out = String::new();
     match e {

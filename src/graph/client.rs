@@ -76,10 +76,19 @@ pub fn is_rejected_token(code: &str, message: &str) -> bool {
 
 /// One page of a collection.
 #[derive(Debug, Deserialize)]
-struct Page {
-    value: Vec<Value>,
+pub struct Page {
+    pub value: Vec<Value>,
     #[serde(rename = "@odata.nextLink", default)]
-    next_link: Option<String>,
+    pub next_link: Option<String>,
+}
+
+/// Parses the body of a 2xx answer to a collection GET (what [`GraphClient::for_each_page`]
+/// reads): JSON with a `value` array and an optional `@odata.nextLink`.
+pub fn parse_page(body: &[u8]) -> Result<Page, GraphError> {
+    let json: Value = serde_json::from_slice(body)
+        .map_err(|e| GraphError::Malformed(format!("the body is not JSON ({e})")))?;
+    serde_json::from_value(json)
+        .map_err(|e| GraphError::Malformed(format!("not a Graph collection page ({e})")))
 }
 
 /// Graph's error envelope: `{"error": {"code": ..., "message": ...}}`.
@@ -368,6 +377,18 @@ impl GraphClient {
         url: &str,
         consistency_eventual: bool,
     ) -> Result<Value, GraphError> {
+        let body = self.get_body(bucket, url, consistency_eventual).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| GraphError::Malformed(format!("the body is not JSON ({e})")))
+    }
+
+    /// GETs one absolute URL below the base: the body of a 2xx answer, else the error.
+    async fn get_body(
+        &self,
+        bucket: Bucket,
+        url: &str,
+        consistency_eventual: bool,
+    ) -> Result<Vec<u8>, GraphError> {
         self.check_url(url)?;
         let answer = self
             .exchange(
@@ -386,8 +407,7 @@ impl GraphClient {
                 message,
             });
         }
-        serde_json::from_slice(&answer.body)
-            .map_err(|e| GraphError::Malformed(format!("the body is not JSON ({e})")))
+        Ok(answer.body)
     }
 
     /// Pages through a collection from `first_url`, handing each page's items to `on_page`.
@@ -403,9 +423,8 @@ impl GraphClient {
         let mut seen: HashSet<String> = HashSet::new();
         let mut url = first_url.to_string();
         loop {
-            let body = self.get_json(bucket, &url, consistency_eventual).await?;
-            let page: Page = serde_json::from_value(body)
-                .map_err(|e| GraphError::Malformed(format!("not a Graph collection page ({e})")))?;
+            let body = self.get_body(bucket, &url, consistency_eventual).await?;
+            let page = parse_page(&body)?;
             on_page(page.value);
             match page.next_link {
                 None => return Ok(()),
@@ -526,8 +545,8 @@ impl GraphClient {
     }
 }
 
-/// Sub-responses by id, each with its Retry-After.
-fn parse_batch(
+/// Sub-responses of a `$batch` answer's body by id, each with its Retry-After.
+pub fn parse_batch(
     body: &[u8],
 ) -> Result<HashMap<String, (BatchResponse, Option<Duration>)>, GraphError> {
     #[derive(Deserialize)]
