@@ -108,7 +108,7 @@ struct ErrorInner {
 /// `(code, message)` from an error body, tolerating any shape.
 pub fn error_parts(body: &[u8]) -> (String, String) {
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(b) => (b.error.code, message_line(&b.error.message)),
+        Ok(b) => (one_line(&b.error.code), message_line(&b.error.message)),
         Err(_) => (String::new(), one_line(&String::from_utf8_lossy(body))),
     }
 }
@@ -138,7 +138,7 @@ fn error_parts_value(body: &Value) -> (String, String) {
             .unwrap_or("")
             .to_string()
     };
-    (s("code"), message_line(&s("message")))
+    (one_line(&s("code")), message_line(&s("message")))
 }
 
 /// A GET inside a `$batch`. There is deliberately no way to give it another method.
