@@ -86,7 +86,10 @@ pub fn config(data: &[u8]) {
     for line in config.apply(&mut report) {
         let _ = line;
     }
-    assert_json(&render::json(&report), "report JSON after the configuration");
+    assert_json(
+        &render::json(&report),
+        "report JSON after the configuration",
+    );
 }
 
 /// `explain`'s input: `codes::normalize`, `explain::explain` and the terminal text the CLI
@@ -292,7 +295,10 @@ fn assert_terminal_safe(text: &str, what: &str) {
         .chars()
         .find(|c| c.is_control() && *c != '\n' && *c != '\t')
     {
-        panic!("{what} carries the raw control character U+{:04X}", c as u32);
+        panic!(
+            "{what} carries the raw control character U+{:04X}",
+            c as u32
+        );
     }
 }
 

@@ -14,9 +14,9 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
     let query = args.query.join(" ");
     let explanation = match explain(&query) {
         Ok(e) => e,
-        Err(no) if no.suggestions.is_empty() => bail!(
-            "nothing known matches {query:?} (`intune-audit checks` lists all)"
-        ),
+        Err(no) if no.suggestions.is_empty() => {
+            bail!("nothing known matches {query:?} (`intune-audit checks` lists all)")
+        }
         Err(no) => bail!(
             "nothing known matches {query:?}; nearest: {} (`intune-audit checks` lists all)",
             no.suggestions.join(", ")

@@ -7,7 +7,7 @@
 
 use crate::auth::{AuthError, Authenticator};
 use crate::graph::plan::{ApiVersion, Bucket};
-use crate::graph::retry::{is_retryable, parse_retry_after, Gate, RetryPolicy};
+use crate::graph::retry::{is_retryable, is_throttling, parse_retry_after, Gate, RetryPolicy};
 use crate::text::one_line;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use secrecy::ExposeSecret;
@@ -199,6 +199,8 @@ enum ReadRequest<'a> {
     Batch {
         url: String,
         body: Value,
+        /// Sub-requests: what the batch costs the bucket's pacer.
+        units: u32,
     },
 }
 
@@ -222,6 +224,8 @@ pub struct GraphClient {
     auth: Arc<Authenticator>,
     policy: RetryPolicy,
     gates: [Gate; 3],
+    /// Throttled requests are retried until then ([`RetryPolicy::deadline`] from the start).
+    deadline: tokio::time::Instant,
     pub stats: Stats,
 }
 
@@ -246,6 +250,7 @@ impl GraphClient {
             http,
             base: base.trim_end_matches('/').to_string(),
             auth,
+            deadline: tokio::time::Instant::now() + policy.deadline,
             policy,
             gates,
             stats: Stats::default(),
@@ -264,14 +269,24 @@ impl GraphClient {
         &self.gates[bucket.index()]
     }
 
+    /// Whether a throttled request that must wait `wait` may still be retried: only while the
+    /// wait ends before the deadline.
+    fn throttled_retry_fits(&self, wait: Duration) -> bool {
+        tokio::time::Instant::now() + wait <= self.deadline
+    }
+
     /// Sends one request with retries, throttling and one token refresh on an expired token.
     async fn exchange(&self, bucket: Bucket, req: &ReadRequest<'_>) -> Result<Answer, GraphError> {
         use std::sync::atomic::Ordering::Relaxed;
         let mut refreshed = false;
         let mut retry: u32 = 0;
         let mut token = self.auth.token().await?;
+        let units = match req {
+            ReadRequest::Get { .. } => 1,
+            ReadRequest::Batch { units, .. } => *units,
+        };
         loop {
-            let permit = self.gate(bucket).enter().await;
+            let permit = self.gate(bucket).enter(units).await;
             self.stats.requests.fetch_add(1, Relaxed);
             let mut headers = HeaderMap::new();
             let bearer = format!("Bearer {}", token.secret.expose_secret());
@@ -295,7 +310,9 @@ impl GraphClient {
                     }
                     self.http.get(*url).headers(headers)
                 }
-                ReadRequest::Batch { url, body } => self.http.post(url).headers(headers).json(body),
+                ReadRequest::Batch { url, body, .. } => {
+                    self.http.post(url).headers(headers).json(body)
+                }
             };
             let (method, url) = match req {
                 ReadRequest::Get { url, .. } => ("GET", *url),
@@ -346,20 +363,40 @@ impl GraphClient {
                     String::new()
                 }
             );
-            if is_retryable(status) && retry + 1 < self.policy.max_attempts {
+            if is_retryable(status) {
                 let retry_after = headers
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, SystemTime::now()));
                 let wait = self.policy.delay(retry_after, retry);
-                if status == 429 {
-                    self.stats.throttled.fetch_add(1, Relaxed);
-                    self.gate(bucket).pause(wait);
+                // Throttling waits until the deadline; a failing gateway gets a few attempts.
+                let again = if is_throttling(status) {
+                    self.throttled_retry_fits(wait)
+                } else {
+                    retry + 1 < self.policy.max_attempts
+                };
+                if again {
+                    if status == 429 {
+                        self.stats.throttled.fetch_add(1, Relaxed);
+                        self.gate(bucket).throttled(wait);
+                    }
+                    tokio::time::sleep(wait).await;
+                    retry += 1;
+                    self.stats.retries.fetch_add(1, Relaxed);
+                    continue;
                 }
-                tokio::time::sleep(wait).await;
-                retry += 1;
-                self.stats.retries.fetch_add(1, Relaxed);
-                continue;
+                if is_throttling(status) {
+                    log::info!(
+                        "{method} {}: still throttled ({status}) at the deadline ({} s after the start); giving up",
+                        log_path(&self.base, url),
+                        self.policy.deadline.as_secs()
+                    );
+                }
+            }
+            if (200..300).contains(&status) {
+                if let ReadRequest::Get { .. } = req {
+                    self.gate(bucket).succeeded(1);
+                }
             }
             if status == 401 && !refreshed && is_expired_token(&body) {
                 refreshed = true;
@@ -439,7 +476,8 @@ impl GraphClient {
     }
 
     /// Sends GETs through `{base}/{version}/$batch`, 20 at a time. Throttled sub-requests
-    /// (429/503/504) are retried in a new batch after the largest Retry-After among them.
+    /// (429/503/424) are retried in a new batch after the largest Retry-After among them, until
+    /// the deadline; 502/504 ones a few times.
     /// Returns every id's final answer.
     pub async fn batch(
         &self,
@@ -471,6 +509,7 @@ impl GraphClient {
                         &ReadRequest::Batch {
                             url: url.clone(),
                             body,
+                            units: u32::try_from(pending.len()).unwrap_or(u32::MAX),
                         },
                     )
                     .await?;
@@ -490,6 +529,7 @@ impl GraphClient {
                 // batch is making progress under throttling and keeps its attempts (each such
                 // round settles at least one of at most 20, so this stays bounded).
                 let mut settled = 0usize;
+                let mut sub_throttled = false;
                 for req in pending {
                     let Some((resp, retry_after)) = responses.get(&req.id) else {
                         return Err(GraphError::Malformed(format!(
@@ -501,10 +541,17 @@ impl GraphClient {
                     let token_expired = resp.status == 401
                         && !refreshed
                         && error_parts_value(&resp.body).0 == "InvalidAuthenticationToken";
-                    if (throttled && retry + 1 < self.policy.max_attempts) || token_expired {
+                    let d = self.policy.delay(*retry_after, retry);
+                    // Throttling waits until the deadline; a failing gateway gets a few attempts.
+                    let retry_it = if is_throttling(resp.status) {
+                        self.throttled_retry_fits(d)
+                    } else {
+                        throttled && retry + 1 < self.policy.max_attempts
+                    };
+                    if retry_it || token_expired {
                         if throttled {
-                            let d = self.policy.delay(*retry_after, retry);
                             wait = Some(wait.map_or(d, |w| w.max(d)));
+                            sub_throttled |= resp.status == 429;
                         }
                         expired |= token_expired;
                         again.push(req);
@@ -518,11 +565,17 @@ impl GraphClient {
                     let token = self.auth.token().await?;
                     self.auth.refresh(token.generation).await?;
                 }
+                self.gate(bucket)
+                    .succeeded(u32::try_from(settled).unwrap_or(u32::MAX));
                 if let Some(w) = wait {
                     use std::sync::atomic::Ordering::Relaxed;
                     self.stats.throttled.fetch_add(1, Relaxed);
                     self.stats.retries.fetch_add(1, Relaxed);
-                    self.gate(bucket).pause(w);
+                    if sub_throttled {
+                        self.gate(bucket).throttled(w);
+                    } else {
+                        self.gate(bucket).pause(w);
+                    }
                     tokio::time::sleep(w).await;
                     retry = if settled > 0 { 0 } else { retry + 1 };
                 }
