@@ -83,9 +83,14 @@ pub struct ConnectArgs {
         help_heading = "Connection"
     )]
     pub timeout: u64,
-    /// Attempts per request on throttling (429) and transient failures (502/503/504).
+    /// Attempts per request on transient failures (502/504, no answer). Throttling (429/503)
+    /// is not counted: it is retried until --deadline.
     #[arg(long, default_value_t = 6, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20), help_heading = "Connection")]
     pub max_attempts: u32,
+    /// How long throttling may slow the run, in seconds from the start: a throttled request
+    /// waits as Graph asks and is retried until then, and only then ends as an error.
+    #[arg(long, default_value_t = 1800, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Connection")]
+    pub deadline: u64,
     /// Requests in flight per throttling bucket (directory, Intune devices, Intune enrollment).
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=32), help_heading = "Connection")]
     pub concurrency: u32,
@@ -113,6 +118,7 @@ impl ConnectArgs {
             login_url: self.login_url.clone(),
             timeout: self.timeout,
             max_attempts: self.max_attempts,
+            deadline: self.deadline,
             concurrency: self.concurrency,
             retry_base_ms: self.retry_base_ms,
             history_days: DEFAULT_HISTORY_DAYS,

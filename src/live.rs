@@ -48,6 +48,7 @@ fn collect_inner(
     let method = authenticator.method;
     let policy = RetryPolicy {
         max_attempts: args.max_attempts,
+        deadline: Duration::from_secs(args.deadline.max(1)),
         base_delay: Duration::from_millis(args.retry_base_ms),
         max_delay: Duration::from_millis(args.retry_base_ms.saturating_mul(60))
             .min(Duration::from_secs(120)),
@@ -85,11 +86,12 @@ fn collect_inner(
         }
     }
     log::debug!(
-        "Graph {} (cloud {}), sign-in {}, {} attempts, concurrency {}",
+        "Graph {} (cloud {}), sign-in {}, {} attempts, throttling deadline {} s, concurrency {}",
         endpoints.graph,
         args.cloud.name(),
         authenticator.description,
         policy.max_attempts,
+        policy.deadline.as_secs(),
         policy.concurrency
     );
     let authenticator = Arc::new(authenticator);

@@ -46,6 +46,8 @@ pub struct SignIn {
     pub login_url: Option<String>,
     pub timeout: u64,
     pub max_attempts: u32,
+    /// Seconds from the start until which throttled requests are retried.
+    pub deadline: u64,
     pub concurrency: u32,
     pub retry_base_ms: u64,
     /// The failure history window read into the snapshot, in days.

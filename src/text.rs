@@ -2,9 +2,10 @@
 //! it imports nothing of the crate).
 
 /// First line, at most 300 characters: Graph messages go into one-line errors and snapshots.
+/// A lone carriage return ends a line too (printed raw, it would overwrite the line).
 pub fn one_line(s: &str) -> String {
     let line = s
-        .lines()
+        .split(['\n', '\r'])
         .find(|l| !l.trim().is_empty())
         .unwrap_or("")
         .trim();

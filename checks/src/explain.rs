@@ -160,6 +160,12 @@ pub fn explain(query: &str) -> Result<Explanation, NoMatch> {
 
 /// The three known codes or ids nearest to the query.
 fn nearest(query: &str) -> Vec<String> {
+    // Nothing known is longer than this; a pasted paragraph is near nothing, and comparing it
+    // with every code and id costs its length times theirs.
+    const LONGEST_NEAR: usize = 100;
+    if query.chars().count() > LONGEST_NEAR {
+        return Vec::new();
+    }
     let q = codes::normalize(query).unwrap_or_else(|| query.to_ascii_lowercase());
     let mut candidates: Vec<String> = codes::known_codes().into_iter().map(String::from).collect();
     candidates.extend(REGISTRY.iter().map(|c| c.id().to_string()));

@@ -14,6 +14,9 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
     let query = args.query.join(" ");
     let explanation = match explain(&query) {
         Ok(e) => e,
+        Err(no) if no.suggestions.is_empty() => {
+            bail!("nothing known matches {query:?} (`intune-audit checks` lists all)")
+        }
         Err(no) => bail!(
             "nothing known matches {query:?}; nearest: {} (`intune-audit checks` lists all)",
             no.suggestions.join(", ")
@@ -33,7 +36,7 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
 
 /// Terminal text wrapped at `width` columns: headings in bold (when colour is on), numbered
 /// steps with a hanging indent, the check documentation rendered from its Markdown.
-fn to_text(e: &Explanation, width: usize) -> String {
+pub(crate) fn to_text(e: &Explanation, width: usize) -> String {
     let width = width.clamp(40, 120);
     let mut out = String::new();
     match e {

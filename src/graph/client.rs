@@ -7,7 +7,7 @@
 
 use crate::auth::{AuthError, Authenticator};
 use crate::graph::plan::{ApiVersion, Bucket};
-use crate::graph::retry::{is_retryable, parse_retry_after, Gate, RetryPolicy};
+use crate::graph::retry::{is_retryable, is_throttling, parse_retry_after, Gate, RetryPolicy};
 use crate::text::one_line;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use secrecy::ExposeSecret;
@@ -76,10 +76,19 @@ pub fn is_rejected_token(code: &str, message: &str) -> bool {
 
 /// One page of a collection.
 #[derive(Debug, Deserialize)]
-struct Page {
-    value: Vec<Value>,
+pub struct Page {
+    pub value: Vec<Value>,
     #[serde(rename = "@odata.nextLink", default)]
-    next_link: Option<String>,
+    pub next_link: Option<String>,
+}
+
+/// Parses the body of a 2xx answer to a collection GET (what [`GraphClient::for_each_page`]
+/// reads): JSON with a `value` array and an optional `@odata.nextLink`.
+pub fn parse_page(body: &[u8]) -> Result<Page, GraphError> {
+    let json: Value = serde_json::from_slice(body)
+        .map_err(|e| GraphError::Malformed(format!("the body is not JSON ({e})")))?;
+    serde_json::from_value(json)
+        .map_err(|e| GraphError::Malformed(format!("not a Graph collection page ({e})")))
 }
 
 /// Graph's error envelope: `{"error": {"code": ..., "message": ...}}`.
@@ -99,7 +108,7 @@ struct ErrorInner {
 /// `(code, message)` from an error body, tolerating any shape.
 pub fn error_parts(body: &[u8]) -> (String, String) {
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(b) => (b.error.code, message_line(&b.error.message)),
+        Ok(b) => (one_line(&b.error.code), message_line(&b.error.message)),
         Err(_) => (String::new(), one_line(&String::from_utf8_lossy(body))),
     }
 }
@@ -129,7 +138,7 @@ fn error_parts_value(body: &Value) -> (String, String) {
             .unwrap_or("")
             .to_string()
     };
-    (s("code"), message_line(&s("message")))
+    (one_line(&s("code")), message_line(&s("message")))
 }
 
 /// A GET inside a `$batch`. There is deliberately no way to give it another method.
@@ -190,6 +199,8 @@ enum ReadRequest<'a> {
     Batch {
         url: String,
         body: Value,
+        /// Sub-requests: what the batch costs the bucket's pacer.
+        units: u32,
     },
 }
 
@@ -213,6 +224,8 @@ pub struct GraphClient {
     auth: Arc<Authenticator>,
     policy: RetryPolicy,
     gates: [Gate; 3],
+    /// Throttled requests are retried until then ([`RetryPolicy::deadline`] from the start).
+    deadline: tokio::time::Instant,
     pub stats: Stats,
 }
 
@@ -237,6 +250,7 @@ impl GraphClient {
             http,
             base: base.trim_end_matches('/').to_string(),
             auth,
+            deadline: tokio::time::Instant::now() + policy.deadline,
             policy,
             gates,
             stats: Stats::default(),
@@ -255,14 +269,24 @@ impl GraphClient {
         &self.gates[bucket.index()]
     }
 
+    /// Whether a throttled request that must wait `wait` may still be retried: only while the
+    /// wait ends before the deadline.
+    fn throttled_retry_fits(&self, wait: Duration) -> bool {
+        tokio::time::Instant::now() + wait <= self.deadline
+    }
+
     /// Sends one request with retries, throttling and one token refresh on an expired token.
     async fn exchange(&self, bucket: Bucket, req: &ReadRequest<'_>) -> Result<Answer, GraphError> {
         use std::sync::atomic::Ordering::Relaxed;
         let mut refreshed = false;
         let mut retry: u32 = 0;
         let mut token = self.auth.token().await?;
+        let units = match req {
+            ReadRequest::Get { .. } => 1,
+            ReadRequest::Batch { units, .. } => *units,
+        };
         loop {
-            let permit = self.gate(bucket).enter().await;
+            let permit = self.gate(bucket).enter(units).await;
             self.stats.requests.fetch_add(1, Relaxed);
             let mut headers = HeaderMap::new();
             let bearer = format!("Bearer {}", token.secret.expose_secret());
@@ -286,7 +310,9 @@ impl GraphClient {
                     }
                     self.http.get(*url).headers(headers)
                 }
-                ReadRequest::Batch { url, body } => self.http.post(url).headers(headers).json(body),
+                ReadRequest::Batch { url, body, .. } => {
+                    self.http.post(url).headers(headers).json(body)
+                }
             };
             let (method, url) = match req {
                 ReadRequest::Get { url, .. } => ("GET", *url),
@@ -337,20 +363,40 @@ impl GraphClient {
                     String::new()
                 }
             );
-            if is_retryable(status) && retry + 1 < self.policy.max_attempts {
+            if is_retryable(status) {
                 let retry_after = headers
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, SystemTime::now()));
                 let wait = self.policy.delay(retry_after, retry);
-                if status == 429 {
-                    self.stats.throttled.fetch_add(1, Relaxed);
-                    self.gate(bucket).pause(wait);
+                // Throttling waits until the deadline; a failing gateway gets a few attempts.
+                let again = if is_throttling(status) {
+                    self.throttled_retry_fits(wait)
+                } else {
+                    retry + 1 < self.policy.max_attempts
+                };
+                if again {
+                    if status == 429 {
+                        self.stats.throttled.fetch_add(1, Relaxed);
+                        self.gate(bucket).throttled(wait);
+                    }
+                    tokio::time::sleep(wait).await;
+                    retry += 1;
+                    self.stats.retries.fetch_add(1, Relaxed);
+                    continue;
                 }
-                tokio::time::sleep(wait).await;
-                retry += 1;
-                self.stats.retries.fetch_add(1, Relaxed);
-                continue;
+                if is_throttling(status) {
+                    log::info!(
+                        "{method} {}: still throttled ({status}) at the deadline ({} s after the start); giving up",
+                        log_path(&self.base, url),
+                        self.policy.deadline.as_secs()
+                    );
+                }
+            }
+            if (200..300).contains(&status) {
+                if let ReadRequest::Get { .. } = req {
+                    self.gate(bucket).succeeded(1);
+                }
             }
             if status == 401 && !refreshed && is_expired_token(&body) {
                 refreshed = true;
@@ -368,6 +414,18 @@ impl GraphClient {
         url: &str,
         consistency_eventual: bool,
     ) -> Result<Value, GraphError> {
+        let body = self.get_body(bucket, url, consistency_eventual).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| GraphError::Malformed(format!("the body is not JSON ({e})")))
+    }
+
+    /// GETs one absolute URL below the base: the body of a 2xx answer, else the error.
+    async fn get_body(
+        &self,
+        bucket: Bucket,
+        url: &str,
+        consistency_eventual: bool,
+    ) -> Result<Vec<u8>, GraphError> {
         self.check_url(url)?;
         let answer = self
             .exchange(
@@ -386,8 +444,7 @@ impl GraphClient {
                 message,
             });
         }
-        serde_json::from_slice(&answer.body)
-            .map_err(|e| GraphError::Malformed(format!("the body is not JSON ({e})")))
+        Ok(answer.body)
     }
 
     /// Pages through a collection from `first_url`, handing each page's items to `on_page`.
@@ -403,9 +460,8 @@ impl GraphClient {
         let mut seen: HashSet<String> = HashSet::new();
         let mut url = first_url.to_string();
         loop {
-            let body = self.get_json(bucket, &url, consistency_eventual).await?;
-            let page: Page = serde_json::from_value(body)
-                .map_err(|e| GraphError::Malformed(format!("not a Graph collection page ({e})")))?;
+            let body = self.get_body(bucket, &url, consistency_eventual).await?;
+            let page = parse_page(&body)?;
             on_page(page.value);
             match page.next_link {
                 None => return Ok(()),
@@ -420,7 +476,8 @@ impl GraphClient {
     }
 
     /// Sends GETs through `{base}/{version}/$batch`, 20 at a time. Throttled sub-requests
-    /// (429/503/504) are retried in a new batch after the largest Retry-After among them.
+    /// (429/503/424) are retried in a new batch after the largest Retry-After among them, until
+    /// the deadline; 502/504 ones a few times.
     /// Returns every id's final answer.
     pub async fn batch(
         &self,
@@ -452,6 +509,7 @@ impl GraphClient {
                         &ReadRequest::Batch {
                             url: url.clone(),
                             body,
+                            units: u32::try_from(pending.len()).unwrap_or(u32::MAX),
                         },
                     )
                     .await?;
@@ -471,6 +529,7 @@ impl GraphClient {
                 // batch is making progress under throttling and keeps its attempts (each such
                 // round settles at least one of at most 20, so this stays bounded).
                 let mut settled = 0usize;
+                let mut sub_throttled = false;
                 for req in pending {
                     let Some((resp, retry_after)) = responses.get(&req.id) else {
                         return Err(GraphError::Malformed(format!(
@@ -482,10 +541,17 @@ impl GraphClient {
                     let token_expired = resp.status == 401
                         && !refreshed
                         && error_parts_value(&resp.body).0 == "InvalidAuthenticationToken";
-                    if (throttled && retry + 1 < self.policy.max_attempts) || token_expired {
+                    let d = self.policy.delay(*retry_after, retry);
+                    // Throttling waits until the deadline; a failing gateway gets a few attempts.
+                    let retry_it = if is_throttling(resp.status) {
+                        self.throttled_retry_fits(d)
+                    } else {
+                        throttled && retry + 1 < self.policy.max_attempts
+                    };
+                    if retry_it || token_expired {
                         if throttled {
-                            let d = self.policy.delay(*retry_after, retry);
                             wait = Some(wait.map_or(d, |w| w.max(d)));
+                            sub_throttled |= resp.status == 429;
                         }
                         expired |= token_expired;
                         again.push(req);
@@ -499,11 +565,17 @@ impl GraphClient {
                     let token = self.auth.token().await?;
                     self.auth.refresh(token.generation).await?;
                 }
+                self.gate(bucket)
+                    .succeeded(u32::try_from(settled).unwrap_or(u32::MAX));
                 if let Some(w) = wait {
                     use std::sync::atomic::Ordering::Relaxed;
                     self.stats.throttled.fetch_add(1, Relaxed);
                     self.stats.retries.fetch_add(1, Relaxed);
-                    self.gate(bucket).pause(w);
+                    if sub_throttled {
+                        self.gate(bucket).throttled(w);
+                    } else {
+                        self.gate(bucket).pause(w);
+                    }
                     tokio::time::sleep(w).await;
                     retry = if settled > 0 { 0 } else { retry + 1 };
                 }
@@ -526,8 +598,8 @@ impl GraphClient {
     }
 }
 
-/// Sub-responses by id, each with its Retry-After.
-fn parse_batch(
+/// Sub-responses of a `$batch` answer's body by id, each with its Retry-After.
+pub fn parse_batch(
     body: &[u8],
 ) -> Result<HashMap<String, (BatchResponse, Option<Duration>)>, GraphError> {
     #[derive(Deserialize)]

@@ -1,6 +1,7 @@
 //! Retry policy: which responses are retried, how long to wait, and the per-bucket gate that a
 //! 429 closes for every request of its throttling family.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -8,8 +9,12 @@ use tokio::time::Instant;
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Attempts per request, the first included.
+    /// Attempts per request on transient failures (502, 504, no answer), the first included.
+    /// Throttling (429, 503, a `$batch` 424) is retried until [`RetryPolicy::deadline`] instead.
     pub max_attempts: u32,
+    /// How long after the client starts a throttled request may still be retried: throttling
+    /// slows a run down but only fails it once this much time has gone by.
+    pub deadline: Duration,
     /// First backoff step when Graph gives no Retry-After.
     pub base_delay: Duration,
     /// Largest backoff step.
@@ -26,6 +31,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 6,
+            deadline: Duration::from_secs(30 * 60),
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
             max_retry_after: Duration::from_secs(300),
@@ -59,6 +65,13 @@ pub fn is_retryable(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
+/// Whether a status is throttling (retried until the deadline, not a number of times): 429,
+/// 503 (Graph's "temporarily unavailable", sent under load) and a `$batch` sub-request's 424
+/// (its dependency was throttled).
+pub fn is_throttling(status: u16) -> bool {
+    matches!(status, 429 | 503 | 424)
+}
+
 /// Parses `Retry-After`: delta seconds (Graph sends fractions, e.g. `2.128`) or an HTTP-date.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
@@ -72,24 +85,60 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// One throttling bucket: bounded concurrency plus a pause that a 429 sets for everyone.
+/// One throttling bucket: bounded concurrency, a pause that a 429 sets for everyone, and a
+/// pacer that spaces requests once the bucket has been throttled.
 #[derive(Debug)]
 pub struct Gate {
     paused_until: Mutex<Option<Instant>>,
     permits: Semaphore,
+    pace: Mutex<Pace>,
 }
+
+/// Client-side pacing of one bucket (graph-client.md §3.5): a token bucket whose rate starts
+/// unlimited, is set from the budget observed when Graph first throttles (the units that
+/// succeeded in the last [`OBSERVE`], halved), halves again at each later throttling episode
+/// (never below one request per Retry-After) and grows back with every success. Graph's Retry-After pauses the whole bucket; the pacer
+/// then spreads the waiting requests out instead of letting them all retry at once (which
+/// spent their attempts on 429s and, at tiny budgets, lost group memberships).
+#[derive(Debug)]
+struct Pace {
+    /// Units (requests; a `$batch` counts its sub-requests) per second; `None` = unpaced.
+    rate: Option<f64>,
+    /// When the next unit may start.
+    next: Instant,
+    /// Units that succeeded recently, oldest first.
+    recent: VecDeque<(Instant, u32)>,
+    /// End of the current throttling episode: 429s before it cut the rate only once.
+    episode_until: Option<Instant>,
+}
+
+/// The window over which the budget is observed.
+pub const OBSERVE: Duration = Duration::from_secs(10);
+/// The slowest pace (units per second): a request every 20 s at worst.
+const MIN_RATE: f64 = 0.05;
+/// Above this pace the bucket is unpaced again.
+const MAX_RATE: f64 = 5_000.0;
+/// Growth of the pace per unit that succeeds (1 %).
+const GROWTH: f64 = 0.01;
 
 impl Gate {
     pub fn new(concurrency: usize) -> Gate {
         Gate {
             paused_until: Mutex::new(None),
             permits: Semaphore::new(concurrency.max(1)),
+            pace: Mutex::new(Pace {
+                rate: None,
+                next: Instant::now(),
+                recent: VecDeque::new(),
+                episode_until: None,
+            }),
         }
     }
 
-    /// Waits for the bucket to be open and a slot to be free.
-    pub async fn enter(&self) -> SemaphorePermit<'_> {
-        loop {
+    /// Waits for the bucket to be open, a slot to be free and the pacer's turn for `units`
+    /// units (1 for a GET, the sub-requests of a `$batch`).
+    pub async fn enter(&self, units: u32) -> SemaphorePermit<'_> {
+        let permit = loop {
             self.wait_open().await;
             // The semaphore is never closed, so acquire cannot fail; fall back to waiting again.
             let Ok(permit) = self.permits.acquire().await else {
@@ -97,9 +146,14 @@ impl Gate {
             };
             // A 429 may have closed the bucket while we queued for the slot.
             if self.pause_left().is_none() {
-                return permit;
+                break permit;
             }
+        };
+        let turn = self.reserve(units);
+        if !turn.is_zero() {
+            tokio::time::sleep(turn).await;
         }
+        permit
     }
 
     async fn wait_open(&self) {
@@ -122,6 +176,74 @@ impl Gate {
         if guard.is_none_or(|u| u < until) {
             *guard = Some(until);
         }
+    }
+
+    /// The wait before `units` may start, booking them.
+    fn reserve(&self, units: u32) -> Duration {
+        let mut p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(rate) = p.rate else {
+            return Duration::ZERO;
+        };
+        let now = Instant::now();
+        let start = p.next.max(now);
+        p.next = start + Duration::from_secs_f64(f64::from(units.max(1)) / rate);
+        start - now
+    }
+
+    /// `units` succeeded: the pace grows back.
+    pub fn succeeded(&self, units: u32) {
+        if units == 0 {
+            return;
+        }
+        let mut p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        p.recent.push_back((now, units));
+        while p
+            .recent
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) > OBSERVE)
+        {
+            p.recent.pop_front();
+        }
+        if let Some(rate) = p.rate {
+            let grown = rate * (1.0 + GROWTH * f64::from(units.min(20)));
+            p.rate = (grown <= MAX_RATE).then_some(grown);
+        }
+    }
+
+    /// Graph throttled the bucket and asked for `retry_after`: pause everyone that long, and
+    /// cut the pace once per episode.
+    pub fn throttled(&self, retry_after: Duration) {
+        self.pause(retry_after);
+        let mut p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if p.episode_until.is_some_and(|until| now < until) {
+            return;
+        }
+        p.episode_until = Some(now + retry_after.max(Duration::from_millis(100)));
+        let cut = match p.rate {
+            Some(rate) => rate / 2.0,
+            None => {
+                // The budget observed: what succeeded since the oldest success we remember.
+                let units: u32 = p.recent.iter().map(|(_, u)| *u).sum();
+                let span = p
+                    .recent
+                    .front()
+                    .map(|(t, _)| now.duration_since(*t))
+                    .unwrap_or(OBSERVE)
+                    .max(Duration::from_secs(1));
+                f64::from(units) / span.as_secs_f64() / 2.0
+            }
+        };
+        // Never slower than one request per Retry-After: Graph said that much would fit.
+        let floor = 1.0 / retry_after.as_secs_f64().max(0.001);
+        p.rate = Some(cut.max(floor).clamp(MIN_RATE, MAX_RATE));
+        p.next = p.next.max(now + retry_after);
+    }
+
+    /// The current pace in units per second (`None`: unpaced).
+    pub fn rate(&self) -> Option<f64> {
+        self.pace.lock().unwrap_or_else(|e| e.into_inner()).rate
     }
 }
 
@@ -173,8 +295,58 @@ mod tests {
         let gate = Gate::new(2);
         gate.pause(Duration::from_millis(80));
         let start = Instant::now();
-        let (a, b) = tokio::join!(gate.enter(), gate.enter());
+        let (a, b) = tokio::join!(gate.enter(1), gate.enter(1));
         drop((a, b));
         assert!(start.elapsed() >= Duration::from_millis(75));
+    }
+
+    #[tokio::test]
+    async fn a_throttled_bucket_is_paced_from_the_budget_it_observed() {
+        let gate = Gate::new(4);
+        assert_eq!(gate.rate(), None, "unpaced until Graph throttles");
+        for _ in 0..40 {
+            gate.succeeded(1);
+        }
+        gate.throttled(Duration::from_millis(100));
+        // 40 units within well under a second count as 40 per second; paced at half that.
+        let rate = gate.rate().expect("paced after a 429");
+        assert!((19.0..=21.0).contains(&rate), "{rate}");
+        // More 429s of the same episode do not cut again.
+        gate.throttled(Duration::from_millis(100));
+        assert_eq!(gate.rate(), Some(rate));
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        let start = Instant::now();
+        for _ in 0..5 {
+            drop(gate.enter(1).await);
+        }
+        // Five requests at 20 per second take about 200 ms (the first starts at once).
+        assert!(
+            start.elapsed() >= Duration::from_millis(180),
+            "{:?}",
+            start.elapsed()
+        );
+        // A later episode halves the pace, but not below one request per Retry-After;
+        // successes grow it back.
+        gate.throttled(Duration::from_secs(1));
+        let halved = gate.rate().unwrap_or(0.0);
+        assert!((9.0..=11.0).contains(&halved), "{halved}");
+        gate.succeeded(10);
+        assert!(gate.rate().unwrap_or(0.0) > halved);
+        let slow = Gate::new(1);
+        slow.throttled(Duration::from_millis(1));
+        assert!(
+            slow.rate().unwrap_or(0.0) >= 999.0,
+            "a 1 ms Retry-After barely paces"
+        );
+    }
+
+    #[test]
+    fn throttling_statuses_are_retried_by_deadline() {
+        for s in [429, 503, 424] {
+            assert!(is_throttling(s), "{s}");
+        }
+        for s in [400, 401, 403, 404, 500, 502, 504] {
+            assert!(!is_throttling(s), "{s}");
+        }
     }
 }

@@ -80,7 +80,16 @@ pub fn report(r: &Report, text: fn(&str) -> String, name: fn(&str) -> String) ->
 fn finding(f: &mut Finding, text: fn(&str) -> String, name: fn(&str) -> String) {
     f.check = name(&f.check);
     f.title = text(&f.title);
+    f.description = text(&f.description);
     f.summary = text(&f.summary);
+    for s in &mut f.article_sections {
+        *s = name(s);
+    }
+    for r in &mut f.references {
+        r.title = text(&r.title);
+        r.url = name(&r.url);
+        r.heading = text(&r.heading);
+    }
     for a in &mut f.affected {
         affected(a, name);
     }
@@ -97,6 +106,7 @@ fn finding(f: &mut Finding, text: fn(&str) -> String, name: fn(&str) -> String) 
     json(&mut f.evidence, text);
     if let Some(w) = &mut f.waiver {
         w.reason = text(&w.reason);
+        w.expires = name(&w.expires);
         w.source = name(&w.source);
         for o in &mut w.objects {
             *o = name(o);
@@ -107,11 +117,14 @@ fn finding(f: &mut Finding, text: fn(&str) -> String, name: fn(&str) -> String) 
 fn affected(a: &mut Affected, name: fn(&str) -> String) {
     a.id = name(&a.id);
     a.name = name(&a.name);
+    a.undetermined = a.undetermined.as_deref().map(name);
 }
 
 fn waiver(w: &mut WaiverState, text: fn(&str) -> String, name: fn(&str) -> String) {
     w.check = name(&w.check);
     w.reason = text(&w.reason);
+    w.expires = name(&w.expires);
+    w.state = name(&w.state);
     w.source = name(&w.source);
     for o in &mut w.objects {
         *o = name(o);
