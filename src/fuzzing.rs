@@ -65,7 +65,7 @@ pub fn snapshot(data: &[u8]) {
     };
     let report = intune_audit_checks::audit_tenant(&snap, &tenant, &settings, "fuzz");
     assert_json(&render::json(&report), "report JSON");
-    assert_terminal_safe(&render::table::report(&report, 5), "table");
+    assert_terminal_safe(&render::table::report(&report, 5, 160), "table");
 }
 
 /// The configuration parser: `Config::parse`, its settings, and its waivers and severity
@@ -133,7 +133,7 @@ pub fn graph(data: &[u8]) {
 pub fn render(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let report = hostile_report(&text);
-    assert_terminal_safe(&render::table::report(&report, 20), "table");
+    assert_terminal_safe(&render::table::report(&report, 20, 160), "table");
     assert_terminal_safe(
         &render::markdown::render(&report, Severity::High),
         "markdown",
@@ -195,6 +195,7 @@ pub fn hostile_report(text: &str) -> Report {
             .collect::<Vec<_>>();
         let waived = i % 3 == 1;
         out.push(Finding {
+            observed: None,
             check: next(),
             area: (i % 7 != 6).then(|| Area::ALL[i % Area::ALL.len()]),
             description: next(),
@@ -250,6 +251,7 @@ fn every_check_failing() -> Report {
     let findings = intune_audit_checks::checks::REGISTRY
         .iter()
         .map(|c| Finding {
+            observed: None,
             check: c.id().to_string(),
             area: Some(c.meta.area),
             description: String::new(),
