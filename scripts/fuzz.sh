@@ -33,7 +33,7 @@ printf '%-10s %8s %14s %8s %8s  %s\n' target seconds executions new crashes arti
 status=0
 for t in "${TARGETS[@]}"; do
   mkdir -p "$WORK/$t" "fuzz/artifacts/$t"
-  before=$(find "fuzz/artifacts/$t" -type f | wc -l)
+  before=$(find "fuzz/artifacts/$t" -type f | sort)
   log="$WORK/$t.log"
   set +e
   cargo fuzz run --sanitizer "$SANITIZER" "${TARGET_DIR_ARGS[@]}" "$t" "$WORK/$t" "fuzz/corpus/$t" -- \
@@ -46,8 +46,8 @@ for t in "${TARGETS[@]}"; do
     execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   fi
   new=$(find "$WORK/$t" -type f | wc -l)
-  after=$(find "fuzz/artifacts/$t" -type f | wc -l)
-  crashes=$((after - before))
+  found=$(comm -13 <(echo "$before") <(find "fuzz/artifacts/$t" -type f | sort) | sed '/^$/d')
+  crashes=$(echo -n "$found" | grep -c . || true)
   if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then
     crashes="?(rc $rc)"
   fi
@@ -55,7 +55,7 @@ for t in "${TARGETS[@]}"; do
     status=1
   fi
   printf '%-10s %8s %14s %8s %8s  %s\n' "$t" "$SECONDS_PER_TARGET" "${execs:-?}" "$new" "$crashes" \
-    "$(find "fuzz/artifacts/$t" -type f -newer "$WORK" 2>/dev/null | tr '\n' ' ')"
+    "$(echo "$found" | tr '\n' ' ')"
 done
 echo "logs and new inputs: $WORK" >&2
 exit "$status"
