@@ -402,6 +402,24 @@ pub struct ObservedEvent {
     pub candidate_checks: Vec<String>,
 }
 
+impl ObservedEvent {
+    /// The raw failure category (enrollment failures) or deployment state (Autopilot).
+    pub fn raw_category(&self) -> &str {
+        self.raw
+            .get("failureCategory")
+            .or_else(|| self.raw.get("deploymentState"))
+            .map_or("", String::as_str)
+    }
+
+    /// The raw failure reason, or the Autopilot enrollment failure details.
+    pub fn raw_reason(&self) -> &str {
+        self.raw
+            .get("failureReason")
+            .or_else(|| self.raw.get("enrollmentFailureDetails"))
+            .map_or("", String::as_str)
+    }
+}
+
 /// Unexplained failures sharing stream, classification and raw reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnexplainedGroup {

@@ -185,16 +185,7 @@ fn recent_failures(out: &mut String, f: &intune_audit_checks::report::ObservedFa
         f.counts.observed, f.days
     );
     for e in &f.events {
-        let raw = e
-            .raw
-            .get("failureCategory")
-            .or_else(|| e.raw.get("deploymentState"))
-            .map_or("", String::as_str);
-        let reason = e
-            .raw
-            .get("failureReason")
-            .or_else(|| e.raw.get("enrollmentFailureDetails"))
-            .map_or("", String::as_str);
+        let (raw, reason) = (e.raw_category(), e.raw_reason());
         let matches = if e.explained_by.is_empty() {
             "matches no finding (unexplained)".to_string()
         } else {

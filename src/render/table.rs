@@ -201,16 +201,7 @@ pub fn failures(f: &ObservedFailures, max_events: usize, width: u16) -> String {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" / ");
-            let raw = e
-                .raw
-                .get("failureCategory")
-                .or_else(|| e.raw.get("deploymentState"))
-                .map_or("", String::as_str);
-            let reason = e
-                .raw
-                .get("failureReason")
-                .or_else(|| e.raw.get("enrollmentFailureDetails"))
-                .map_or("", String::as_str);
+            let (raw, reason) = (e.raw_category(), e.raw_reason());
             t.add_row([
                 e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
                 safe::elide(&subject, MAX_NAME),
