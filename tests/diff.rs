@@ -450,6 +450,42 @@ fn the_sample_tenants_drift() {
     assert_eq!(code, 0);
 }
 
+/// Renders the diff of two documents in `format` (table or markdown).
+fn diff_text(old: &Value, new: &Value, format: &str) -> String {
+    let dir = tempdir();
+    let a = write(dir.path(), "old.json", &old.to_string());
+    let b = write(dir.path(), "new.json", &new.to_string());
+    let out = bin()
+        .arg("diff")
+        .arg(&a)
+        .arg(&b)
+        .args(["--format", format])
+        .output()
+        .expect("run intune-audit");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn no_longer_evaluated_is_shown_only_when_a_check_lost_its_verdict() {
+    let old = broken_snapshot();
+    let text = diff_text(&old, &old, "table");
+    assert!(text.contains("Findings that persist (1):"), "{text}");
+    assert!(!text.contains("No longer evaluated"), "{text}");
+    let md = diff_text(&old, &old, "markdown");
+    assert!(md.contains("### Persisting (1)"), "{md}");
+    assert!(!md.contains("No longer evaluated"), "{md}");
+
+    let mut new = old.clone();
+    new["resources"]["deviceEnrollmentConfigurations"] = json!({
+        "path": "/test/deviceEnrollmentConfigurations", "status": "forbidden",
+        "permission": "DeviceManagementServiceConfig.Read.All", "items": []});
+    let text = diff_text(&old, &new, "table");
+    assert!(text.contains("No longer evaluated (3):"), "{text}");
+    assert!(text.contains("Findings resolved (0):"), "{text}");
+    let md = diff_text(&old, &new, "markdown");
+    assert!(md.contains("### No longer evaluated (3)"), "{md}");
+}
+
 #[test]
 fn table_and_markdown_show_the_changes_and_escape_names() {
     let old = healthy_snapshot();

@@ -62,7 +62,30 @@ pub struct Diff {
     pub new_has_not_evaluated: bool,
 }
 
+/// One list of finding changes in a diff, in the order reports show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Appeared,
+    Resolved,
+    Persisted,
+    Unevaluated,
+}
+
 impl Diff {
+    /// The finding lists in display order; "no longer evaluated" only when it has entries,
+    /// since it is the exception (a lost permission, a disabled check).
+    pub fn finding_sections(&self) -> impl Iterator<Item = (Section, &[FindingChange])> {
+        [
+            (Section::Appeared, &self.appeared),
+            (Section::Resolved, &self.resolved),
+            (Section::Persisted, &self.persisted),
+            (Section::Unevaluated, &self.unevaluated),
+        ]
+        .into_iter()
+        .filter(|(section, list)| *section != Section::Unevaluated || !list.is_empty())
+        .map(|(section, list)| (section, list.as_slice()))
+    }
+
     /// New or worsened, unwaived findings at or above `threshold`.
     pub fn regressions(&self, threshold: Severity) -> Vec<&FindingChange> {
         self.appeared

@@ -2,7 +2,7 @@
 
 use crate::render::markdown::escape;
 use intune_audit_checks::report::Severity;
-use intune_audit_checks::report_diff::{Diff, FindingChange};
+use intune_audit_checks::report_diff::{Diff, FindingChange, Section};
 use std::fmt::Write;
 
 fn header(diff: &Diff) -> String {
@@ -50,23 +50,20 @@ pub fn text(diff: &Diff, fail_on: Severity) -> String {
             let _ = writeln!(out, "  - {}", c.text());
         }
         out.push('\n');
-    }
-    if !diff.settings_compared {
+    } else {
         let _ = writeln!(
             out,
             "Settings not compared: they are only in snapshots ({} → {}).\n",
             diff.old.kind, diff.new.kind
         );
     }
-    for (title, list) in [
-        ("Findings that appeared", &diff.appeared),
-        ("Findings resolved", &diff.resolved),
-        ("Findings that persist", &diff.persisted),
-        ("No longer evaluated", &diff.unevaluated),
-    ] {
-        if list.is_empty() && std::ptr::eq(list, &diff.unevaluated) {
-            continue;
-        }
+    for (section, list) in diff.finding_sections() {
+        let title = match section {
+            Section::Appeared => "Findings that appeared",
+            Section::Resolved => "Findings resolved",
+            Section::Persisted => "Findings that persist",
+            Section::Unevaluated => "No longer evaluated",
+        };
         let _ = writeln!(out, "{title} ({}):", list.len());
         for f in list {
             let worse = if f.worsened { " — WORSE" } else { "" };
@@ -114,15 +111,13 @@ pub fn markdown(diff: &Diff, fail_on: Severity) -> String {
             out.push('\n');
         }
     }
-    for (title, list) in [
-        ("Appeared", &diff.appeared),
-        ("Resolved", &diff.resolved),
-        ("Persisting", &diff.persisted),
-        ("No longer evaluated", &diff.unevaluated),
-    ] {
-        if list.is_empty() && std::ptr::eq(list, &diff.unevaluated) {
-            continue;
-        }
+    for (section, list) in diff.finding_sections() {
+        let title = match section {
+            Section::Appeared => "Appeared",
+            Section::Resolved => "Resolved",
+            Section::Persisted => "Persisting",
+            Section::Unevaluated => "No longer evaluated",
+        };
         let _ = writeln!(out, "### {title} ({})\n", list.len());
         for f in list {
             let worse = if f.worsened { " **worse**" } else { "" };
