@@ -6,7 +6,7 @@ mod standin;
 use intune_audit_checks::snapshot::Status;
 use intune_audit_checks::{Resource, Snapshot};
 use serde_json::Value;
-use standin::{run, ClientAuth, Config, Run, StandIn, Step, CLIENT_ID, TENANT};
+use standin::{run, ClientAuth, Config, Run, StandIn, Step, TENANT};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -19,26 +19,6 @@ fn fixture() -> Snapshot {
     Snapshot::from_json(&std::fs::read_to_string(path).expect("fixture")).expect("fixture parses")
 }
 
-fn conn(s: &StandIn) -> Vec<String> {
-    [
-        "--graph-url",
-        &s.base,
-        "--login-url",
-        &s.base,
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT_ID,
-        "--retry-base-ms",
-        "2",
-        "--timeout",
-        "10",
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect()
-}
-
 async fn collect(
     s: &StandIn,
     extra: &[&str],
@@ -47,7 +27,7 @@ async fn collect(
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("snap.json");
     let mut args: Vec<String> = vec!["collect".into(), "--out".into(), out.display().to_string()];
-    args.extend(conn(s));
+    args.extend(s.connection_args());
     args.extend(extra.iter().map(|x| x.to_string()));
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let r = run(&argv, env, None).await;
@@ -150,7 +130,7 @@ async fn round_trip_collect_then_audit_gives_the_offline_findings() {
 
     // And `audit` without --snapshot reads live and reports the same findings.
     let mut args: Vec<String> = vec!["audit".into(), "--format".into(), "json".into()];
-    args.extend(conn(&s));
+    args.extend(s.connection_args());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let live = run(&argv, &[("AZURE_CLIENT_SECRET", SECRET)], None).await;
     assert_eq!(live.code, a.code, "{}", live.stderr);
@@ -578,7 +558,7 @@ async fn client_secret_from_stdin() {
         "--client-secret-file".into(),
         "-".into(),
     ];
-    args.extend(conn(&s));
+    args.extend(s.connection_args());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let r = run(&argv, &[], Some(&format!("{SECRET}\n"))).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -648,7 +628,7 @@ async fn interactive_sign_in_uses_pkce_on_a_loopback_redirect() {
         "--interactive".into(),
         "--no-browser".into(),
     ];
-    args.extend(conn(&s));
+    args.extend(s.connection_args());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"))
         .args(&args)
         .env_remove("AZURE_CLIENT_SECRET")

@@ -21,22 +21,7 @@ fn fixture() -> Snapshot {
 /// Runs `command args… <connection to the stand-in>` with a client secret.
 async fn live(s: &StandIn, command: &[&str]) -> Run {
     let mut args: Vec<String> = command.iter().map(|x| x.to_string()).collect();
-    for x in [
-        "--graph-url",
-        &s.base,
-        "--login-url",
-        &s.base,
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT_ID,
-        "--retry-base-ms",
-        "2",
-        "--timeout",
-        "10",
-    ] {
-        args.push(x.to_string());
-    }
+    args.extend(s.connection_args());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     run(&argv, &[("AZURE_CLIENT_SECRET", SECRET)], None).await
 }

@@ -5,7 +5,7 @@ mod common;
 mod standin;
 
 use common::*;
-use standin::{Config, StandIn, CLIENT_ID, TENANT};
+use standin::{Config, StandIn};
 use std::process::Command;
 
 fn bin() -> Command {
@@ -237,26 +237,6 @@ fn help_wraps_to_the_width() {
     }
 }
 
-fn conn(s: &StandIn) -> Vec<String> {
-    [
-        "--graph-url",
-        &s.base,
-        "--login-url",
-        &s.base,
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT_ID,
-        "--retry-base-ms",
-        "2",
-        "--timeout",
-        "10",
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect()
-}
-
 const SECRET: &str = "S3cr3t~VALUE-that-must-never-be-logged";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,7 +249,7 @@ async fn verbose_live_run_logs_requests_but_no_token_or_secret() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("snap.json");
     let mut args: Vec<String> = vec!["collect".into(), "-o".into(), out.display().to_string()];
-    args.extend(conn(&s));
+    args.extend(s.connection_args());
     args.push("-vv".into());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let r = standin::run(&argv, &[("AZURE_CLIENT_SECRET", SECRET)], None).await;

@@ -165,6 +165,28 @@ pub struct StandIn {
 }
 
 impl StandIn {
+    /// The flags that point a live command at this stand-in with the test client: fast
+    /// retries (2 ms base) and a short timeout, so failure paths finish quickly.
+    pub fn connection_args(&self) -> Vec<String> {
+        [
+            "--graph-url",
+            &self.base,
+            "--login-url",
+            &self.base,
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT_ID,
+            "--retry-base-ms",
+            "2",
+            "--timeout",
+            "10",
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .collect()
+    }
+
     pub async fn start(config: Config) -> StandIn {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
