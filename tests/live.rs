@@ -5,7 +5,6 @@ mod standin;
 
 use intune_audit_checks::snapshot::Status;
 use intune_audit_checks::{Resource, Snapshot};
-use serde_json::Value;
 use standin::{run, ClientAuth, Config, Run, StandIn, Step, TENANT};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -17,6 +16,17 @@ const SECRET: &str = "S3cr3t~VALUE-that-must-never-be-printed";
 fn fixture() -> Snapshot {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
     Snapshot::from_json(&std::fs::read_to_string(path).expect("fixture")).expect("fixture parses")
+}
+
+/// Audits a snapshot file offline with `--format json`.
+async fn audit_json(snapshot: &Path) -> Run {
+    let path = snapshot.to_str().expect("utf-8 path");
+    run(
+        &["audit", "--snapshot", path, "--format", "json"],
+        &[],
+        None,
+    )
+    .await
 }
 
 async fn collect(
@@ -98,33 +108,10 @@ async fn round_trip_collect_then_audit_gives_the_offline_findings() {
     let aligned = out.with_file_name("aligned.json");
     std::fs::write(&aligned, collected.to_json_pretty()).unwrap();
     let fixture_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    let a = run(
-        &[
-            "audit",
-            "--snapshot",
-            fixture_path.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-        None,
-    )
-    .await;
-    let b = run(
-        &[
-            "audit",
-            "--snapshot",
-            aligned.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-        None,
-    )
-    .await;
+    let a = audit_json(&fixture_path).await;
+    let b = audit_json(&aligned).await;
     assert_eq!(a.code, b.code);
-    let fa: Value = serde_json::from_str(&a.stdout).unwrap();
-    let fb: Value = serde_json::from_str(&b.stdout).unwrap();
+    let (fa, fb) = (a.json(), b.json());
     assert_eq!(fa["findings"], fb["findings"]);
     assert!(fa["findings"].as_array().is_some_and(|f| !f.is_empty()));
 
@@ -134,7 +121,7 @@ async fn round_trip_collect_then_audit_gives_the_offline_findings() {
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let live = run(&argv, &[("AZURE_CLIENT_SECRET", SECRET)], None).await;
     assert_eq!(live.code, a.code, "{}", live.stderr);
-    let fl: Value = serde_json::from_str(&live.stdout).unwrap();
+    let fl = live.json();
     assert_eq!(fl["findings"], fa["findings"]);
 }
 
@@ -175,8 +162,8 @@ async fn round_trip_of_the_broken_sample_matches_its_offline_audit() {
     let (offline, live) = (audit(&path).await, audit(&out).await);
     assert_eq!(offline.code, 1, "the broken sample fails the audit");
     assert_eq!(live.code, offline.code, "{}", live.stderr);
-    let fo: Value = serde_json::from_str(&offline.stdout).unwrap();
-    let fl: Value = serde_json::from_str(&live.stdout).unwrap();
+    let fo = offline.json();
+    let fl = live.json();
     let problems = fo["findings"]
         .as_array()
         .unwrap()
@@ -907,19 +894,8 @@ async fn the_failure_history_is_collected_paged_windowed_and_trimmed() {
         && i.get("deploymentDuration").is_none()
         && i.get("deviceSerialNumber").is_some()));
     // The audit of what was collected joins them.
-    let a = run(
-        &[
-            "audit",
-            "--snapshot",
-            out.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-        None,
-    )
-    .await;
-    let report: serde_json::Value = serde_json::from_str(&a.stdout).unwrap();
+    let a = audit_json(&out).await;
+    let report = a.json();
     assert_eq!(report["failures"]["status"], "evaluated", "{}", a.stderr);
     assert_eq!(report["summary"]["failures"]["observed"], 12);
 
@@ -953,19 +929,8 @@ async fn the_failure_history_is_collected_paged_windowed_and_trimmed() {
         Status::Forbidden
     );
     assert_eq!(status(&got, Resource::Users), Status::Ok);
-    let a = run(
-        &[
-            "audit",
-            "--snapshot",
-            out.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-        None,
-    )
-    .await;
-    let report: serde_json::Value = serde_json::from_str(&a.stdout).unwrap();
+    let a = audit_json(&out).await;
+    let report = a.json();
     assert_eq!(report["failures"]["status"], "not_evaluated");
     assert!(report["summary"].get("failures").is_none());
     assert!(report["findings"].as_array().unwrap().len() > 20);

@@ -128,7 +128,7 @@ async fn fail_on_not_evaluated_fails_an_app_only_audit() {
         config.to_str().unwrap(),
     ];
     let plain = live(&s, &base).await;
-    let report: Value = serde_json::from_str(&plain.stdout).expect("report JSON");
+    let report = plain.json();
     assert!(
         report["summary"]["by_status"]["not_evaluated"]
             .as_u64()

@@ -938,6 +938,14 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// stdout as JSON; panics with stderr when it is not (a test failure, with the reason).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr: {}", self.stderr))
+    }
+}
+
 /// Runs the binary with a clean credential environment plus `env`.
 pub async fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"));
