@@ -51,6 +51,9 @@ pub enum Command {
     /// What broke: the enrollments that failed in the last days (Intune's enrollment failures
     /// and Autopilot deployments), each with the finding that explains it, or none.
     Failures(FailuresArgs),
+    /// Merge the summaries of several `audit --tenants --shard K/N` runs into one (summary.json,
+    /// summary.md, index.html linking every tenant's report); exit code as the audit's.
+    Merge(MergeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -167,6 +170,34 @@ pub struct AuditArgs {
     /// Audit this snapshot file offline instead of reading the tenant.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+    /// Audit every tenant of FILE (TOML `[[tenant]]` tables or CSV with a header; docs/scale.md),
+    /// a few at once; each gets a folder in --out-dir with its snapshot and reports, and the run
+    /// writes summary.json, summary.md and index.html (worst first). Exit 2 if a tenant could
+    /// not be audited, else 1 if one fails --fail-on.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["snapshot", "output", "format", "sarif_artifact"], help_heading = "Many tenants")]
+    pub tenants: Option<PathBuf>,
+    /// With --tenants: the folder for the tenants' folders and the summary.
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "tenants",
+        help_heading = "Many tenants"
+    )]
+    pub out_dir: Option<PathBuf>,
+    /// With --tenants: audit only shard K of N (1-based; tenants are assigned by a fixed hash of
+    /// their id, so N machines given the same list split it without overlap). Merge the shards'
+    /// summaries with `intune-audit merge`.
+    #[arg(
+        long,
+        value_name = "K/N",
+        requires = "tenants",
+        help_heading = "Many tenants"
+    )]
+    pub shard: Option<crate::fleet::Shard>,
+    /// With --tenants: how many tenants are read at once (each with --concurrency requests in
+    /// flight per throttling bucket).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Many tenants")]
+    pub parallel: u32,
     /// Output format (default: table on stdout; with --output, the format follows each file's
     /// extension).
     #[arg(long, value_enum)]
@@ -202,6 +233,18 @@ pub struct AuditArgs {
     pub history_days: u32,
     #[command(flatten)]
     pub connect: crate::cli_connect::ConnectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Summary files (summary.json), or folders holding one directly or one level down (as
+    /// downloaded CI artifacts are laid out).
+    #[arg(required = true, num_args = 1.., value_name = "SUMMARY_OR_DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Where the merged summary.json, summary.md and index.html go (links are made relative to
+    /// it).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

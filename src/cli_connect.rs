@@ -122,6 +122,7 @@ impl ConnectArgs {
             concurrency: self.concurrency,
             retry_base_ms: self.retry_base_ms,
             history_days: DEFAULT_HISTORY_DAYS,
+            quiet: false,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod cli_connect;
 pub mod cloud;
 pub mod commands;
 pub mod config;
+pub mod fleet;
 pub mod fuzzing;
 pub mod graph;
 pub mod live;

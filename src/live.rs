@@ -44,7 +44,9 @@ fn collect_inner(
     )?;
     let env = |k: &str| std::env::var(k).ok();
     let authenticator = auth::select(args, &endpoints, &env)?;
-    eprintln!("intune-audit: signing in: {}", authenticator.description);
+    if !args.quiet {
+        eprintln!("intune-audit: signing in: {}", authenticator.description);
+    }
     let method = authenticator.method;
     let policy = RetryPolicy {
         max_attempts: args.max_attempts,
@@ -66,7 +68,7 @@ fn collect_inner(
         tool_version: crate::TOOL_VERSION.to_string(),
         fallback_tenant: args.tenant.clone(),
         method,
-        progress: true,
+        progress: !args.quiet,
         history_days: args.history_days,
     };
     if subject.is_none() {
@@ -130,7 +132,11 @@ fn collect_inner(
                 None => work.await,
             }
         })
-        .inspect(|c| warn_not_collected(&c.snapshot))
+        .inspect(|c| {
+            if !args.quiet {
+                warn_not_collected(&c.snapshot)
+            }
+        })
 }
 
 /// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere), naming it. If the handlers cannot be

@@ -52,4 +52,7 @@ pub struct SignIn {
     pub retry_base_ms: u64,
     /// The failure history window read into the snapshot, in days.
     pub history_days: u32,
+    /// No progress bars and no stderr lines: set when several tenants are read at once and
+    /// their outcome goes into a summary instead.
+    pub quiet: bool,
 }

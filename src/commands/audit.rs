@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 pub use crate::TOOL_VERSION;
 
+mod tenants;
+
 /// What the renderers need besides the report.
 pub struct RenderOptions<'a> {
     pub fail_on: Severity,
@@ -23,6 +25,12 @@ pub struct RenderOptions<'a> {
 }
 
 pub fn run(args: &AuditArgs) -> Result<i32> {
+    if let Some(list) = &args.tenants {
+        let Some(out_dir) = &args.out_dir else {
+            bail!("--tenants needs --out-dir DIR (one folder per tenant and the summary go there)");
+        };
+        return tenants::run(args, list, out_dir);
+    }
     let mut config = Config::load(args.config.as_deref())?;
     config.preview |= args.preview;
     // Resolve every output's format before doing any work (and before signing in), so a bad

@@ -8,6 +8,7 @@ pub mod diagnose;
 pub mod diff;
 pub mod explain;
 pub mod failures;
+pub mod merge;
 pub mod netcheck;
 pub mod permissions;
 
@@ -28,5 +29,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
         Command::Failures(args) => failures::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }

@@ -149,6 +149,14 @@ pub struct Log {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub code_verifiers: Vec<String>,
+    /// The tenant segment of every token request (`/{tenant}/oauth2/v2.0/token`).
+    pub token_tenants: Vec<String>,
+}
+
+/// `Some(tenant)` for `/{tenant}/oauth2/v2.0/token`.
+fn token_path_tenant(path: &str) -> Option<&str> {
+    let tenant = path.strip_prefix('/')?.strip_suffix("/oauth2/v2.0/token")?;
+    (!tenant.is_empty() && !tenant.contains('/')).then_some(tenant)
 }
 
 struct State {
@@ -284,8 +292,12 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Fu
             .to_string()
     };
 
-    if method == "POST" && path == format!("/{TENANT}/oauth2/v2.0/token") {
-        return token_endpoint(&mut st, &form(&body));
+    // Any tenant segment: a many-tenant run points each tenant's sign-in at its own stand-in.
+    if let Some(tenant) = token_path_tenant(&path) {
+        if method == "POST" {
+            st.log.token_tenants.push(tenant.to_string());
+            return token_endpoint(&mut st, &form(&body));
+        }
     }
     if method == "POST" && path == format!("/{TENANT}/oauth2/v2.0/devicecode") {
         let f = form(&body);
