@@ -194,6 +194,10 @@ pub struct AuditArgs {
         help_heading = "Many tenants"
     )]
     pub shard: Option<crate::fleet::Shard>,
+    /// With --tenants, instead of --shard: audit shard JOB_COMPLETION_INDEX + 1 of N, the
+    /// 0-based index a Kubernetes Indexed Job gives each pod (no shell needed in the image).
+    #[arg(long, value_name = "N", requires = "tenants", conflicts_with = "shard", value_parser = clap::value_parser!(u32).range(1..=10000), help_heading = "Many tenants")]
+    pub shard_count: Option<u32>,
     /// With --tenants: how many tenants are read at once (each with --concurrency requests in
     /// flight per throttling bucket).
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Many tenants")]

@@ -207,3 +207,120 @@ fn documented_examples_are_real() {
         assert!(n >= 2, "{name}: {n} commands");
     }
 }
+
+/// The many-tenant examples: a GitHub Actions matrix (one shard per job, then `merge`) and a
+/// Kubernetes Indexed Job; both call intune-audit only with real flags and values, and the
+/// tenant lists beside them parse.
+#[test]
+fn many_tenant_examples_are_valid_and_use_real_flags() {
+    let doc = load("github-actions-many-tenants.yml");
+    let matrix = doc["jobs"]["audit"]["strategy"]["matrix"]["shard"]
+        .as_sequence()
+        .expect("a shard matrix");
+    let n = matrix.len();
+    assert_eq!(
+        doc["jobs"]["audit"]["env"]["SHARD"].as_str(),
+        Some(format!("${{{{ matrix.shard }}}}/{n}").as_str()),
+        "SHARD is K/N with N the matrix size"
+    );
+    assert_eq!(doc["jobs"]["merge"]["needs"].as_str(), Some("audit"));
+    let mut all = Vec::new();
+    scripts(&doc, &mut all);
+    let mut subs = Vec::new();
+    for script in &all {
+        // The shell expands "$SHARD" to K/N (set above); check with the first shard.
+        let script = script.replace("\"$SHARD\"", "1/4");
+        for inv in invocations(&script) {
+            subs.push(check(&inv).unwrap_or_else(|e| panic!("{e}")));
+        }
+    }
+    subs.sort();
+    assert_eq!(subs, ["audit", "merge"]);
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("examples/kubernetes/indexed-job.yaml")).unwrap();
+    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).expect("YAML"))
+        .collect();
+    let job = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("Job"))
+        .expect("a Job");
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"].as_str(), Some("Indexed"));
+    let completions = spec["completions"].as_u64().expect("completions");
+    let pod = &spec["template"]["spec"];
+    assert_eq!(
+        spec["template"]["metadata"]["labels"]["azure.workload.identity/use"].as_str(),
+        Some("true"),
+        "workload identity injects the federated token"
+    );
+    let account = pod["serviceAccountName"].as_str().unwrap();
+    assert!(docs
+        .iter()
+        .any(|d| d["kind"].as_str() == Some("ServiceAccount")
+            && d["metadata"]["name"].as_str() == Some(account)));
+    let container = &pod["containers"][0];
+    let env: Vec<&str> = container["env"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    let args: Vec<String> = container["args"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let a = a.as_str().expect("string args").to_string();
+            // Kubernetes expands $(VAR) from the container's env only.
+            if let Some(var) = a.split("$(").nth(1).and_then(|r| r.split(')').next()) {
+                assert!(env.contains(&var), "$({var}) is not in the container's env");
+            }
+            a
+        })
+        .collect();
+    let at = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .map(|i| args[i + 1].clone())
+    };
+    assert_eq!(
+        at("--shard-count"),
+        Some(completions.to_string()),
+        "one shard per index"
+    );
+    assert_eq!(at("--auth").as_deref(), Some("federated-token"));
+    assert_eq!(check(&args).as_deref(), Ok("audit"));
+
+    for list in ["examples/msp-tenants.toml", "examples/msp-tenants.csv"] {
+        let tenants = intune_audit::fleet::list::load(&root.join(list))
+            .unwrap_or_else(|e| panic!("{list}: {e:#}"));
+        assert!(tenants.len() >= 3, "{list}");
+        let shared = shared_sign_in();
+        for t in tenants.iter().filter(|t| t.snapshot.is_none()) {
+            t.sign_in(&shared)
+                .unwrap_or_else(|e| panic!("{list}: {e:#}"));
+        }
+    }
+}
+
+/// The sign-in of `--auth certificate --client-id …` as the command line builds it.
+fn shared_sign_in() -> intune_audit::signin::SignIn {
+    use clap::Parser;
+    let cli = intune_audit::cli::Cli::try_parse_from([
+        "intune-audit",
+        "collect",
+        "--out",
+        "x.json",
+        "--auth",
+        "certificate",
+        "--client-id",
+        "00000000-0000-0000-0000-000000000001",
+    ])
+    .expect("flags parse");
+    match cli.command {
+        intune_audit::cli::Command::Collect(args) => args.connect.sign_in(),
+        _ => unreachable!(),
+    }
+}

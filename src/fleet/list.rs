@@ -63,7 +63,7 @@ impl TenantEntry {
         let mut s = base.clone();
         s.tenant = Some(self.id.clone());
         if let Some(auth) = &self.auth {
-            s.auth = AuthMethod::from_str(auth, true)
+            s.auth = <AuthMethod as ValueEnum>::from_str(auth, true)
                 .map_err(|_| anyhow::anyhow!("tenant {}: unknown auth {auth:?}", self.id))?;
         }
         if let Some(cloud) = &self.cloud {

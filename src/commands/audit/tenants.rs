@@ -27,8 +27,16 @@ const TENANT_REPORTS: [(ReportFormat, &str, &str); 3] = [
 pub fn run(args: &AuditArgs, list_file: &Path, out_dir: &Path) -> Result<i32> {
     let mut config = Config::load(args.config.as_deref())?;
     config.preview |= args.preview;
+    let shard = match (args.shard, args.shard_count) {
+        (Some(shard), _) => Some(shard),
+        (None, Some(count)) => Some(indexed_job_shard(
+            std::env::var("JOB_COMPLETION_INDEX").ok().as_deref(),
+            count,
+        )?),
+        (None, None) => None,
+    };
     let mut tenants = list::load(list_file)?;
-    if let Some(shard) = args.shard {
+    if let Some(shard) = shard {
         tenants.retain(|t| shard.owns(&t.id));
     }
     // Every row's sign-in is checked before any tenant is read: a typo fails fast.
@@ -58,7 +66,7 @@ pub fn run(args: &AuditArgs, list_file: &Path, out_dir: &Path) -> Result<i32> {
     let summary = Summary::new(
         job.fail_on,
         job.strict,
-        args.shard.map(|s: Shard| s.to_string()),
+        shard.map(|s: Shard| s.to_string()),
         results,
     );
     let written = crate::fleet::report::write(&summary, out_dir)?;
@@ -181,6 +189,22 @@ impl Job<'_> {
     }
 }
 
+/// The shard of a Kubernetes Indexed Job's pod: its 0-based `JOB_COMPLETION_INDEX`, plus one.
+fn indexed_job_shard(index: Option<&str>, count: u32) -> Result<Shard> {
+    let Some(index) = index else {
+        anyhow::bail!("--shard-count needs JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job); elsewhere use --shard K/N");
+    };
+    let k = index
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .and_then(|i| i.checked_add(1))
+        .ok_or_else(|| anyhow::anyhow!("JOB_COMPLETION_INDEX {index:?} is not a number"))?;
+    format!("{k}/{count}").parse().map_err(|e: String| {
+        anyhow::anyhow!("JOB_COMPLETION_INDEX {index} with --shard-count {count}: {e}")
+    })
+}
+
 /// `users: forbidden` for every resource Graph did not serve.
 fn unread(s: &Snapshot) -> Vec<String> {
     s.resources
@@ -215,4 +239,28 @@ fn progress_line(r: &TenantResult) -> String {
         ),
     };
     crate::render::safe::visible_line(&line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_indexed_job_pod_takes_its_shard_from_the_completion_index() {
+        let shard = |i: Option<&str>, n| indexed_job_shard(i, n).map(|s| s.to_string());
+        assert_eq!(shard(Some("0"), 8).unwrap(), "1/8");
+        assert_eq!(shard(Some("7"), 8).unwrap(), "8/8");
+        assert!(shard(Some("8"), 8)
+            .unwrap_err()
+            .to_string()
+            .contains("is not a shard"));
+        assert!(shard(Some("x"), 8)
+            .unwrap_err()
+            .to_string()
+            .contains("is not a number"));
+        assert!(shard(None, 8)
+            .unwrap_err()
+            .to_string()
+            .contains("Indexed Job"));
+    }
 }
