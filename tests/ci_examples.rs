@@ -293,6 +293,22 @@ fn many_tenant_examples_are_valid_and_use_real_flags() {
     assert_eq!(at("--auth").as_deref(), Some("federated-token"));
     assert_eq!(check(&args).as_deref(), Ok("audit"));
 
+    let scale = std::fs::read_to_string(root.join("docs/scale.md")).unwrap();
+    let mut documented = 0;
+    for lang in ["sh", "powershell"] {
+        for block in fenced(&scale, lang) {
+            let block = block.replace(" `\n", " \\\n");
+            for inv in invocations(&block) {
+                check(&inv).unwrap_or_else(|e| panic!("docs/scale.md {lang} block: {e}"));
+                documented += 1;
+            }
+        }
+    }
+    assert!(
+        documented >= 4,
+        "docs/scale.md shows audit --tenants and merge"
+    );
+
     for list in ["examples/msp-tenants.toml", "examples/msp-tenants.csv"] {
         let tenants = intune_audit::fleet::list::load(&root.join(list))
             .unwrap_or_else(|e| panic!("{list}: {e:#}"));

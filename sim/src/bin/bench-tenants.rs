@@ -141,7 +141,11 @@ fn main() {
         .iter()
         .filter_map(|t| t["seconds"].as_f64())
         .fold(0.0_f64, f64::max);
-    let mean = rows.iter().filter_map(|t| t["seconds"].as_f64()).sum::<f64>() / rows.len().max(1) as f64;
+    let mean = rows
+        .iter()
+        .filter_map(|t| t["seconds"].as_f64())
+        .sum::<f64>()
+        / rows.len().max(1) as f64;
     println!("| tenants × users | at once | wall | peak RSS | Graph requests | audited | per tenant (mean / slowest) | exit |");
     println!("|---|---|---|---|---|---|---|---|");
     println!(
