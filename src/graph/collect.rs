@@ -375,7 +375,11 @@ pub async fn collect_with(
         let bar = progress.bar(req.resource.key());
         async move {
             let key = req.resource.key();
-            let spool = spool.filter(|_| SPOOLED.contains(&req.resource));
+            // With a checkpoint the event streams (long chains) are spooled too, so that
+            // they resume page by page.
+            let spooled = SPOOLED.contains(&req.resource)
+                || (checkpoint.is_some() && req.resource.is_event_stream());
+            let spool = spool.filter(|_| spooled);
             let saved = checkpoint.and_then(|c| c.load(key));
             if let Some(done) = restore_done(saved.as_ref(), spool, key) {
                 finish(&bar, Ok(&done.0));
