@@ -118,9 +118,9 @@ async fn interrupted(sim: &Sim, args: Vec<String>, dir: &Path, requests: u64) ->
     loop {
         let cp = checkpoint_in(dir);
         let part_way = sim.stats.counts().requests >= requests
-            && cp.as_deref().is_some_and(|cp| {
-                state(cp, Resource::Devices).as_deref() == Some("partitioned")
-            });
+            && cp
+                .as_deref()
+                .is_some_and(|cp| state(cp, Resource::Devices).as_deref() == Some("partitioned"));
         if part_way {
             break;
         }
@@ -192,7 +192,10 @@ fn assert_private(checkpoint: &Path) {
     let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
     assert_eq!(mode(checkpoint), 0o700, "{}", checkpoint.display());
     let mut files = 0;
-    for e in std::fs::read_dir(checkpoint).expect("checkpoint folder").flatten() {
+    for e in std::fs::read_dir(checkpoint)
+        .expect("checkpoint folder")
+        .flatten()
+    {
         assert_eq!(mode(&e.path()), 0o600, "{}", e.path().display());
         files += 1;
     }
@@ -204,15 +207,16 @@ async fn reference(sim: &Sim, dir: &Path) -> (Snapshot, u64) {
     let out = dir.join("reference.json");
     let (code, requests) = collect(sim, collect_args(sim, dir, &out, &[])).await;
     assert_eq!(code, 0, "the uninterrupted collection fails");
-    assert!(checkpoint_in(dir).is_none(), "a written collection keeps its checkpoint");
+    assert!(
+        checkpoint_in(dir).is_none(),
+        "a written collection keeps its checkpoint"
+    );
     (load(&out), requests)
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "intune-audit-resume-{name}-{}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("intune-audit-resume-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -243,7 +247,9 @@ async fn an_interrupted_collection_resumes_to_the_same_snapshot_in_fewer_request
         })
         .collect();
     assert!(
-        in_progress.iter().any(|s| s.ends_with(" chain") || s.ends_with(" partitioned")),
+        in_progress
+            .iter()
+            .any(|s| s.ends_with(" chain") || s.ends_with(" partitioned")),
         "nothing was left part-way: {in_progress:?}"
     );
 
@@ -259,12 +265,18 @@ async fn an_interrupted_collection_resumes_to_the_same_snapshot_in_fewer_request
         before + after <= full + IN_FLIGHT,
         "the resume read pages again: {before} + {after} requests, a full run {full}"
     );
-    assert!(after < full, "{after} requests to resume, {full} for a full run");
+    assert!(
+        after < full,
+        "{after} requests to resume, {full} for a full run"
+    );
     assert!(
         checkpoint_in(&dir).is_none(),
         "the checkpoint stays after the snapshot is written"
     );
-    assert!(normalised(&load(&out)) == normalised(&want), "the resumed snapshot differs");
+    assert!(
+        normalised(&load(&out)) == normalised(&want),
+        "the resumed snapshot differs"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -311,6 +323,9 @@ async fn a_stale_saved_link_restarts_its_chain_and_another_collections_checkpoin
         stderr.contains("Graph no longer accepts the saved page link"),
         "{stderr}"
     );
-    assert!(normalised(&load(&out)) == normalised(&want), "restarted chains lost or doubled items");
+    assert!(
+        normalised(&load(&out)) == normalised(&want),
+        "restarted chains lost or doubled items"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

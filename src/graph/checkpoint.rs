@@ -80,7 +80,10 @@ impl Identity {
 /// A hash of every request the plan sends and of the snapshot version: a checkpoint written by
 /// a build with another plan is refused.
 pub fn plan_fingerprint() -> String {
-    let mut text = format!("snapshot {SNAPSHOT_VERSION}\n{}\n", plan::GROUP_MEMBER_REQUESTS);
+    let mut text = format!(
+        "snapshot {SNAPSHOT_VERSION}\n{}\n",
+        plan::GROUP_MEMBER_REQUESTS
+    );
     for row in PLAN {
         text.push_str(&format!("{} {}\n", row.resource.key(), row.relative_url()));
     }
@@ -315,7 +318,10 @@ mod tests {
         let mut other = id();
         other.history_days = 7;
         let err = Checkpoint::open(&cp_dir, &other).unwrap_err();
-        assert!(err.contains("--history-days \"30\", this run \"7\""), "{err}");
+        assert!(
+            err.contains("--history-days \"30\", this run \"7\""),
+            "{err}"
+        );
         let mut other = id();
         other.tenant = "fabrikam.onmicrosoft.com".into();
         assert!(Checkpoint::open(&cp_dir, &other)
@@ -369,11 +375,14 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let cp = Checkpoint::create(&dir.path().join("cp"), &id()).unwrap();
-        cp.save("users", &State::Chain {
-            first: "a".into(),
-            next: "b".into(),
-            spool: Committed { count: 0, bytes: 0 },
-        });
+        cp.save(
+            "users",
+            &State::Chain {
+                first: "a".into(),
+                next: "b".into(),
+                spool: Committed { count: 0, bytes: 0 },
+            },
+        );
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(cp.dir()), 0o700);
         assert_eq!(mode(&cp.dir().join(IDENTITY)), 0o600);

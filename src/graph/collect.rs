@@ -18,10 +18,10 @@ use intune_audit_checks::snapshot::{
 use intune_audit_checks::targeting::{ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP};
 use intune_audit_checks::{Resource, Snapshot};
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Seek, SeekFrom, Write};
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 /// What the collector needs to know besides the client.
@@ -298,7 +298,9 @@ impl Sink {
         w.flush()?;
         let f = w.get_mut();
         if f.metadata()?.len() < c.bytes {
-            return Err(std::io::Error::other("the spool is shorter than its checkpoint"));
+            return Err(std::io::Error::other(
+                "the spool is shorter than its checkpoint",
+            ));
         }
         f.set_len(c.bytes)?;
         f.seek(SeekFrom::Start(c.bytes))?;
@@ -419,7 +421,9 @@ pub async fn collect_with(
         let bar = progress.bar(Resource::GroupMembers.key());
         let key = Resource::GroupMembers.key();
         let members_spool = spool.filter(|_| SPOOLED.contains(&Resource::GroupMembers));
-        let saved = checkpoint.filter(|_| sources_done).and_then(|c| c.load(key));
+        let saved = checkpoint
+            .filter(|_| sources_done)
+            .and_then(|c| c.load(key));
         let r = match restore_done(saved.as_ref(), members_spool, key) {
             Some(done) => Ok(done),
             None => {
@@ -613,11 +617,23 @@ async fn collect_one_into(
                 _ => Err(GraphError::Malformed("expected a JSON object".into())),
             }),
         _ if plan::partition_property(req.resource).is_some() => {
-            let chain = Chain { client, req, bar, window, checkpoint: resume.checkpoint };
+            let chain = Chain {
+                client,
+                req,
+                bar,
+                window,
+                checkpoint: resume.checkpoint,
+            };
             collect_partitioned(&chain, &url, &mut sink, resume.saved).await
         }
         _ => {
-            let chain = Chain { client, req, bar, window, checkpoint: resume.checkpoint };
+            let chain = Chain {
+                client,
+                req,
+                bar,
+                window,
+                checkpoint: resume.checkpoint,
+            };
             chain.read(&url, &mut sink, resume.saved).await
         }
     };
@@ -1471,6 +1487,45 @@ mod tests {
         let file = file.expect("spooled to a file");
         let mode = std::fs::metadata(&file.path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{mode:o}");
+    }
+
+    /// A killed run may have written pages (or half an item) after its last checkpoint: a
+    /// resume cuts the spool back to the committed length and appends from there.
+    #[test]
+    fn a_restored_spool_drops_what_followed_its_last_committed_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = Sink::new(Some(dir.path()), "users");
+        sink.push(json!({"id": "u1"}));
+        sink.push(json!({"id": "u2"}));
+        let committed = sink.commit().expect("a spool commits");
+        sink.push(json!({"id": "u3"}));
+        drop(sink);
+        let path = dir.path().join("users.jsonl");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b",\n{\"id\":\"u4").unwrap();
+        drop(f);
+
+        let mut sink = Sink::open(Some(dir.path()), "users", true);
+        sink.restore(committed).unwrap();
+        sink.push(json!({"id": "u5"}));
+        let (_, file) = sink.finish().unwrap();
+        assert_eq!(file.expect("spooled").count, 3);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let items: Value = serde_json::from_str(&format!("[{text}]")).unwrap();
+        assert_eq!(items, json!([{"id": "u1"}, {"id": "u2"}, {"id": "u5"}]));
+
+        // A spool shorter than its checkpoint is read again, never trusted.
+        std::fs::write(&path, "{\"id\":").unwrap();
+        let mut sink = Sink::open(Some(dir.path()), "users", true);
+        assert!(sink.restore(committed).is_err());
+        let done = State::Done {
+            entry: ResourceEntry::ok("/v1.0/users", Vec::new()),
+            spool: Some(committed),
+        };
+        assert!(restore_done(Some(&done), Some(dir.path()), "users").is_none());
     }
 
     #[test]
