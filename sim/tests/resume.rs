@@ -108,7 +108,8 @@ fn state(checkpoint: &Path, r: Resource) -> Option<String> {
 }
 
 /// Starts a collection in a child process and sends it SIGINT once it has sent `requests` Graph
-/// requests and the checkpoint shows the Entra devices part-way through their ranges; returns
+/// requests and the checkpoint shows the organization read and the Entra devices part-way
+/// through their ranges; returns
 /// the child's stderr and the requests it sent.
 async fn interrupted(sim: &Sim, args: Vec<String>, dir: &Path, requests: u64) -> (String, u64) {
     sim.stats.reset();
@@ -118,9 +119,10 @@ async fn interrupted(sim: &Sim, args: Vec<String>, dir: &Path, requests: u64) ->
     loop {
         let cp = checkpoint_in(dir);
         let part_way = sim.stats.counts().requests >= requests
-            && cp
-                .as_deref()
-                .is_some_and(|cp| state(cp, Resource::Devices).as_deref() == Some("partitioned"));
+            && cp.as_deref().is_some_and(|cp| {
+                state(cp, Resource::Devices).as_deref() == Some("partitioned")
+                    && state(cp, Resource::Organization).as_deref() == Some("done")
+            });
         if part_way {
             break;
         }
@@ -327,5 +329,37 @@ async fn a_stale_saved_link_restarts_its_chain_and_another_collections_checkpoin
         normalised(&load(&out)) == normalised(&want),
         "restarted chains lost or doubled items"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The same Graph endpoint and `--tenant`, but the checkpoint's organization is another
+/// tenant's (as when `--tenant` is left to the sign-in and it now reaches another): the
+/// organization, always read again on resume, differs, so nothing is written and the
+/// checkpoint is discarded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_that_reaches_another_tenant_writes_nothing() {
+    const OTHER_TENANT: &str = "0f3e2d1c-5b4a-4978-8a6b-5c4d3e2f1a0b";
+    let dir = temp_dir("tenant");
+    let sim = Sim::start(config(), 0).await.expect("simulator starts");
+    let out = dir.join("resumed.json");
+    interrupted(&sim, collect_args(&sim, &dir, &out, &[]), &dir, 0).await;
+    let cp = checkpoint_in(&dir).expect("checkpoint kept");
+    let org = cp.join("organization.state.json");
+    let text = std::fs::read_to_string(&org).expect("organization read");
+    assert!(text.contains(&sim.tenant_id), "{text}");
+    std::fs::write(&org, text.replace(&sim.tenant_id, OTHER_TENANT)).expect("rewritten");
+
+    let args = collect_args(&sim, &dir, &out, &["--resume"]);
+    let (code, stderr) = finished(spawn(args)).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "was read from tenant {OTHER_TENANT}, this sign-in reads tenant {}",
+            sim.tenant_id
+        )),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "a snapshot mixing two tenants was written");
+    assert!(checkpoint_in(&dir).is_none(), "the checkpoint was kept");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,12 +1,13 @@
 //! `intune-audit collect --out FILE`: read the tenant live and save the snapshot.
 
 use crate::cli_connect::CollectArgs;
-use crate::graph::checkpoint::{self, Checkpoint, Identity};
+use crate::graph::checkpoint::{self, Checkpoint, Identity, State};
 use crate::graph::collect::write_snapshot;
 use crate::live::collect_live_with;
 use crate::snapshot_io::{self, Destination};
 use anyhow::{Context, Result};
 use intune_audit_checks::snapshot::Status;
+use intune_audit_checks::Resource;
 use intune_audit_checks::Snapshot;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -32,6 +33,7 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
         Some(_) => None,
         None => Some(make_spool(&dir)?),
     };
+    let checkpoint_tenant = checkpoint.as_ref().and_then(organization_id);
     let collected = match collect_live_with(
         &sign_in,
         spool.as_ref().map(|s| s.path()),
@@ -40,6 +42,18 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
         Ok(c) => c,
         Err(e) => return Err(kept(e, checkpoint.as_ref(), &args.out)),
     };
+    if let (Some(was), Some(now)) = (&checkpoint_tenant, read_tenant(&collected.snapshot)) {
+        if *was != now {
+            if let Some(cp) = checkpoint {
+                let _ = cp.discard();
+            }
+            anyhow::bail!(
+                "the checkpoint of {} was read from tenant {was}, this sign-in reads tenant \
+                 {now}; nothing was written and the checkpoint was discarded",
+                args.out.display()
+            );
+        }
+    }
     if read_nothing(&collected.snapshot) {
         // Replacing a good snapshot with an empty one would hide the failure until the next
         // audit. The checkpoint holds nothing worth resuming.
@@ -93,7 +107,12 @@ fn open_checkpoint(
         .clone()
         .unwrap_or_else(|| format!("cloud {}", sign_in.cloud.name()));
     let tenant = sign_in.tenant.as_deref().unwrap_or("");
-    let identity = Identity::new(tenant, &graph, args.history_days, &output);
+    let method = format!(
+        "{:?}, client id {}",
+        sign_in.auth,
+        sign_in.client_id.as_deref().unwrap_or("none")
+    );
+    let identity = Identity::new(tenant, &graph, args.history_days, &output, &method);
     let folder = checkpoint::folder_for(dir, &output);
     let out = args.out.display();
     match Checkpoint::open(&folder, &identity) {
@@ -122,6 +141,20 @@ fn open_checkpoint(
     }
     Checkpoint::create(&folder, &identity)
         .with_context(|| format!("cannot write to folder {}", dir.display()))
+}
+
+/// The tenant id of the organization a checkpoint holds, if it read it.
+fn organization_id(cp: &Checkpoint) -> Option<String> {
+    match cp.load(Resource::Organization.key())? {
+        State::Done { entry, .. } => entry.items.first()?.get("id")?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// The tenant id this collection read from Graph (not the fallback of `--tenant`).
+fn read_tenant(s: &Snapshot) -> Option<String> {
+    let e = s.entry(Resource::Organization)?;
+    (e.status == Status::Ok).then(|| e.items.first()?.get("id")?.as_str().map(str::to_string))?
 }
 
 /// A collection that stopped: with a checkpoint, the error says how to continue.

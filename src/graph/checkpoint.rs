@@ -42,10 +42,18 @@ pub struct Identity {
     pub history_days: u32,
     /// The output's absolute path.
     pub output: String,
+    /// How the run signs in (the method and `--client-id`): another app may see other data.
+    pub sign_in: String,
 }
 
 impl Identity {
-    pub fn new(tenant: &str, graph: &str, history_days: u32, output: &Path) -> Identity {
+    pub fn new(
+        tenant: &str,
+        graph: &str,
+        history_days: u32,
+        output: &Path,
+        sign_in: &str,
+    ) -> Identity {
         Identity {
             format: FORMAT,
             plan: plan_fingerprint(),
@@ -53,6 +61,7 @@ impl Identity {
             graph: graph.to_string(),
             history_days,
             output: output.display().to_string(),
+            sign_in: sign_in.to_string(),
         }
     }
 
@@ -74,6 +83,7 @@ impl Identity {
                 )
             })
             .or_else(|| differs("output", &self.output, &other.output))
+            .or_else(|| differs("sign-in", &self.sign_in, &other.sign_in))
     }
 }
 
@@ -306,6 +316,7 @@ mod tests {
             "https://graph.microsoft.com",
             30,
             Path::new("/tmp/snap.json"),
+            "client secret, client id 00000000-0000-0000-0000-00000000c1d0",
         )
     }
 

@@ -382,7 +382,11 @@ pub async fn collect_with(
             let spooled = SPOOLED.contains(&req.resource)
                 || (checkpoint.is_some() && req.resource.is_event_stream());
             let spool = spool.filter(|_| spooled);
-            let saved = checkpoint.and_then(|c| c.load(key));
+            // The organization is always read again: the caller compares it with the
+            // checkpoint's, so that a resume never mixes two tenants.
+            let saved = checkpoint
+                .filter(|_| req.resource != Resource::Organization)
+                .and_then(|c| c.load(key));
             if let Some(done) = restore_done(saved.as_ref(), spool, key) {
                 finish(&bar, Ok(&done.0));
                 return Ok((req.resource, done.0, done.1));
