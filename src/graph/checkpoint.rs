@@ -380,6 +380,28 @@ mod tests {
         assert_eq!(ids, vec!["d1", "d2"]);
     }
 
+    #[test]
+    fn only_checkpoints_untouched_for_a_week_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(format!("{CHECKPOINT_PREFIX}old"));
+        let recent = dir.path().join(format!("{CHECKPOINT_PREFIX}recent"));
+        let other = dir.path().join("keep-me");
+        for d in [&old, &recent, &other] {
+            std::fs::create_dir(d).unwrap();
+        }
+        let set_age = |p: &Path, days: u64| {
+            let t = std::time::SystemTime::now() - Duration::from_secs(days * 24 * 3600);
+            File::open(p).unwrap().set_modified(t).unwrap();
+        };
+        set_age(&old, 8);
+        set_age(&recent, 6);
+        set_age(&other, 30);
+        remove_stale(dir.path());
+        assert!(!old.exists(), "a week-old checkpoint stays");
+        assert!(recent.exists(), "a six-day-old checkpoint was removed");
+        assert!(other.exists(), "not a checkpoint");
+    }
+
     #[cfg(unix)]
     #[test]
     fn the_checkpoint_is_owner_only() {
