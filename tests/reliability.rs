@@ -390,3 +390,36 @@ async fn resume_without_a_checkpoint_collects_from_the_start() {
     );
     assert!(r.stdout.is_empty());
 }
+
+/// A collection whose sign-in fails at once has read nothing: one plain line, exit 2, and no
+/// checkpoint left beside the output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collection_that_never_signed_in_leaves_no_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let r = run(
+        &[
+            "collect",
+            "--out",
+            out.to_str().unwrap(),
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT_ID,
+            "--login-url",
+            "http://127.0.0.1:9",
+            "--graph-url",
+            "http://127.0.0.1:9",
+        ],
+        &[("AZURE_CLIENT_SECRET", SECRET)],
+        None,
+    )
+    .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("could not connect"), "{}", r.stderr);
+    assert!(!r.stderr.contains("--resume"), "{}", r.stderr);
+    assert!(
+        !holds(dir.path(), ".intune-audit-resume-"),
+        "a checkpoint of nothing was left"
+    );
+}

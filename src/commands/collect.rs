@@ -40,7 +40,7 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
         checkpoint.as_ref(),
     ) {
         Ok(c) => c,
-        Err(e) => return Err(kept(e, checkpoint.as_ref(), &args.out)),
+        Err(e) => return Err(kept(e, checkpoint, &args.out)),
     };
     if let (Some(was), Some(now)) = (&checkpoint_tenant, read_tenant(&collected.snapshot)) {
         if *was != now {
@@ -67,7 +67,7 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
         );
     }
     if let Err(e) = write_snapshot(&args.out, &collected) {
-        return Err(kept(e, checkpoint.as_ref(), &args.out));
+        return Err(kept(e, checkpoint, &args.out));
     }
     if let Some(cp) = checkpoint {
         if let Err(e) = cp.discard() {
@@ -157,10 +157,15 @@ fn read_tenant(s: &Snapshot) -> Option<String> {
     (e.status == Status::Ok).then(|| e.items.first()?.get("id")?.as_str().map(str::to_string))?
 }
 
-/// A collection that stopped: with a checkpoint, the error says how to continue.
-fn kept(e: anyhow::Error, checkpoint: Option<&Checkpoint>, out: &Path) -> anyhow::Error {
+/// A collection that stopped: with a checkpoint holding something, the error says how to
+/// continue; a checkpoint holding nothing (a sign-in that failed at once) is removed.
+fn kept(e: anyhow::Error, checkpoint: Option<Checkpoint>, out: &Path) -> anyhow::Error {
     match checkpoint {
         None => e,
+        Some(cp) if !cp.holds_progress() => {
+            let _ = cp.discard();
+            e
+        }
         Some(cp) => anyhow::anyhow!(
             "{e:#}; what was read is kept in {} (private): `intune-audit collect --resume --out \
              {}` continues, a run without --resume discards it",

@@ -236,6 +236,15 @@ impl Checkpoint {
         }
     }
 
+    /// Whether any resource's state is saved (else there is nothing to resume).
+    pub fn holds_progress(&self) -> bool {
+        std::fs::read_dir(&self.dir).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".state.json"))
+        })
+    }
+
     /// Removes the folder (the collection is written, or discarded).
     pub fn discard(self) -> std::io::Result<()> {
         std::fs::remove_dir_all(&self.dir)
