@@ -42,17 +42,11 @@ pub fn run(args: &CollectArgs) -> Result<i32> {
         Ok(c) => c,
         Err(e) => return Err(kept(e, checkpoint, &args.out)),
     };
-    if let (Some(was), Some(now)) = (&checkpoint_tenant, read_tenant(&collected.snapshot)) {
-        if *was != now {
-            if let Some(cp) = checkpoint {
-                let _ = cp.discard();
-            }
-            anyhow::bail!(
-                "the checkpoint of {} was read from tenant {was}, this sign-in reads tenant \
-                 {now}; nothing was written and the checkpoint was discarded",
-                args.out.display()
-            );
+    if let Err(e) = same_tenant(checkpoint_tenant.as_deref(), &collected.snapshot, &args.out) {
+        if let Some(cp) = checkpoint {
+            let _ = cp.discard();
         }
+        return Err(e);
     }
     if read_nothing(&collected.snapshot) {
         // Replacing a good snapshot with an empty one would hide the failure until the next
@@ -148,6 +142,19 @@ fn organization_id(cp: &Checkpoint) -> Option<String> {
     match cp.load(Resource::Organization.key())? {
         State::Done { entry, .. } => entry.items.first()?.get("id")?.as_str().map(str::to_string),
         _ => None,
+    }
+}
+
+/// A resume whose sign-in reaches another tenant than the one its checkpoint read must not
+/// write a snapshot mixing the two.
+fn same_tenant(checkpoint: Option<&str>, s: &Snapshot, out: &Path) -> Result<()> {
+    match (checkpoint, read_tenant(s)) {
+        (Some(was), Some(now)) if was != now => anyhow::bail!(
+            "the checkpoint of {} was read from tenant {was}, this sign-in reads tenant {now}; \
+             nothing was written and the checkpoint was discarded",
+            out.display()
+        ),
+        _ => Ok(()),
     }
 }
 
