@@ -148,6 +148,15 @@ pub struct CollectArgs {
     /// Days of enrollment failure history (troubleshooting and Autopilot events) to read.
     #[arg(long, default_value_t = DEFAULT_HISTORY_DAYS, value_name = "DAYS", value_parser = parse_history_days)]
     pub history_days: u32,
+    /// Continue the interrupted collection into this --out from the pages it had read. Every
+    /// collection into a file keeps a private checkpoint beside it (a 0700 folder
+    /// `.intune-audit-resume-<hash>`) until the snapshot is written; an interrupt or a failed
+    /// sign-in leaves it for --resume. It must be the same tenant, Graph endpoint, sign-in,
+    /// --history-days and intune-audit version, or the resume is refused. Without --resume a
+    /// collection discards an old checkpoint; with --resume and none, it starts from the
+    /// beginning (and says so). Checkpoints untouched for 7 days are removed.
+    #[arg(long)]
+    pub resume: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

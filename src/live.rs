@@ -4,6 +4,7 @@
 
 use crate::auth;
 use crate::cloud::Endpoints;
+use crate::graph::checkpoint::Checkpoint;
 use crate::graph::client::GraphClient;
 use crate::graph::collect::{collect_with, CollectOptions, Collected};
 use crate::graph::retry::RetryPolicy;
@@ -23,20 +24,28 @@ pub fn collect_live(args: &SignIn) -> Result<Snapshot> {
 /// Signs in and reads the whole plan, or with a subject only what diagnosing it needs (and
 /// says on stderr how many Graph requests that took).
 pub fn collect_scoped(args: &SignIn, subject: Option<&Subject>) -> Result<Snapshot> {
-    Ok(collect_inner(args, subject, None)?.snapshot)
+    Ok(collect_inner(args, subject, Store::default())?.snapshot)
 }
 
 /// Signs in and reads every resource of the plan; with `spool`, the large collections go to
-/// files in that folder instead of memory.
-pub fn collect_live_with(args: &SignIn, spool: Option<&std::path::Path>) -> Result<Collected> {
-    collect_inner(args, None, spool)
+/// files in that folder instead of memory; with a `checkpoint`, into it, continuing what it
+/// holds (see [`collect_with`]).
+pub fn collect_live_with(
+    args: &SignIn,
+    spool: Option<&std::path::Path>,
+    checkpoint: Option<&Checkpoint>,
+) -> Result<Collected> {
+    collect_inner(args, None, Store { spool, checkpoint })
 }
 
-fn collect_inner(
-    args: &SignIn,
-    subject: Option<&Subject>,
-    spool: Option<&std::path::Path>,
-) -> Result<Collected> {
+/// Where a collection keeps its large resources while it reads them.
+#[derive(Clone, Copy, Default)]
+struct Store<'a> {
+    spool: Option<&'a std::path::Path>,
+    checkpoint: Option<&'a Checkpoint>,
+}
+
+fn collect_inner(args: &SignIn, subject: Option<&Subject>, store: Store<'_>) -> Result<Collected> {
     let endpoints = Endpoints::new(
         args.cloud,
         args.graph_url.as_deref(),
@@ -102,7 +111,7 @@ fn collect_inner(
         authenticator.token().await?;
         let client = GraphClient::new(&endpoints.graph, authenticator.clone(), policy)?;
         let collected = match subject {
-            None => collect_with(&client, &opts, spool).await?,
+            None => collect_with(&client, &opts, store.spool, store.checkpoint).await?,
             Some(subject) => {
                 let snapshot = collect_for(&client, &opts, subject).await?;
                 let requests = client
@@ -120,16 +129,21 @@ fn collect_inner(
     };
     runtime
         .block_on(async {
-            match spool {
-                // With a spool on disk, an interrupt ends the run through an error, so the
-                // caller's spool folder is dropped (removed) instead of left behind.
-                Some(_) => tokio::select! {
+            match (store.spool, store.checkpoint) {
+                // With a checkpoint, an interrupt ends the run through an error and the caller
+                // says how to resume; with a spool, the caller's spool folder is dropped
+                // (removed) instead of left behind.
+                (_, Some(_)) => tokio::select! {
+                    r = work => r,
+                    signal = interrupted() => Err(anyhow::anyhow!("interrupted by {signal}")),
+                },
+                (Some(_), None) => tokio::select! {
                     r = work => r,
                     signal = interrupted() => {
                         Err(anyhow::anyhow!("interrupted by {signal}; the spool folder was removed"))
                     }
                 },
-                None => work.await,
+                (None, None) => work.await,
             }
         })
         .inspect(|c| {

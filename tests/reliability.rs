@@ -1,7 +1,8 @@
 //! Reliability against the loopback Graph stand-in (no real network): a run that read nothing
 //! never passes, partial collections say what is missing, rejected tokens are not permission
 //! findings, short-lived tokens are not fetched per request, and outputs never replace a FIFO
-//! or a symlink.
+//! or a symlink; interrupted collections keep a private checkpoint (file) or remove their spool
+//! (stdout).
 
 mod standin;
 
@@ -230,39 +231,33 @@ async fn audit_output_to_a_fifo_writes_through() {
     assert!(ft.is_fifo(), "the FIFO was replaced by a file");
 }
 
-/// SIGTERM in the middle of a collection: exit 2 with one line, and no spool folder (with the
-/// tenant's users in it) left next to the output.
+/// Starts `collect --out <out>` against the stand-in (with `TMPDIR` set to `tmp`), waits until
+/// it has read a few pages with its users throttled, and sends it SIGTERM; returns the exit
+/// code and stderr.
 #[cfg(unix)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_interrupted_collection_removes_its_spool() {
-    // Users are throttled for long enough that the run is still collecting when it is stopped.
-    let cfg = Config::new(fixture()).always(Resource::Users.key(), Step::throttled("30"));
-    let s = StandIn::start(cfg).await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("snap.json");
+async fn terminated(
+    s: &StandIn,
+    out: &str,
+    tmp: &Path,
+    started: impl Fn() -> bool,
+) -> (i32, String) {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"));
-    cmd.args(["collect", "--out", out.to_str().unwrap()])
+    cmd.args(["collect", "--out", out])
         .args(["--graph-url", &s.base, "--login-url", &s.base])
         .args(["--tenant", TENANT, "--client-id", CLIENT_ID])
         .env("AZURE_CLIENT_SECRET", SECRET)
+        .env("TMPDIR", tmp)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().expect("binary runs");
     let pid = child.id().expect("pid").to_string();
-    let spooled = || {
-        std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(".intune-audit-spool-")
-        })
-    };
     for _ in 0..100 {
-        if spooled() && s.log(|l| l.graph_gets) > 5 {
+        if started() && s.log(|l| l.graph_gets) > 5 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert!(spooled(), "the run spools next to its output");
+    assert!(started(), "the run never started spooling");
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
@@ -272,9 +267,159 @@ async fn an_interrupted_collection_removes_its_spool() {
         .await
         .expect("stops promptly")
         .unwrap();
-    let stderr = String::from_utf8_lossy(&done.stderr);
-    assert_eq!(done.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    let stderr = String::from_utf8_lossy(&done.stderr).to_string();
+    (done.status.code().unwrap_or(-1), stderr)
+}
+
+/// Whether `dir` holds an entry whose name starts with `prefix`.
+fn holds(dir: &Path, prefix: &str) -> bool {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        })
+        .unwrap_or(false)
+}
+
+/// SIGTERM in the middle of a collection to stdout: exit 2 with one line, and no spool folder
+/// (with the tenant's users in it) left in the temporary folder.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_collection_removes_its_spool() {
+    // Users are throttled for long enough that the run is still collecting when it is stopped.
+    let cfg = Config::new(fixture()).always(Resource::Users.key(), Step::throttled("30"));
+    let s = StandIn::start(cfg).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let spooled = || holds(tmp.path(), ".intune-audit-spool-");
+    let (code, stderr) = terminated(&s, "-", tmp.path(), spooled).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("interrupted by SIGTERM; the spool folder was removed"),
+        "{stderr}"
+    );
     assert!(!spooled(), "the spool folder was left behind");
+}
+
+/// SIGTERM in the middle of a collection into a file: exit 2, and the line says how to resume;
+/// the checkpoint stays, private, beside the output; the output is not written. A run without
+/// --resume discards it and says so.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_collection_keeps_a_private_checkpoint() {
+    use std::os::unix::fs::PermissionsExt;
+    let cfg = Config::new(fixture()).always(Resource::Users.key(), Step::throttled("30"));
+    let s = StandIn::start(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let checkpointed = || holds(dir.path(), ".intune-audit-resume-");
+    let (code, stderr) = terminated(&s, out.to_str().unwrap(), dir.path(), checkpointed).await;
+    assert_eq!(code, 2, "{stderr}");
+    let last = stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("intune-audit: error: interrupted by SIGTERM; what was read is kept in "),
+        "{stderr}"
+    );
+    assert!(
+        last.contains(&format!(
+            "`intune-audit collect --resume --out {}` continues",
+            out.display()
+        )),
+        "{last}"
+    );
     assert!(!out.exists());
+    let cp = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".intune-audit-resume-")
+        })
+        .expect("checkpoint kept")
+        .path();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cp), 0o700);
+    for e in std::fs::read_dir(&cp).unwrap().flatten() {
+        assert_eq!(mode(&e.path()), 0o600, "{}", e.path().display());
+    }
+    assert!(
+        !holds(dir.path(), ".intune-audit-spool-"),
+        "a spool beside the checkpoint"
+    );
+
+    // A fresh run (users no longer throttled) discards it, says so, and leaves none behind.
+    let s = StandIn::start(Config::new(fixture())).await;
+    let r = live(&s, &["collect", "--out", out.to_str().unwrap()]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("intune-audit: discarding the checkpoint of an interrupted collection into "),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !checkpointed(),
+        "the checkpoint stays after the snapshot is written"
+    );
+}
+
+/// `--resume` with nothing to resume collects from the start (with a notice); with stdout as
+/// the output it is refused (no checkpoint is kept there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_without_a_checkpoint_collects_from_the_start() {
+    let s = StandIn::start(Config::new(fixture())).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let r = live(&s, &["collect", "--resume", "--out", out.to_str().unwrap()]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no interrupted collection into ")
+            && r.stderr.contains("collecting from the start"),
+        "{}",
+        r.stderr
+    );
+    let snap = Snapshot::from_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(snap.tenant.id, TENANT);
+    let r = live(&s, &["collect", "--resume", "--out", "-"]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--resume needs --out FILE"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
+}
+
+/// A collection whose sign-in fails at once has read nothing: one plain line, exit 2, and no
+/// checkpoint left beside the output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collection_that_never_signed_in_leaves_no_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let r = run(
+        &[
+            "collect",
+            "--out",
+            out.to_str().unwrap(),
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT_ID,
+            "--login-url",
+            "http://127.0.0.1:9",
+            "--graph-url",
+            "http://127.0.0.1:9",
+        ],
+        &[("AZURE_CLIENT_SECRET", SECRET)],
+        None,
+    )
+    .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("could not connect"), "{}", r.stderr);
+    assert!(!r.stderr.contains("--resume"), "{}", r.stderr);
+    assert!(
+        !holds(dir.path(), ".intune-audit-resume-"),
+        "a checkpoint of nothing was left"
+    );
 }

@@ -457,12 +457,27 @@ impl GraphClient {
         consistency_eventual: bool,
         mut on_page: impl FnMut(Vec<Value>),
     ) -> Result<(), GraphError> {
+        self.for_each_linked_page(bucket, first_url, consistency_eventual, |items, _| {
+            on_page(items)
+        })
+        .await
+    }
+
+    /// [`GraphClient::for_each_page`], handing `on_page` the page's nextLink too (`None` on
+    /// the last page): a checkpoint records where to continue.
+    pub async fn for_each_linked_page(
+        &self,
+        bucket: Bucket,
+        first_url: &str,
+        consistency_eventual: bool,
+        mut on_page: impl FnMut(Vec<Value>, Option<&str>),
+    ) -> Result<(), GraphError> {
         let mut seen: HashSet<String> = HashSet::new();
         let mut url = first_url.to_string();
         loop {
             let body = self.get_body(bucket, &url, consistency_eventual).await?;
             let page = parse_page(&body)?;
-            on_page(page.value);
+            on_page(page.value, page.next_link.as_deref());
             match page.next_link {
                 None => return Ok(()),
                 Some(next) => {

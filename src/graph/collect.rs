@@ -6,6 +6,7 @@
 //! a sign-in failure stops the run.
 
 use crate::auth::AuthError;
+use crate::graph::checkpoint::{self, Checkpoint, Committed, Part, State};
 use crate::graph::client::{BatchGet, GraphClient, GraphError};
 use crate::graph::plan::{self, ApiVersion, Bucket, Request, Shape, PLAN};
 use crate::signin::AuthMethod;
@@ -17,6 +18,7 @@ use intune_audit_checks::snapshot::{
 use intune_audit_checks::targeting::{ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP};
 use intune_audit_checks::{Resource, Snapshot};
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Seek, SeekFrom, Write};
@@ -208,11 +210,17 @@ enum Sink {
 
 impl Sink {
     fn new(spool: Option<&Path>, name: &str) -> Sink {
+        Sink::open(spool, name, false)
+    }
+
+    /// A sink in `spool` (memory without one); `keep` keeps what an earlier run wrote there
+    /// (a resume then cuts it back to its committed length with [`Sink::restore`]).
+    fn open(spool: Option<&Path>, name: &str, keep: bool) -> Sink {
         let Some(dir) = spool else {
             return Sink::Memory(Vec::new());
         };
         let path = dir.join(format!("{name}.jsonl"));
-        match create_private(&path) {
+        match checkpoint::create_private(&path, !keep) {
             Ok(f) => Sink::File {
                 w: BufWriter::with_capacity(256 * 1024, f),
                 path,
@@ -251,6 +259,60 @@ impl Sink {
         match self {
             Sink::Memory(items) => items.len(),
             Sink::File { count, .. } => *count,
+        }
+    }
+
+    /// Flushes a spool file and says how much of it is written: what a checkpoint records.
+    /// `None` for memory or a failed spool.
+    fn commit(&mut self) -> Option<Committed> {
+        let Sink::File {
+            w, count, error, ..
+        } = self
+        else {
+            return None;
+        };
+        if error.is_some() {
+            return None;
+        }
+        match w.flush().and_then(|()| w.get_mut().stream_position()) {
+            Ok(bytes) => Some(Committed {
+                count: *count,
+                bytes,
+            }),
+            Err(e) => {
+                *error = Some(e);
+                None
+            }
+        }
+    }
+
+    /// Continues a spool file from a checkpoint: cut back to its committed length (a killed
+    /// run may have written part of a page after it), appending from there.
+    fn restore(&mut self, c: Committed) -> std::io::Result<()> {
+        let Sink::File {
+            w, count, error, ..
+        } = self
+        else {
+            return Err(std::io::Error::other("not a spool"));
+        };
+        w.flush()?;
+        let f = w.get_mut();
+        if f.metadata()?.len() < c.bytes {
+            return Err(std::io::Error::other(
+                "the spool is shorter than its checkpoint",
+            ));
+        }
+        f.set_len(c.bytes)?;
+        f.seek(SeekFrom::Start(c.bytes))?;
+        *count = c.count;
+        *error = None;
+        Ok(())
+    }
+
+    fn path(&self) -> Option<&Path> {
+        match self {
+            Sink::Memory(_) => None,
+            Sink::File { path, .. } => Some(path),
         }
     }
 
@@ -294,40 +356,50 @@ impl Sink {
     }
 }
 
-/// A new file only the owner can read: spool files hold the tenant's users and devices.
-fn create_private(path: &Path) -> std::io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
 /// Reads the whole plan into memory. `Err` only when signing in fails.
 pub async fn collect(client: &GraphClient, opts: &CollectOptions) -> Result<Snapshot, AuthError> {
-    Ok(collect_with(client, opts, None).await?.snapshot)
+    Ok(collect_with(client, opts, None, None).await?.snapshot)
 }
 
 /// Reads the whole plan; with `spool`, the large collections go to files in that folder.
-/// `Err` only when signing in fails.
+/// With a `checkpoint` (whose folder is then the spool), every resource read to its end is
+/// saved there and the large collections save their progress page by page; what it already
+/// holds is kept and continued (`collect --resume`). `Err` only when signing in fails.
 pub async fn collect_with(
     client: &GraphClient,
     opts: &CollectOptions,
     spool: Option<&Path>,
+    checkpoint: Option<&Checkpoint>,
 ) -> Result<Collected, AuthError> {
+    let spool = checkpoint.map(Checkpoint::dir).or(spool);
     let progress = Progress::new(opts.progress);
     let one = |req: &'static Request| {
         let bar = progress.bar(req.resource.key());
         async move {
-            let sink = Sink::new(
-                spool.filter(|_| SPOOLED.contains(&req.resource)),
-                req.resource.key(),
-            );
+            let key = req.resource.key();
+            // With a checkpoint the event streams (long chains) are spooled too, so that
+            // they resume page by page.
+            let spooled = SPOOLED.contains(&req.resource)
+                || (checkpoint.is_some() && req.resource.is_event_stream());
+            let spool = spool.filter(|_| spooled);
+            // The organization is always read again: the caller compares it with the
+            // checkpoint's, so that a resume never mixes two tenants.
+            let saved = checkpoint
+                .filter(|_| req.resource != Resource::Organization)
+                .and_then(|c| c.load(key));
+            if let Some(done) = restore_done(saved.as_ref(), spool, key) {
+                finish(&bar, Ok(&done.0));
+                return Ok((req.resource, done.0, done.1));
+            }
+            let resuming = matches!(saved, Some(State::Chain { .. } | State::Partitioned { .. }));
+            let sink = Sink::open(spool, key, resuming);
             let window = EventWindow::new(opts.history_days);
-            let entry = collect_one_into(client, req, sink, &bar, opts.method, &window).await;
+            let resume = Resume { checkpoint, saved };
+            let entry =
+                collect_one_into(client, req, sink, &bar, opts.method, &window, resume).await;
+            if let (Some(cp), Ok(o)) = (checkpoint, &entry) {
+                save_done(cp, key, o);
+            }
             finish(&bar, entry.as_ref().map(|e| &e.0));
             entry.map(|(e, n)| (req.resource, e, n))
         }
@@ -338,6 +410,12 @@ pub async fn collect_with(
     let sources = PLAN.iter().filter(|r| GROUP_SOURCES.contains(&r.resource));
     // The large collections page on while the group phase (which needs only the small
     // enrollment resources) runs beside them.
+    // Memberships come from the checkpoint only with the groups that named them.
+    let sources_done = checkpoint.is_some_and(|c| {
+        GROUP_SOURCES
+            .iter()
+            .all(|r| matches!(c.load(r.key()), Some(State::Done { .. })))
+    });
     let work = futures_util::future::join(join_all(independent.map(one)), async {
         let first = join_all(sources.map(one)).await;
         let mut map: BTreeMap<String, ResourceEntry> = BTreeMap::new();
@@ -345,12 +423,23 @@ pub async fn collect_with(
             map.insert(resource.key().to_string(), entry.0.clone());
         }
         let bar = progress.bar(Resource::GroupMembers.key());
-        let ids = referenced_groups(&map);
-        let sink = Sink::new(
-            spool.filter(|_| SPOOLED.contains(&Resource::GroupMembers)),
-            Resource::GroupMembers.key(),
-        );
-        let r = collect_group_members(client, &ids, sink, spool, &bar).await;
+        let key = Resource::GroupMembers.key();
+        let members_spool = spool.filter(|_| SPOOLED.contains(&Resource::GroupMembers));
+        let saved = checkpoint
+            .filter(|_| sources_done)
+            .and_then(|c| c.load(key));
+        let r = match restore_done(saved.as_ref(), members_spool, key) {
+            Some(done) => Ok(done),
+            None => {
+                let ids = referenced_groups(&map);
+                let sink = Sink::new(members_spool, key);
+                let r = collect_group_members(client, &ids, sink, spool, &bar).await;
+                if let (Some(cp), Ok(o)) = (checkpoint, &r) {
+                    save_done(cp, key, o);
+                }
+                r
+            }
+        };
         finish(&bar, r.as_ref().map(|e| &e.0));
         (first, r)
     });
@@ -399,6 +488,68 @@ pub(crate) fn now_rfc3339() -> String {
 /// An entry, its spool file if any, and how many items it holds.
 type Outcome = ((ResourceEntry, Option<Spooled>), usize);
 
+/// What a checkpoint says of the resource being read.
+struct Resume<'a> {
+    checkpoint: Option<&'a Checkpoint>,
+    saved: Option<State>,
+}
+
+impl Resume<'_> {
+    fn none() -> Resume<'static> {
+        Resume {
+            checkpoint: None,
+            saved: None,
+        }
+    }
+}
+
+/// A resource a checkpoint holds to its end, with its spool file cut back to the committed
+/// length; `None` when it must be read (not done, or its spool is missing or short).
+fn restore_done(saved: Option<&State>, spool: Option<&Path>, key: &str) -> Option<Outcome> {
+    let Some(State::Done { entry, spool: kept }) = saved else {
+        return None;
+    };
+    let Some(c) = kept else {
+        return Some(((entry.clone(), None), entry.items.len()));
+    };
+    let path = spool?.join(format!("{key}.jsonl"));
+    let f = std::fs::OpenOptions::new().write(true).open(&path).ok()?;
+    if f.metadata().ok()?.len() < c.bytes || f.set_len(c.bytes).is_err() {
+        return None;
+    }
+    let file = Spooled {
+        path,
+        count: c.count,
+    };
+    Some(((entry.clone(), Some(file)), c.count))
+}
+
+/// Records a resource read to its end (only `ok` ones: anything else is read again).
+fn save_done(cp: &Checkpoint, key: &str, outcome: &Outcome) {
+    let ((entry, file), _) = outcome;
+    if entry.status != Status::Ok {
+        return;
+    }
+    let spool = match file {
+        None => None,
+        Some(f) => match std::fs::metadata(&f.path) {
+            Ok(m) => Some(Committed {
+                count: f.count,
+                bytes: m.len(),
+            }),
+            Err(_) => return,
+        },
+    };
+    let entry = entry.clone();
+    cp.save(key, &State::Done { entry, spool });
+}
+
+/// Graph no longer accepts a saved page link: its `$skiptoken` expired (directory reads answer
+/// 400 `Directory_ExpiredPageToken`) or the link is gone (404, 410).
+fn is_stale_link(e: &GraphError) -> bool {
+    matches!(e.status(), Some(400 | 404 | 410))
+}
+
 fn finish(bar: &ProgressBar, entry: Result<&(ResourceEntry, Option<Spooled>), &AuthError>) {
     let msg = match entry {
         Ok((e, file)) => match e.status {
@@ -441,7 +592,8 @@ pub(crate) async fn collect_one(
     method: AuthMethod,
 ) -> Result<ResourceEntry, AuthError> {
     let window = EventWindow::new(30);
-    collect_one_into(client, req, Sink::Memory(Vec::new()), bar, method, &window)
+    let sink = Sink::Memory(Vec::new());
+    collect_one_into(client, req, sink, bar, method, &window, Resume::none())
         .await
         .map(|((entry, _), _)| entry)
 }
@@ -453,6 +605,7 @@ async fn collect_one_into(
     bar: &ProgressBar,
     method: AuthMethod,
     window: &EventWindow,
+    resume: Resume<'_>,
 ) -> Result<Outcome, AuthError> {
     let path = req.relative_url();
     let url = format!("{}{path}", client.base());
@@ -468,21 +621,24 @@ async fn collect_one_into(
                 _ => Err(GraphError::Malformed("expected a JSON object".into())),
             }),
         _ if plan::partition_property(req.resource).is_some() => {
-            collect_partitioned(client, req, &url, &mut sink, bar).await
+            let chain = Chain {
+                client,
+                req,
+                bar,
+                window,
+                checkpoint: resume.checkpoint,
+            };
+            collect_partitioned(&chain, &url, &mut sink, resume.saved).await
         }
         _ => {
-            let mut pages = 0u64;
-            client
-                .for_each_page(req.bucket, &url, req.consistency_eventual, |page| {
-                    pages += 1;
-                    for v in page {
-                        if let Some(v) = window.keep(req.resource, v) {
-                            sink.push(v);
-                        }
-                    }
-                    bar.set_message(format!("{pages} pages, {} items", sink.len()));
-                })
-                .await
+            let chain = Chain {
+                client,
+                req,
+                bar,
+                window,
+                checkpoint: resume.checkpoint,
+            };
+            chain.read(&url, &mut sink, resume.saved).await
         }
     };
     match result {
@@ -557,21 +713,106 @@ pub fn partition_bounds(sample: &[String], parts: usize) -> Vec<String> {
     bounds
 }
 
+/// One resource's nextLink chains, and what saving their progress needs.
+struct Chain<'a> {
+    client: &'a GraphClient,
+    req: &'a Request,
+    bar: &'a ProgressBar,
+    window: &'a EventWindow,
+    checkpoint: Option<&'a Checkpoint>,
+}
+
+impl Chain<'_> {
+    /// Reads the chain from `first` into `sink`. A saved chain of the same first link goes on
+    /// from its next link — or, if Graph no longer accepts that link, from `first` again.
+    async fn read(
+        &self,
+        first: &str,
+        sink: &mut Sink,
+        saved: Option<State>,
+    ) -> Result<(), GraphError> {
+        if let Some(State::Chain {
+            first: from,
+            next,
+            spool,
+        }) = saved
+        {
+            if from == first && sink.restore(spool).is_ok() {
+                match self.pages(first, &next, sink).await {
+                    Err(e) if is_stale_link(&e) => self.stale(&e),
+                    r => return r,
+                }
+            }
+        }
+        sink.reset();
+        self.pages(first, first, sink).await
+    }
+
+    fn stale(&self, e: &GraphError) {
+        let e = crate::render::safe::visible_line(&e.to_string());
+        eprintln!(
+            "intune-audit: {}: Graph no longer accepts the saved page link ({e}); reading it again from its first page",
+            self.req.resource
+        );
+    }
+
+    /// Pages from `from`, a link of the chain that starts at `first`; with a checkpoint, its
+    /// progress is saved after every page.
+    async fn pages(&self, first: &str, from: &str, sink: &mut Sink) -> Result<(), GraphError> {
+        let (req, key) = (self.req, self.req.resource.key());
+        let mut pages = 0u64;
+        let on_page = |page: Vec<Value>, next: Option<&str>| {
+            pages += 1;
+            for v in page {
+                if let Some(v) = self.window.keep(req.resource, v) {
+                    sink.push(v);
+                }
+            }
+            if let (Some(cp), Some(next)) = (self.checkpoint, next) {
+                if let Some(spool) = sink.commit() {
+                    let (first, next) = (first.to_string(), next.to_string());
+                    cp.save(key, &State::Chain { first, next, spool });
+                }
+            }
+            self.bar
+                .set_message(format!("{pages} pages, {} items", sink.len()));
+        };
+        self.client
+            .for_each_linked_page(req.bucket, from, req.consistency_eventual, on_page)
+            .await
+    }
+}
+
 /// Partitioned paging for a large directory collection whose nextLinks form one long chain
 /// (Entra devices: `$expand` caps a page at 100): read the first page and `$count` together;
 /// if the collection is large, cut it into ranges of its partition property at the quantiles
 /// of the first page's values and page through the ranges side by side. Any failure of the
-/// ranges (a Graph that refuses the `$filter`) falls back to the plain nextLink chain.
+/// ranges (a Graph that refuses the `$filter`) falls back to the plain nextLink chain. A saved
+/// partitioned read goes on range by range.
 async fn collect_partitioned(
-    client: &GraphClient,
-    req: &Request,
+    chain: &Chain<'_>,
     url: &str,
     sink: &mut Sink,
-    bar: &ProgressBar,
+    saved: Option<State>,
 ) -> Result<(), GraphError> {
+    let (client, req) = (chain.client, chain.req);
     let Some(property) = plan::partition_property(req.resource) else {
         return Err(GraphError::Malformed("no partition property".into()));
     };
+    match saved {
+        Some(State::Partitioned { parts, spool }) => {
+            let seen = sink.restore(spool).and_then(|()| match sink.path() {
+                Some(p) => checkpoint::spooled_ids(p, spool.bytes),
+                None => Err(std::io::Error::other("not a spool")),
+            });
+            if let Ok(seen) = seen {
+                return read_parts(chain, url, parts, seen, sink, true).await;
+            }
+        }
+        saved @ Some(State::Chain { .. }) => return chain.read(url, sink, saved).await,
+        _ => {}
+    }
+    sink.reset();
     let count_url = format!(
         "{}/{}{}/$count",
         client.base(),
@@ -615,47 +856,85 @@ async fn collect_partitioned(
         for v in items {
             sink.push(v);
         }
-        if let Some(next) = first.get("@odata.nextLink").and_then(Value::as_str) {
-            client
-                .for_each_page(req.bucket, next, req.consistency_eventual, |p| {
-                    for v in p {
-                        sink.push(v);
-                    }
-                    bar.set_message(format!("{} items", sink.len()));
-                })
-                .await?;
+        if let Some(next) = next {
+            chain.pages(url, &next, sink).await?;
         }
         return Ok(());
     }
     drop(items);
-    let filters = partition_filters(property, &bounds);
-    let shared = std::cell::RefCell::new((&mut *sink, HashSet::<String>::new()));
-    let bounds_ref = &bounds;
+    let parts = partition_filters(property, &bounds)
+        .iter()
+        .map(|f| {
+            let first = format!("{url}&$filter={}", encode_query_value(f));
+            Part {
+                next: Some(first.clone()),
+                first,
+            }
+        })
+        .collect();
+    read_parts(chain, url, parts, HashSet::new(), sink, false).await
+}
+
+/// The ranges of a partitioned read, with the spool they share and the ids already in it.
+struct Parts<'s> {
+    sink: &'s mut Sink,
+    seen: HashSet<String>,
+    parts: Vec<Part>,
+}
+
+impl Parts<'_> {
+    fn take(&mut self, page: Vec<Value>) {
+        for v in page {
+            // Every id, not only names equal to a bound: the server's collation (case,
+            // accents) decides which ranges overlap, not ours.
+            if let Some(id) = v.get("id").and_then(Value::as_str) {
+                if !self.seen.insert(id.to_string()) {
+                    continue;
+                }
+            }
+            self.sink.push(v);
+        }
+    }
+
+    fn save(&mut self, cp: &Checkpoint, key: &str) {
+        if let Some(spool) = self.sink.commit() {
+            let parts = self.parts.clone();
+            cp.save(key, &State::Partitioned { parts, spool });
+        }
+    }
+}
+
+/// Pages through the ranges not yet read to their end, side by side, each id once. A range
+/// resumed from a link Graph no longer accepts starts again at its first page (the ids already
+/// read are skipped). If any range fails, the plain chain from `url` instead.
+async fn read_parts(
+    chain: &Chain<'_>,
+    url: &str,
+    parts: Vec<Part>,
+    seen: HashSet<String>,
+    sink: &mut Sink,
+    resumed: bool,
+) -> Result<(), GraphError> {
+    let todo: Vec<(usize, Part)> = parts
+        .iter()
+        .cloned()
+        .enumerate()
+        .filter(|(_, p)| p.next.is_some())
+        .collect();
+    let shared = RefCell::new(Parts {
+        sink: &mut *sink,
+        seen,
+        parts,
+    });
     let shared_ref = &shared;
-    let runs = filters.iter().map(|f| {
-        let part_url = format!("{url}&$filter={}", encode_query_value(f));
-        async move {
-            client
-                .for_each_page(req.bucket, &part_url, req.consistency_eventual, |p| {
-                    let mut guard = shared_ref.borrow_mut();
-                    let (sink, seen) = &mut *guard;
-                    for v in p {
-                        // Every id, not only names equal to a bound: the server's collation
-                        // (case, accents) decides which ranges overlap, not ours.
-                        if let Some(id) = v.get("id").and_then(Value::as_str) {
-                            if !seen.insert(id.to_string()) {
-                                continue;
-                            }
-                        }
-                        sink.push(v);
-                    }
-                    bar.set_message(format!(
-                        "{} ranges, {} items",
-                        bounds_ref.len() + 2,
-                        sink.len()
-                    ));
-                })
-                .await
+    let runs = todo.into_iter().map(|(i, part)| async move {
+        let next = part.next.clone().unwrap_or_default();
+        match read_part(chain, shared_ref, i, &next).await {
+            Err(e) if resumed && next != part.first && is_stale_link(&e) => {
+                chain.stale(&e);
+                read_part(chain, shared_ref, i, &part.first).await
+            }
+            r => r,
         }
     });
     let results = join_all(runs).await;
@@ -671,18 +950,37 @@ async fn collect_partitioned(
     if failure.is_some() {
         // Fall back to the plain chain from the first page.
         sink.reset();
-        let mut pages = 0u64;
-        return client
-            .for_each_page(req.bucket, url, req.consistency_eventual, |p| {
-                pages += 1;
-                for v in p {
-                    sink.push(v);
-                }
-                bar.set_message(format!("{pages} pages, {} items", sink.len()));
-            })
-            .await;
+        return chain.pages(url, url, sink).await;
     }
     Ok(())
+}
+
+/// One range from `from`, its progress saved after every page.
+async fn read_part(
+    chain: &Chain<'_>,
+    shared: &RefCell<Parts<'_>>,
+    i: usize,
+    from: &str,
+) -> Result<(), GraphError> {
+    let req = chain.req;
+    let on_page = |page: Vec<Value>, next: Option<&str>| {
+        let mut s = shared.borrow_mut();
+        s.take(page);
+        if let Some(p) = s.parts.get_mut(i) {
+            p.next = next.map(str::to_string);
+        }
+        if let Some(cp) = chain.checkpoint {
+            s.save(cp, req.resource.key());
+        }
+        let ranges = s.parts.len();
+        chain
+            .bar
+            .set_message(format!("{ranges} ranges, {} items", s.sink.len()));
+    };
+    chain
+        .client
+        .for_each_linked_page(req.bucket, from, req.consistency_eventual, on_page)
+        .await
 }
 
 /// The entry for a resource that could not be read.
@@ -1193,6 +1491,45 @@ mod tests {
         let file = file.expect("spooled to a file");
         let mode = std::fs::metadata(&file.path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{mode:o}");
+    }
+
+    /// A killed run may have written pages (or half an item) after its last checkpoint: a
+    /// resume cuts the spool back to the committed length and appends from there.
+    #[test]
+    fn a_restored_spool_drops_what_followed_its_last_committed_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = Sink::new(Some(dir.path()), "users");
+        sink.push(json!({"id": "u1"}));
+        sink.push(json!({"id": "u2"}));
+        let committed = sink.commit().expect("a spool commits");
+        sink.push(json!({"id": "u3"}));
+        drop(sink);
+        let path = dir.path().join("users.jsonl");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b",\n{\"id\":\"u4").unwrap();
+        drop(f);
+
+        let mut sink = Sink::open(Some(dir.path()), "users", true);
+        sink.restore(committed).unwrap();
+        sink.push(json!({"id": "u5"}));
+        let (_, file) = sink.finish().unwrap();
+        assert_eq!(file.expect("spooled").count, 3);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let items: Value = serde_json::from_str(&format!("[{text}]")).unwrap();
+        assert_eq!(items, json!([{"id": "u1"}, {"id": "u2"}, {"id": "u5"}]));
+
+        // A spool shorter than its checkpoint is read again, never trusted.
+        std::fs::write(&path, "{\"id\":").unwrap();
+        let mut sink = Sink::open(Some(dir.path()), "users", true);
+        assert!(sink.restore(committed).is_err());
+        let done = State::Done {
+            entry: ResourceEntry::ok("/v1.0/users", Vec::new()),
+            spool: Some(committed),
+        };
+        assert!(restore_done(Some(&done), Some(dir.path()), "users").is_none());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Microsoft Graph: the request plan, the read-only client and the collector.
 
+pub mod checkpoint;
 pub mod client;
 pub mod collect;
 pub mod permissions;
