@@ -48,7 +48,7 @@ fn one_row_per_problem_finding_and_affected_object() {
 
 #[test]
 fn hostile_names_are_quoted_and_defused() {
-    let mut r = report(&broken_snapshot(), None);
+    let mut r = broken_sample_report();
     let f = r
         .findings
         .iter_mut()

@@ -12,7 +12,7 @@ const TEMPLATE: &str = include_str!("templates/report.html");
 
 /// Affected objects of one finding listed when the report is printed; the rest are counted
 /// and left to the CSV export (all of them stay on screen).
-pub const PRINT_AFFECTED: usize = 10;
+pub const PRINT_AFFECTED: usize = 8;
 
 const BAR_MAX: f64 = 170.0;
 
@@ -291,7 +291,7 @@ fn area_chart(area: &str, counts: &[(FindingStatus, usize)], max: f64) -> Value 
         .collect::<Vec<_>>()
         .join(", ");
     json!({"name": area, "bars": bars, "height": counts.len() * 18 + 4, "summary": summary,
-           "scale": max})
+           "scale": max as usize})
 }
 
 /// The failure history: headline, the explained/unexplained split, and a failures-over-time
