@@ -10,8 +10,10 @@
 use super::{kind_name, problems};
 use intune_audit_checks::{Affected, Finding, Report};
 
-/// The header row: the columns of the export, in order.
-pub const HEADER: [&str; 10] = [
+/// The header row: the columns of the export, in order. `certainty` is `affected`, or
+/// `at risk` when the data cannot settle the object; `why` is then the reason, else the
+/// check's title (what is wrong).
+pub const HEADER: [&str; 9] = [
     "check",
     "status",
     "severity",
@@ -21,7 +23,6 @@ pub const HEADER: [&str; 10] = [
     "object_name",
     "certainty",
     "why",
-    "title",
 ];
 
 /// The export of a report, with its byte-order mark and header row.
@@ -43,10 +44,10 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
 }
 
 /// The cells of one row, in [`HEADER`] order.
-fn row(f: &Finding, a: &Affected) -> [String; 10] {
+fn row(f: &Finding, a: &Affected) -> [String; 9] {
     let (certainty, why) = match &a.undetermined {
         Some(reason) => ("at risk", reason.clone()),
-        None => ("affected", f.summary.clone()),
+        None => ("affected", f.title.clone()),
     };
     [
         f.check.clone(),
@@ -58,7 +59,6 @@ fn row(f: &Finding, a: &Affected) -> [String; 10] {
         a.name.clone(),
         certainty.to_string(),
         why,
-        f.title.clone(),
     ]
 }
 
