@@ -349,7 +349,9 @@ fn assert_csv(report: &intune_audit_checks::Report) {
                 "a formula cell in the CSV: {cell:?}"
             );
             assert!(
-                !cell.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+                !cell
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t'),
                 "a control character in the CSV: {cell:?}"
             );
         }

@@ -7,7 +7,9 @@ use reports_support::*;
 
 /// Parses the export the way a spreadsheet import would (BOM dropped, RFC 4180 quoting).
 fn parse(text: &str) -> Vec<Vec<String>> {
-    let body = text.strip_prefix('\u{feff}').expect("a UTF-8 byte-order mark");
+    let body = text
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte-order mark");
     csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(body.as_bytes())
@@ -40,7 +42,10 @@ fn one_row_per_problem_finding_and_affected_object() {
     // Every row names a failing or warning check of the report, with its status and severity.
     for row in &rows[1..] {
         let f = finding(&r, &row[0]);
-        assert_eq!((row[1].as_str(), row[2].as_str()), (f.status.as_str(), f.severity.as_str()));
+        assert_eq!(
+            (row[1].as_str(), row[2].as_str()),
+            (f.status.as_str(), f.severity.as_str())
+        );
         assert!(f.affected.iter().any(|a| a.id == row[5]), "{row:?}");
     }
     // Objects the data cannot settle are exported as "at risk", with why.
@@ -58,7 +63,9 @@ fn one_row_per_problem_finding_and_affected_object() {
         .collect();
     assert_eq!(at_risk, undetermined);
     assert!(!at_risk.is_empty(), "the sample has objects at risk");
-    assert!(rows[1..].iter().all(|row| ["affected", "at risk"].contains(&row[7].as_str())));
+    assert!(rows[1..]
+        .iter()
+        .all(|row| ["affected", "at risk"].contains(&row[7].as_str())));
     // Exact rows: the first two of each check, and how many each check has.
     let mut shown = String::new();
     let mut per_check: Vec<(String, usize)> = Vec::new();
@@ -129,7 +136,12 @@ fn csv_output_through_the_cli_and_the_html_points_at_it() {
         .arg(&csv_path)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let csv_text = std::fs::read_to_string(&csv_path).unwrap();
     assert_eq!(csv_text, affected::render(&broken_sample_report()).unwrap());
     let page = std::fs::read_to_string(&html_path).unwrap();

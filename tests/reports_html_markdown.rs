@@ -238,8 +238,14 @@ fn html_headline_counts_the_users_and_devices_the_findings_name() {
     let r = broken_sample_report();
     let page = html::render(&r, Severity::High).unwrap();
     let counted = [
-        (distinct(&r, &["user"], false), distinct(&r, &["user"], true)),
-        (distinct(&r, &["device"], false), distinct(&r, &["device"], true)),
+        (
+            distinct(&r, &["user"], false),
+            distinct(&r, &["user"], true),
+        ),
+        (
+            distinct(&r, &["device"], false),
+            distinct(&r, &["device"], true),
+        ),
         (
             distinct(&r, &["autopilot_device", "autopilot_import"], false),
             distinct(&r, &["autopilot_device", "autopilot_import"], true),
@@ -270,7 +276,11 @@ fn area_bars(page: &str) -> Vec<(String, usize, f64)> {
         let Some(label) = chunk.split('>').nth(1).and_then(|s| s.split('<').next()) else {
             continue;
         };
-        let Some(width) = chunk.split("width=\"").nth(1).and_then(|s| s.split('"').next()) else {
+        let Some(width) = chunk
+            .split("width=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+        else {
             continue;
         };
         let Some(n) = chunk.split("\">").nth(3).and_then(|s| s.split('<').next()) else {
@@ -295,7 +305,10 @@ fn html_area_charts_share_one_scale() {
         } else {
             (*n as f64 / max as f64 * 170.0).max(2.0)
         };
-        assert!((width - expected).abs() < 0.06, "{label} {n}: {width} vs {expected}");
+        assert!(
+            (width - expected).abs() < 0.06,
+            "{label} {n}: {width} vs {expected}"
+        );
     }
     // Ten failing Autopilot checks set the scale; three failing Licensing checks are 3/10 of it.
     assert_eq!(max, 10);
@@ -313,7 +326,10 @@ fn html_timestamps_are_to_the_second_in_utc() {
     assert!(page.contains("Data collected 2026-11-20 07:30:15 UTC"));
     r.collected_at = "yesterday".into();
     let page = html::render(&r, Severity::High).unwrap();
-    assert!(page.contains("Data collected yesterday ·"), "not a timestamp: as it is");
+    assert!(
+        page.contains("Data collected yesterday ·"),
+        "not a timestamp: as it is"
+    );
 }
 
 #[test]
@@ -326,8 +342,14 @@ fn html_evidence_is_readable_rows_not_json() {
         .collect();
     assert!(evidence.len() >= 20, "most findings carry evidence");
     for dl in &evidence {
-        assert!(!dl.contains("{&quot;") && !dl.contains("[&quot;"), "raw JSON: {dl}");
-        assert!(!dl.contains("<dd>true</dd>") && !dl.contains("<dd>null</dd>"), "{dl}");
+        assert!(
+            !dl.contains("{&quot;") && !dl.contains("[&quot;"),
+            "raw JSON: {dl}"
+        );
+        assert!(
+            !dl.contains("<dd>true</dd>") && !dl.contains("<dd>null</dd>"),
+            "{dl}"
+        );
     }
     // windows-mdm-platform-blocked: a list of configurations, each one row of key/values.
     assert!(

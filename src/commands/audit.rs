@@ -180,10 +180,14 @@ fn targets(args: &AuditArgs) -> Result<Vec<(Option<PathBuf>, ReportFormat)>> {
 
 /// The file name of the first CSV output, when the run writes one.
 fn affected_csv_name(targets: &[(Option<PathBuf>, ReportFormat)]) -> Option<String> {
-    targets.iter().find_map(|(file, format)| match (file, format) {
-        (Some(file), ReportFormat::Csv) => Some(file.file_name()?.to_string_lossy().into_owned()),
-        _ => None,
-    })
+    targets
+        .iter()
+        .find_map(|(file, format)| match (file, format) {
+            (Some(file), ReportFormat::Csv) => {
+                Some(file.file_name()?.to_string_lossy().into_owned())
+            }
+            _ => None,
+        })
 }
 
 /// The snapshot path as given when relative (it is then repository-relative in CI), else its

@@ -39,7 +39,12 @@ pub fn rows(evidence: &Value) -> Vec<Row> {
     if out.len() > MAX_ROWS {
         let more = out.len() - MAX_ROWS;
         out.truncate(MAX_ROWS);
-        out.push(row("…", "", &format!("{more} more rows in the JSON report"), 0));
+        out.push(row(
+            "…",
+            "",
+            &format!("{more} more rows in the JSON report"),
+            0,
+        ));
     }
     out
 }

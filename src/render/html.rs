@@ -138,8 +138,10 @@ fn context(report: &Report, fail_on: Severity) -> Value {
             let affected: Vec<Value> = f
                 .affected
                 .iter()
-                .map(|a| json!({"kind": super::kind_name(a.kind), "name": a.name, "id": a.id,
-                                "at_risk": a.undetermined}))
+                .map(|a| {
+                    json!({"kind": super::kind_name(a.kind), "name": a.name, "id": a.id,
+                                "at_risk": a.undetermined})
+                })
                 .collect();
             json!({
                 "check": f.check, "title": f.title, "summary": f.summary,
@@ -204,9 +206,8 @@ fn context(report: &Report, fail_on: Severity) -> Value {
 /// A Graph timestamp to the second, in UTC and saying so (`2026-11-20 07:30:00 UTC`); text
 /// that is not a timestamp is shown as it is.
 pub fn utc_second(text: &str) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     intune_audit_checks::time::parse_rfc3339(text)
         .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&format).ok())
         .unwrap_or_else(|| text.to_string())
@@ -254,10 +255,15 @@ fn area_charts(report: &Report) -> Vec<Value> {
                     .filter(|f| area_of(f) == *area && f.status == s)
                     .count()
             };
-            let counts = FindingStatus::ALL.iter().map(|s| (*s, in_area(*s))).collect();
+            let counts = FindingStatus::ALL
+                .iter()
+                .map(|s| (*s, in_area(*s)))
+                .collect();
             (*area, counts)
         })
-        .filter(|(_, counts): &(&str, Vec<(FindingStatus, usize)>)| counts.iter().any(|(_, n)| *n > 0))
+        .filter(|(_, counts): &(&str, Vec<(FindingStatus, usize)>)| {
+            counts.iter().any(|(_, n)| *n > 0)
+        })
         .collect();
     let max = per_area
         .iter()
