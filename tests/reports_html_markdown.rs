@@ -218,19 +218,30 @@ fn broken_sample_report() -> intune_audit_checks::Report {
     report(&serde_json::from_str(&text).unwrap(), None)
 }
 
-/// Distinct (kind, id) of the objects named by failing (or failing and warning) findings.
-fn distinct(r: &intune_audit_checks::Report, kinds: &[&str], failing_only: bool) -> usize {
-    use std::collections::BTreeSet;
-    let set: BTreeSet<(String, String)> = r
-        .findings
+/// Distinct (kind, id) of the objects of these kinds named by the failing and warning
+/// findings that `keep` accepts (with the object).
+fn distinct(
+    r: &intune_audit_checks::Report,
+    kinds: &[&str],
+    keep: impl Fn(&intune_audit_checks::Finding, &intune_audit_checks::Affected) -> bool,
+) -> std::collections::BTreeSet<(String, String)> {
+    r.findings
         .iter()
         .filter(|f| f.status.is_problem())
-        .filter(|f| !failing_only || f.status == intune_audit_checks::FindingStatus::Fail)
-        .flat_map(|f| f.affected.iter())
-        .map(|a| (serde_json::to_string(&a.kind).unwrap(), a.id.clone()))
+        .flat_map(|f| f.affected.iter().map(move |a| (f, a)))
+        .filter(|(f, a)| keep(f, a))
+        .map(|(_, a)| (serde_json::to_string(&a.kind).unwrap(), a.id.clone()))
         .filter(|(k, _)| kinds.iter().any(|want| k == &format!("\"{want}\"")))
-        .collect();
-    set.len()
+        .collect()
+}
+
+/// (named, named by a failing finding, only at risk) for objects of these kinds.
+fn headline_counts(r: &intune_audit_checks::Report, kinds: &[&str]) -> (usize, usize, usize) {
+    use intune_audit_checks::FindingStatus;
+    let all = distinct(r, kinds, |_, _| true);
+    let failing = distinct(r, kinds, |f, _| f.status == FindingStatus::Fail);
+    let certain = distinct(r, kinds, |_, a| a.undetermined.is_none());
+    (all.len(), failing.len(), all.difference(&certain).count())
 }
 
 #[test]
@@ -238,35 +249,55 @@ fn html_headline_counts_the_users_and_devices_the_findings_name() {
     let r = broken_sample_report();
     let page = html::render(&r, Severity::High).unwrap();
     let counted = [
-        (
-            distinct(&r, &["user"], false),
-            distinct(&r, &["user"], true),
-        ),
-        (
-            distinct(&r, &["device"], false),
-            distinct(&r, &["device"], true),
-        ),
-        (
-            distinct(&r, &["autopilot_device", "autopilot_import"], false),
-            distinct(&r, &["autopilot_device", "autopilot_import"], true),
-        ),
+        headline_counts(&r, &["user"]),
+        headline_counts(&r, &["device"]),
+        headline_counts(&r, &["autopilot_device", "autopilot_import"]),
     ];
-    // The broken sample: 312 users (53 by a failing check), 7 devices (6), 45 Autopilot
-    // devices and imports (43).
-    assert_eq!(counted, [(312, 53), (7, 6), (45, 43)]);
-    for ((n, failing), label) in counted.iter().zip([
+    // The broken sample: 312 users (53 named by a failing check, 0 only at risk), 7 devices,
+    // 45 Autopilot devices and imports.
+    assert_eq!(counted, [(312, 53, 0), (7, 6, 0), (45, 43, 0)]);
+    for ((n, failing, at_risk), label) in counted.iter().zip([
         "Users affected",
         "Devices affected",
         "Autopilot devices affected",
     ]) {
+        let risk = if *at_risk > 0 {
+            format!(" · {at_risk} only at risk")
+        } else {
+            String::new()
+        };
         let card = format!(
-            "<div class=\"n\">{n}</div><div class=\"k\">{label}</div><div class=\"sub\">{failing} by a failing check</div>"
+            "<div class=\"n\">{n}</div><div class=\"k\">{label}</div><div class=\"sub\">{failing} by a failing check{risk}</div>"
         );
         assert!(page.contains(&card), "{card}");
     }
     // A tenant whose problems name nobody shows zeros, not a guess.
     let healthy = html::render(&report(&healthy_snapshot(), None), Severity::High).unwrap();
     assert!(healthy.contains("<div class=\"n\">0</div><div class=\"k\">Users affected</div>"));
+}
+
+#[test]
+fn html_headline_says_which_users_are_only_at_risk() {
+    let mut r = broken_sample_report();
+    // Every object of the warning findings becomes undetermined: those named by no other
+    // finding as certain are now only at risk, and still counted (never dropped as fine).
+    let before = headline_counts(&r, &["user"]);
+    for f in r
+        .findings
+        .iter_mut()
+        .filter(|f| f.status == intune_audit_checks::FindingStatus::Warn)
+    {
+        for a in &mut f.affected {
+            a.undetermined = Some("an assignment filter decides".into());
+        }
+    }
+    let (n, failing, at_risk) = headline_counts(&r, &["user"]);
+    assert_eq!((n, failing), (before.0, before.1));
+    assert!(at_risk > 0 && at_risk < n, "{at_risk} of {n}");
+    let page = html::render(&r, Severity::High).unwrap();
+    assert!(page.contains(&format!(
+        "<div class=\"n\">{n}</div><div class=\"k\">Users affected</div><div class=\"sub\">{failing} by a failing check · {at_risk} only at risk</div>"
+    )));
 }
 
 /// The (label, count, width) of every bar of the area charts, in page order.

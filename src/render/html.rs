@@ -215,12 +215,13 @@ pub fn utc_second(text: &str) -> String {
 
 /// Distinct users, devices and Autopilot devices (registrations and imports) named by the
 /// failing and warning findings (waived ones included: a waiver accepts the risk, it does not
-/// enroll anyone), and of those, how many a failing finding names.
+/// enroll anyone); of those, how many a failing finding names, and how many are only at risk
+/// (no finding names them as certainly affected).
 fn headline(report: &Report) -> Value {
     use intune_audit_checks::AffectedKind as K;
     use std::collections::BTreeSet;
-    let mut seen: [BTreeSet<(K, &str)>; 3] = Default::default();
-    let mut failing: [BTreeSet<(K, &str)>; 3] = Default::default();
+    // Per slot: every object, those a failing finding names, those named as certain.
+    let mut sets: [[BTreeSet<(K, &str)>; 3]; 3] = Default::default();
     for f in problems(report) {
         for a in &f.affected {
             let slot = match a.kind {
@@ -229,17 +230,19 @@ fn headline(report: &Report) -> Value {
                 K::AutopilotDevice | K::AutopilotImport => 2,
                 _ => continue,
             };
-            seen[slot].insert((a.kind, a.id.as_str()));
+            let key = (a.kind, a.id.as_str());
+            sets[slot][0].insert(key);
             if f.status == FindingStatus::Fail {
-                failing[slot].insert((a.kind, a.id.as_str()));
+                sets[slot][1].insert(key);
+            }
+            if a.undetermined.is_none() {
+                sets[slot][2].insert(key);
             }
         }
     }
-    let [users, devices, autopilot] = seen.map(|s| s.len());
-    let [users_failing, devices_failing, autopilot_failing] = failing.map(|s| s.len());
-    json!({"users": users, "devices": devices, "autopilot": autopilot,
-           "users_failing": users_failing, "devices_failing": devices_failing,
-           "autopilot_failing": autopilot_failing})
+    let counts = |s: &[BTreeSet<(K, &str)>; 3]| json!({"n": s[0].len(), "failing": s[1].len(), "at_risk": s[0].len() - s[2].len()});
+    json!({"users": counts(&sets[0]), "devices": counts(&sets[1]),
+           "autopilot": counts(&sets[2])})
 }
 
 /// One bar chart per area (findings by status), every area on the same scale: the longest
@@ -255,15 +258,13 @@ fn area_charts(report: &Report) -> Vec<Value> {
                     .filter(|f| area_of(f) == *area && f.status == s)
                     .count()
             };
-            let counts = FindingStatus::ALL
+            let counts: Vec<_> = FindingStatus::ALL
                 .iter()
                 .map(|s| (*s, in_area(*s)))
                 .collect();
             (*area, counts)
         })
-        .filter(|(_, counts): &(&str, Vec<(FindingStatus, usize)>)| {
-            counts.iter().any(|(_, n)| *n > 0)
-        })
+        .filter(|(_, counts)| counts.iter().any(|(_, n)| *n > 0))
         .collect();
     let max = per_area
         .iter()
