@@ -104,11 +104,13 @@ pub enum ReportFormat {
     Junit,
     Markdown,
     Html,
+    /// The affected objects of the failing and warning findings, one row each.
+    Csv,
 }
 
 impl ReportFormat {
     /// The format a file name implies: `.sarif`/`.sarif.json`, `.xml` (JUnit), `.md`, `.html`,
-    /// `.json`, `.txt` (table).
+    /// `.json`, `.txt` (table), `.csv` (affected objects).
     pub fn from_path(path: &std::path::Path) -> Option<ReportFormat> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let format = if name.ends_with(".sarif") || name.ends_with(".sarif.json") {
@@ -123,6 +125,8 @@ impl ReportFormat {
             ReportFormat::Json
         } else if name.ends_with(".txt") {
             ReportFormat::Table
+        } else if name.ends_with(".csv") {
+            ReportFormat::Csv
         } else {
             return None;
         };

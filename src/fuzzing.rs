@@ -129,7 +129,7 @@ pub fn graph(data: &[u8]) {
 
 /// The report renderers fed with hostile strings: a report whose names, ids, summaries,
 /// evidence, reasons and waivers come from the input (fields separated by U+001F), rendered
-/// as table, Markdown, HTML, JUnit, SARIF and JSON.
+/// as table, Markdown, HTML, JUnit, SARIF, JSON and the affected-objects CSV.
 pub fn render(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let report = hostile_report(&text);
@@ -158,6 +158,7 @@ pub fn render(data: &[u8]) {
     }
     assert_json(&render::sarif::render(&report, "fuzz.json"), "SARIF");
     assert_json(&render::json(&report), "report JSON");
+    assert_csv(&report);
 }
 
 /// A report built from `text`: its U+001F-separated fields are used, in turn, as every string
@@ -329,4 +330,38 @@ fn assert_one_line(text: &str, what: &str) {
         !text.contains('\n') && !text.contains('\r'),
         "{what} spans several lines: {text:?}"
     );
+}
+
+/// The affected-objects CSV parses back to one row per finding × object, with no cell a
+/// spreadsheet would run as a formula and no raw control character.
+fn assert_csv(report: &intune_audit_checks::Report) {
+    let text = match render::affected::render(report) {
+        Ok(text) => text,
+        Err(e) => panic!("the CSV export failed: {e}"),
+    };
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut rows = 0;
+    for record in csv::Reader::from_reader(body.as_bytes()).records() {
+        let record = record.unwrap_or_else(|e| panic!("the CSV does not parse back: {e}"));
+        for cell in record.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula cell in the CSV: {cell:?}"
+            );
+            assert!(
+                !cell
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t'),
+                "a control character in the CSV: {cell:?}"
+            );
+        }
+        rows += 1;
+    }
+    let expected: usize = report
+        .findings
+        .iter()
+        .filter(|f| f.status.is_problem())
+        .map(|f| f.affected.len())
+        .sum();
+    assert_eq!(rows, expected, "one CSV row per finding × affected object");
 }

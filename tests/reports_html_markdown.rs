@@ -211,3 +211,218 @@ fn escape_sequences_in_names_never_reach_html_or_markdown() {
         );
     }
 }
+
+fn broken_sample_report() -> intune_audit_checks::Report {
+    let path = sample("broken").expect("examples/tenants/broken.json");
+    let text = std::fs::read_to_string(path).unwrap();
+    report(&serde_json::from_str(&text).unwrap(), None)
+}
+
+/// Distinct (kind, id) of the objects of these kinds named by the failing and warning
+/// findings that `keep` accepts (with the object).
+fn distinct(
+    r: &intune_audit_checks::Report,
+    kinds: &[&str],
+    keep: impl Fn(&intune_audit_checks::Finding, &intune_audit_checks::Affected) -> bool,
+) -> std::collections::BTreeSet<(String, String)> {
+    r.findings
+        .iter()
+        .filter(|f| f.status.is_problem())
+        .flat_map(|f| f.affected.iter().map(move |a| (f, a)))
+        .filter(|(f, a)| keep(f, a))
+        .map(|(_, a)| (serde_json::to_string(&a.kind).unwrap(), a.id.clone()))
+        .filter(|(k, _)| kinds.iter().any(|want| k == &format!("\"{want}\"")))
+        .collect()
+}
+
+/// (named, named by a failing finding, only at risk) for objects of these kinds.
+fn headline_counts(r: &intune_audit_checks::Report, kinds: &[&str]) -> (usize, usize, usize) {
+    use intune_audit_checks::FindingStatus;
+    let all = distinct(r, kinds, |_, _| true);
+    let failing = distinct(r, kinds, |f, _| f.status == FindingStatus::Fail);
+    let certain = distinct(r, kinds, |_, a| a.undetermined.is_none());
+    (all.len(), failing.len(), all.difference(&certain).count())
+}
+
+#[test]
+fn html_headline_counts_the_users_and_devices_the_findings_name() {
+    let r = broken_sample_report();
+    let page = html::render(&r, Severity::High).unwrap();
+    let counted = [
+        headline_counts(&r, &["user"]),
+        headline_counts(&r, &["device"]),
+        headline_counts(&r, &["autopilot_device", "autopilot_import"]),
+    ];
+    // The broken sample: 312 users (53 named by a failing check, 0 only at risk), 7 devices,
+    // 45 Autopilot devices and imports.
+    assert_eq!(counted, [(312, 53, 0), (7, 6, 0), (45, 43, 0)]);
+    for ((n, failing, at_risk), label) in counted.iter().zip([
+        "Users affected",
+        "Devices affected",
+        "Autopilot devices affected",
+    ]) {
+        let risk = if *at_risk > 0 {
+            format!(" · {at_risk} only at risk")
+        } else {
+            String::new()
+        };
+        let card = format!(
+            "<div class=\"n\">{n}</div><div class=\"k\">{label}</div><div class=\"sub\">{failing} by a failing check{risk}</div>"
+        );
+        assert!(page.contains(&card), "{card}");
+    }
+    // A tenant whose problems name nobody shows zeros, not a guess.
+    let healthy = html::render(&report(&healthy_snapshot(), None), Severity::High).unwrap();
+    assert!(healthy.contains("<div class=\"n\">0</div><div class=\"k\">Users affected</div>"));
+}
+
+#[test]
+fn html_headline_says_which_users_are_only_at_risk() {
+    let mut r = broken_sample_report();
+    // Every object of the warning findings becomes undetermined: those named by no other
+    // finding as certain are now only at risk, and still counted (never dropped as fine).
+    let before = headline_counts(&r, &["user"]);
+    for f in r
+        .findings
+        .iter_mut()
+        .filter(|f| f.status == intune_audit_checks::FindingStatus::Warn)
+    {
+        for a in &mut f.affected {
+            a.undetermined = Some("an assignment filter decides".into());
+        }
+    }
+    let (n, failing, at_risk) = headline_counts(&r, &["user"]);
+    assert_eq!((n, failing), (before.0, before.1));
+    assert!(at_risk > 0 && at_risk < n, "{at_risk} of {n}");
+    let page = html::render(&r, Severity::High).unwrap();
+    assert!(page.contains(&format!(
+        "<div class=\"n\">{n}</div><div class=\"k\">Users affected</div><div class=\"sub\">{failing} by a failing check · {at_risk} only at risk</div>"
+    )));
+}
+
+/// The (label, count, width) of every bar of the area charts, in page order.
+fn area_bars(page: &str) -> Vec<(String, usize, f64)> {
+    let mut out = Vec::new();
+    for chunk in page.split("<text x=\"0\" y=\"").skip(1) {
+        let Some(label) = chunk.split('>').nth(1).and_then(|s| s.split('<').next()) else {
+            continue;
+        };
+        let Some(width) = chunk
+            .split("width=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+        else {
+            continue;
+        };
+        let Some(n) = chunk.split("\">").nth(3).and_then(|s| s.split('<').next()) else {
+            continue;
+        };
+        if let (Ok(w), Ok(n)) = (width.parse::<f64>(), n.parse::<usize>()) {
+            out.push((label.to_string(), n, w));
+        }
+    }
+    out
+}
+
+#[test]
+fn html_area_charts_share_one_scale() {
+    let page = html::render(&broken_sample_report(), Severity::High).unwrap();
+    let bars = area_bars(&page);
+    assert_eq!(bars.len(), 6 * 5, "six areas × five statuses: {bars:?}");
+    let max = bars.iter().map(|b| b.1).max().unwrap();
+    for (label, n, width) in &bars {
+        let expected = if *n == 0 {
+            0.0
+        } else {
+            (*n as f64 / max as f64 * 170.0).max(2.0)
+        };
+        assert!(
+            (width - expected).abs() < 0.06,
+            "{label} {n}: {width} vs {expected}"
+        );
+    }
+    // Ten failing Autopilot checks set the scale; three failing Licensing checks are 3/10 of it.
+    assert_eq!(max, 10);
+    assert_eq!(bars[0], ("Fail".to_string(), 3, 51.0));
+    assert!(page.contains("the longest bar is 10 checks"));
+}
+
+#[test]
+fn html_timestamps_are_to_the_second_in_utc() {
+    let mut r = broken_sample_report();
+    let page = html::render(&r, Severity::High).unwrap();
+    assert!(page.contains("Data collected 2026-11-20 07:30:00 UTC"));
+    r.collected_at = "2026-11-20T08:30:15.1234567+01:00".into();
+    let page = html::render(&r, Severity::High).unwrap();
+    assert!(page.contains("Data collected 2026-11-20 07:30:15 UTC"));
+    r.collected_at = "yesterday".into();
+    let page = html::render(&r, Severity::High).unwrap();
+    assert!(
+        page.contains("Data collected yesterday ·"),
+        "not a timestamp: as it is"
+    );
+}
+
+#[test]
+fn html_evidence_is_readable_rows_not_json() {
+    let page = html::render(&broken_sample_report(), Severity::High).unwrap();
+    let evidence: Vec<&str> = page
+        .split("<dl class=\"evidence\">")
+        .skip(1)
+        .map(|s| s.split("</dl>").next().unwrap_or(""))
+        .collect();
+    assert!(evidence.len() >= 20, "most findings carry evidence");
+    for dl in &evidence {
+        assert!(
+            !dl.contains("{&quot;") && !dl.contains("[&quot;"),
+            "raw JSON: {dl}"
+        );
+        assert!(
+            !dl.contains("<dd>true</dd>") && !dl.contains("<dd>null</dd>"),
+            "{dl}"
+        );
+    }
+    // windows-mdm-platform-blocked: a list of configurations, each one row of key/values.
+    assert!(
+        page.contains("<dt class=\"d0\" title=\"blocking_configurations\">Blocking configurations</dt><dd>1 item</dd>"),
+        "a humanized key with its raw key on hover"
+    );
+}
+
+#[test]
+fn html_print_layout_is_a4_and_cuts_long_affected_lists() {
+    let r = broken_sample_report();
+    let page = html::render(&r, Severity::High).unwrap();
+    for css in [
+        "@page { size:A4;",
+        "@media print",
+        "tr.more, details.evidence { display:none; }",
+        ".print-only { display:block; }",
+        "section.finding { padding:8px 10px; margin:8px 0; break-inside:auto; }",
+    ] {
+        assert!(page.contains(css), "print CSS: {css}");
+    }
+    assert!(
+        !page.contains("avoid-page"),
+        "whole sections are never kept on one page"
+    );
+    // Every finding with more than PRINT_AFFECTED objects: the rest marked for print, counted.
+    let n = html::PRINT_AFFECTED;
+    let long: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.status.is_problem() && f.affected.len() > n)
+        .collect();
+    assert!(!long.is_empty());
+    let more_rows: usize = long.iter().map(|f| f.affected.len() - n).sum();
+    assert_eq!(page.matches("<tr class=\"more\">").count(), more_rows);
+    for f in &long {
+        let note = format!(
+            "… and {} more — see the CSV export (<code>--output affected.csv</code>) for every affected object.",
+            f.affected.len() - n
+        );
+        assert!(page.contains(&note), "{}: {note}", f.check);
+    }
+    let named = html::render_with(&r, Severity::High, Some("contoso <affected>.csv")).unwrap();
+    assert!(named.contains("more — see contoso &lt;affected&gt;.csv for every affected object."));
+}

@@ -22,6 +22,9 @@ pub struct RenderOptions<'a> {
     /// Columns for the table format: the terminal's when stdout is one, else `COLUMNS`, else
     /// 160 (files and pipes).
     pub table_width: u16,
+    /// The file name of the affected-objects CSV written by the same run, for the HTML report
+    /// to point at when it lists only the first objects of a long list in print.
+    pub affected_csv: Option<String>,
 }
 
 pub fn run(args: &AuditArgs) -> Result<i32> {
@@ -60,6 +63,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         sarif_artifact: &artifact,
         config: &config,
         table_width: crate::term::table_width(),
+        affected_csv: affected_csv_name(&targets),
     };
     // A run that judged nothing could not run (exit 2, nothing on stdout, earlier report files
     // kept): a report of only not_evaluated findings would let a scheduled audit pass.
@@ -173,13 +177,25 @@ fn targets(args: &AuditArgs) -> Result<Vec<(Option<PathBuf>, ReportFormat)>> {
                 (None, Some(f)) => f,
                 (None, None) => bail!(
                     "cannot tell the format of --output {} from its extension \
-                     (.sarif, .xml, .md, .html, .json, .txt); add --format",
+                     (.sarif, .xml, .md, .html, .json, .txt, .csv); add --format",
                     o.display()
                 ),
             };
             Ok(((!stdout).then(|| o.clone()), format))
         })
         .collect()
+}
+
+/// The file name of the first CSV output, when the run writes one.
+fn affected_csv_name(targets: &[(Option<PathBuf>, ReportFormat)]) -> Option<String> {
+    targets
+        .iter()
+        .find_map(|(file, format)| match (file, format) {
+            (Some(file), ReportFormat::Csv) => {
+                Some(file.file_name()?.to_string_lossy().into_owned())
+            }
+            _ => None,
+        })
 }
 
 /// The snapshot path as given when relative (it is then repository-relative in CI), else its
@@ -228,7 +244,10 @@ pub fn render_report(
         ReportFormat::Sarif => render::sarif::render(report, options.sarif_artifact),
         ReportFormat::Junit => render::junit::render(report, options.config.junit_warn_as),
         ReportFormat::Markdown => render::markdown::render(report, options.fail_on),
-        ReportFormat::Html => render::html::render(report, options.fail_on)?,
+        ReportFormat::Html => {
+            render::html::render_with(report, options.fail_on, options.affected_csv.as_deref())?
+        }
+        ReportFormat::Csv => render::affected::render(report)?,
     })
 }
 

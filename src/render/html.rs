@@ -10,19 +10,32 @@ use serde_json::{json, Value};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
-/// Evidence values longer than this are cut in the report.
-const MAX_EVIDENCE_CHARS: usize = 600;
+/// Affected objects of one finding listed when the report is printed; the rest are counted
+/// and left to the CSV export (all of them stay on screen).
+pub const PRINT_AFFECTED: usize = 8;
 
 const BAR_MAX: f64 = 170.0;
 
 pub fn render(report: &Report, fail_on: Severity) -> anyhow::Result<String> {
+    render_with(report, fail_on, None)
+}
+
+/// The report; `affected_csv` names the CSV export written beside it (the print layout points
+/// at it for the objects it leaves out).
+pub fn render_with(
+    report: &Report,
+    fail_on: Severity,
+    affected_csv: Option<&str>,
+) -> anyhow::Result<String> {
     // Escaping makes names inert as HTML; controls are made visible on top of that.
     let report = &super::safe::report(report, super::safe::xml, super::safe::xml);
     let mut env = minijinja::Environment::new();
     env.add_filter("code", code_spans);
     env.add_template("report.html", TEMPLATE)?;
     let template = env.get_template("report.html")?;
-    Ok(template.render(minijinja::value::Serde(context(report, fail_on)))?)
+    let mut cx = context(report, fail_on);
+    cx["affected_csv"] = affected_csv.map(super::safe::xml).into();
+    Ok(template.render(minijinja::value::Serde(cx))?)
 }
 
 fn escape_html(text: &str) -> String {
@@ -116,70 +129,19 @@ fn context(report: &Report, fail_on: Severity) -> Value {
         })
         .collect();
 
-    let mut areas = Vec::new();
-    for area in AREAS {
-        let in_area: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| area_of(f) == area)
-            .collect();
-        if in_area.is_empty() {
-            continue;
-        }
-        let counts: Vec<(FindingStatus, usize)> = FindingStatus::ALL
-            .iter()
-            .map(|s| (*s, in_area.iter().filter(|f| f.status == *s).count()))
-            .collect();
-        let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1) as f64;
-        let bars: Vec<Value> = counts
-            .iter()
-            .enumerate()
-            .map(|(i, (s, n))| {
-                let width = if *n == 0 {
-                    0.0
-                } else {
-                    (*n as f64 / max * BAR_MAX).max(2.0)
-                };
-                json!({"label": status_label(*s), "n": n, "y": i * 18 + 2,
-                       "width": (width * 10.0).round() / 10.0, "color": status_color(*s)})
-            })
-            .collect();
-        let summary = counts
-            .iter()
-            .map(|(s, n)| format!("{n} {}", status_label(*s).to_lowercase()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        areas.push(json!({"name": area, "bars": bars, "height": counts.len() * 18 + 4, "summary": summary}));
-    }
+    let areas = area_charts(report);
 
     let problems: Vec<Value> = problems(report)
         .into_iter()
         .map(|f| {
-            let evidence: Vec<Value> = f
-                .evidence
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| {
-                            let mut text = match v {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                            if text.chars().count() > MAX_EVIDENCE_CHARS {
-                                text = format!(
-                                    "{}…",
-                                    text.chars().take(MAX_EVIDENCE_CHARS).collect::<String>()
-                                );
-                            }
-                            json!({"key": k, "value": text})
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let evidence = super::evidence::rows(&f.evidence);
             let affected: Vec<Value> = f
                 .affected
                 .iter()
-                .map(|a| json!({"kind": super::kind_name(a.kind), "name": a.name, "id": a.id}))
+                .map(|a| {
+                    json!({"kind": super::kind_name(a.kind), "name": a.name, "id": a.id,
+                                "at_risk": a.undetermined})
+                })
                 .collect();
             json!({
                 "check": f.check, "title": f.title, "summary": f.summary,
@@ -187,6 +149,7 @@ fn context(report: &Report, fail_on: Severity) -> Value {
                 "severity": f.severity.as_str(), "waived": f.waived, "waiver": f.waiver,
                 "error_codes": f.error_codes, "what": super::what_it_checks(f),
                 "affected": affected, "affected_total": f.affected_total,
+                "print_more": f.affected.len().saturating_sub(PRINT_AFFECTED),
                 "evidence": evidence, "remediation": f.remediation, "references": f.references,
                 "observed": f.observed,
             })
@@ -228,8 +191,9 @@ fn context(report: &Report, fail_on: Severity) -> Value {
     };
     json!({
         "tenant": report.tenant, "tenant_label": tenant_label,
-        "collected_at": report.collected_at, "tool_version": report.tool_version,
-        "fail_on": fail_on.as_str(),
+        "collected_at": utc_second(&report.collected_at), "tool_version": report.tool_version,
+        "fail_on": fail_on.as_str(), "print_affected": PRINT_AFFECTED,
+        "headline": headline(report),
         "verdict": {"label": verdict.label(), "css": verdict.css(), "detail": detail},
         "status_counts": status_counts, "severity_counts": severity_counts,
         "waived": report.summary.waived,
@@ -237,6 +201,104 @@ fn context(report: &Report, fail_on: Severity) -> Value {
         "passed": passed, "waiver_notes": waiver_notes,
         "failures": report.failures.as_ref().map(failures_context),
     })
+}
+
+/// A Graph timestamp to the second, in UTC and saying so (`2026-11-20 07:30:00 UTC`); text
+/// that is not a timestamp is shown as it is.
+pub fn utc_second(text: &str) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    intune_audit_checks::time::parse_rfc3339(text)
+        .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&format).ok())
+        .unwrap_or_else(|| text.to_string())
+}
+
+/// Distinct users, devices and Autopilot devices (registrations and imports) named by the
+/// failing and warning findings (waived ones included: a waiver accepts the risk, it does not
+/// enroll anyone); of those, how many a failing finding names, and how many are only at risk
+/// (no finding names them as certainly affected).
+fn headline(report: &Report) -> Value {
+    use intune_audit_checks::AffectedKind as K;
+    use std::collections::BTreeSet;
+    // Per slot: every object, those a failing finding names, those named as certain.
+    let mut sets: [[BTreeSet<(K, &str)>; 3]; 3] = Default::default();
+    for f in problems(report) {
+        for a in &f.affected {
+            let slot = match a.kind {
+                K::User => 0,
+                K::Device => 1,
+                K::AutopilotDevice | K::AutopilotImport => 2,
+                _ => continue,
+            };
+            let key = (a.kind, a.id.as_str());
+            sets[slot][0].insert(key);
+            if f.status == FindingStatus::Fail {
+                sets[slot][1].insert(key);
+            }
+            if a.undetermined.is_none() {
+                sets[slot][2].insert(key);
+            }
+        }
+    }
+    let counts = |s: &[BTreeSet<(K, &str)>; 3]| json!({"n": s[0].len(), "failing": s[1].len(), "at_risk": s[0].len() - s[2].len()});
+    json!({"users": counts(&sets[0]), "devices": counts(&sets[1]),
+           "autopilot": counts(&sets[2])})
+}
+
+/// One bar chart per area (findings by status), every area on the same scale: the longest
+/// bar is the largest count of any area, so bars compare across areas.
+fn area_charts(report: &Report) -> Vec<Value> {
+    let per_area: Vec<(&str, Vec<(FindingStatus, usize)>)> = AREAS
+        .iter()
+        .map(|area| {
+            let in_area = |s: FindingStatus| {
+                report
+                    .findings
+                    .iter()
+                    .filter(|f| area_of(f) == *area && f.status == s)
+                    .count()
+            };
+            let counts: Vec<_> = FindingStatus::ALL
+                .iter()
+                .map(|s| (*s, in_area(*s)))
+                .collect();
+            (*area, counts)
+        })
+        .filter(|(_, counts)| counts.iter().any(|(_, n)| *n > 0))
+        .collect();
+    let max = per_area
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|(_, n)| *n))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    per_area
+        .into_iter()
+        .map(|(area, counts)| area_chart(area, &counts, max))
+        .collect()
+}
+
+fn area_chart(area: &str, counts: &[(FindingStatus, usize)], max: f64) -> Value {
+    let bars: Vec<Value> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, (s, n))| {
+            let width = if *n == 0 {
+                0.0
+            } else {
+                (*n as f64 / max * BAR_MAX).max(2.0)
+            };
+            json!({"label": status_label(*s), "n": n, "y": i * 18 + 2,
+                   "width": (width * 10.0).round() / 10.0, "color": status_color(*s)})
+        })
+        .collect();
+    let summary = counts
+        .iter()
+        .map(|(s, n)| format!("{n} {}", status_label(*s).to_lowercase()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    json!({"name": area, "bars": bars, "height": counts.len() * 18 + 4, "summary": summary,
+           "scale": max as usize})
 }
 
 /// The failure history: headline, the explained/unexplained split, and a failures-over-time

@@ -1,6 +1,8 @@
 //! Renderers: pure functions of the report, plus writing to stdout.
 
+pub mod affected;
 pub mod diff;
+pub mod evidence;
 pub mod html;
 pub mod junit;
 pub mod markdown;
