@@ -185,7 +185,7 @@ async fn every_tenant_is_audited_and_the_failing_ones_are_rows_of_the_summary() 
     .json();
     assert_eq!(report["findings"], single["findings"]);
     assert_eq!(contoso["byStatus"], single["summary"]["by_status"]);
-    for kind in ["html", "markdown", "json", "snapshot"] {
+    for kind in ["html", "markdown", "json", "csv", "snapshot"] {
         assert!(
             out.join(contoso["files"][kind].as_str().unwrap()).is_file(),
             "{kind}"

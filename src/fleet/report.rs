@@ -96,6 +96,7 @@ pub fn html(s: &Summary) -> Result<String> {
                 "html": link(t, "html"),
                 "markdown": link(t, "markdown"),
                 "json": link(t, "json"),
+                "csv": link(t, "csv"),
                 "snapshot": link(t, "snapshot"),
             })
         })

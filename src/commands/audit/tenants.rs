@@ -18,11 +18,13 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 /// The reports written for every tenant, beside its snapshot.
-const TENANT_REPORTS: [(ReportFormat, &str, &str); 3] = [
+const TENANT_REPORTS: [(ReportFormat, &str, &str); 4] = [
     (ReportFormat::Json, "json", "report.json"),
     (ReportFormat::Html, "html", "report.html"),
     (ReportFormat::Markdown, "markdown", "report.md"),
+    (ReportFormat::Csv, "csv", AFFECTED_CSV),
 ];
+const AFFECTED_CSV: &str = "affected.csv";
 
 pub fn run(args: &AuditArgs, list_file: &Path, out_dir: &Path) -> Result<i32> {
     let mut config = Config::load(args.config.as_deref())?;
@@ -170,6 +172,7 @@ impl Job<'_> {
             sarif_artifact: "snapshot.json",
             config: self.config,
             table_width: 160,
+            affected_csv: Some(AFFECTED_CSV.into()),
         };
         let fails_run = report.has_problem_at_or_above(self.fail_on)
             || (self.strict && report.has_not_evaluated());
