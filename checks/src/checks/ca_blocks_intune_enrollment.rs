@@ -395,8 +395,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         |t| {
             format!(
                 "Conditional Access blocks Intune enrollment for {} of {}: {}",
-                count(t.failed.len(), "user"),
-                t.total(),
+                t.failed.len(),
+                count(t.total(), "user"),
                 blocking.join("; ")
             )
         },
@@ -408,8 +408,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         },
         |t| {
             format!(
-                "None of the {} blocks Intune enrollment for the {}",
-                count(total, "Conditional Access policy"),
+                "None of the {total} Conditional Access {} blocks Intune enrollment for the {}",
+                if total == 1 { "policy" } else { "policies" },
                 count(t.total(), "user")
             )
         },

@@ -177,8 +177,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             format!(
                 "{} disables the Microsoft Account Sign-In Assistant (wlidsvc) on {} of {} ({}): the Autopilot profile cannot be downloaded",
                 names.join(", "),
-                count(t.failed.len(), "Autopilot device"),
-                t.total(),
+                t.failed.len(),
+                count(t.total(), "Autopilot device"),
                 t.failed_names(5)
             )
         },

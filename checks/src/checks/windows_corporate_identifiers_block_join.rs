@@ -139,8 +139,9 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let per_user = cx.windows_restrictions()?;
     let open = windows.is_empty().then(|| {
         format!(
-            "{} of a type or platform not understood may be Windows identifiers",
-            count(maybe, "corporate identifier")
+            "{} whose type is not understood may be Windows {}",
+            count(maybe, "corporate identifier"),
+            if maybe == 1 { "identifier" } else { "identifiers" }
         )
     });
     let mut blocked_by: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
@@ -182,8 +183,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
                  and personal Windows devices are blocked for {} of {} by {}: those joins fail with 0x80180014 (Autopilot-registered devices are exempt)",
                 count(listed, "Windows corporate identifier"),
                 if listed == 1 { "is" } else { "are" },
-                count(t.failed.len(), "user"),
-                t.total(),
+                t.failed.len(),
+                count(t.total(), "user"),
                 names.join(", ")
             )
         },
@@ -195,8 +196,9 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         },
         |t| {
             format!(
-                "{} uploaded, but personal Windows devices are not blocked for any of the {}: unlisted PCs can still join and enroll",
+                "{} {} uploaded, but personal Windows devices are not blocked for any of the {}: unlisted PCs can still join and enroll",
                 count(listed, "Windows corporate identifier"),
+                if listed == 1 { "is" } else { "are" },
                 count(t.total(), "user")
             )
         },
