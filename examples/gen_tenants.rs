@@ -631,23 +631,66 @@ fn build() -> Built {
     ]);
     // Windows corporate identifiers (beta importedDeviceIdentity: "manufacturer,model,serial").
     let identifiers = (0..3)
-        .map(|n| corporate_identifier(n, "manufacturerModelSerial", "windows", &format!("Dell Inc.,Latitude 7450,{}", 7_310_000 + n)))
-        .chain([corporate_identifier(9, "imei", "android", "356938035643809")])
+        .map(|n| {
+            corporate_identifier(
+                n,
+                "manufacturerModelSerial",
+                "windows",
+                &format!("Dell Inc.,Latitude 7450,{}", 7_310_000 + n),
+            )
+        })
+        .chain([corporate_identifier(
+            9,
+            "imei",
+            "android",
+            "356938035643809",
+        )])
         .collect();
-    set_planned(&mut t, intune_audit_checks::Resource::ImportedDeviceIdentities, identifiers);
+    set_planned(
+        &mut t,
+        intune_audit_checks::Resource::ImportedDeviceIdentities,
+        identifiers,
+    );
     // Conditional Access: MFA for everyone; terms of use and a block on all but a few apps for
     // contractors, both excluding Microsoft Intune Enrollment (and Microsoft Intune).
     let policies = vec![
-        ca_policy(1, "Require MFA for all users", &["All"], &[], users_all(), ca_grant(&["mfa"], &[])),
-        ca_policy(2, "Contractors - accept terms of use", &["All"], &[INTUNE_ENROLLMENT_APP], users_group(&gid(4)),
-            ca_grant(&[], &[&guid(Ids::CA, 101)])),
-        ca_policy(3, "Contractors - block all but Exchange and Intune", &["All"],
-            &[EXCHANGE_ONLINE_APP, INTUNE_ENROLLMENT_APP, INTUNE_APP], users_group(&gid(4)), ca_grant(&["block"], &[])),
+        ca_policy(
+            1,
+            "Require MFA for all users",
+            &["All"],
+            &[],
+            users_all(),
+            ca_grant(&["mfa"], &[]),
+        ),
+        ca_policy(
+            2,
+            "Contractors - accept terms of use",
+            &["All"],
+            &[INTUNE_ENROLLMENT_APP],
+            users_group(&gid(4)),
+            ca_grant(&[], &[&guid(Ids::CA, 101)]),
+        ),
+        ca_policy(
+            3,
+            "Contractors - block all but Exchange and Intune",
+            &["All"],
+            &[EXCHANGE_ONLINE_APP, INTUNE_ENROLLMENT_APP, INTUNE_APP],
+            users_group(&gid(4)),
+            ca_grant(&["block"], &[]),
+        ),
     ];
-    set_planned(&mut t, intune_audit_checks::Resource::ConditionalAccessPolicies, policies);
+    set_planned(
+        &mut t,
+        intune_audit_checks::Resource::ConditionalAccessPolicies,
+        policies,
+    );
     // A Windows device restriction profile for the standard Autopilot devices.
     let configurations = vec![device_restrictions("notConfigured", gid(6))];
-    set_planned(&mut t, intune_audit_checks::Resource::DeviceConfigurations, configurations);
+    set_planned(
+        &mut t,
+        intune_audit_checks::Resource::DeviceConfigurations,
+        configurations,
+    );
     Built {
         tenant: t,
         contractors,
@@ -685,7 +728,14 @@ fn ca_grant(controls: &[&str], terms_of_use: &[&str]) -> Value {
 }
 
 /// `conditionalAccessPolicy` (v1.0 conditionalaccessroot-list-policies).
-fn ca_policy(n: u64, name: &str, include: &[&str], exclude: &[&str], users: Value, grant: Value) -> Value {
+fn ca_policy(
+    n: u64,
+    name: &str,
+    include: &[&str],
+    exclude: &[&str],
+    users: Value,
+    grant: Value,
+) -> Value {
     json!({"id": guid(Ids::CA, n), "displayName": name, "createdDateTime": "2025-05-12T09:30:00Z",
         "modifiedDateTime": "2026-06-03T15:10:00Z", "state": "enabled", "templateId": null, "sessionControls": null,
         "conditions": {"userRiskLevels": [], "signInRiskLevels": [], "clientAppTypes": ["all"], "servicePrincipalRiskLevels": [],

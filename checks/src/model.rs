@@ -1260,7 +1260,9 @@ impl DeviceConfiguration {
         self.display_name.as_deref().unwrap_or(&self.id)
     }
     pub fn is_windows10_general(&self) -> bool {
-        self.odata_type.as_deref().map(|t| t.trim_start_matches('#'))
+        self.odata_type
+            .as_deref()
+            .map(|t| t.trim_start_matches('#'))
             == Some("microsoft.graph.windows10GeneralConfiguration")
     }
 }

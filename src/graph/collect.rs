@@ -799,7 +799,10 @@ pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<Str
         }
     }
     for item in items(Resource::ConditionalAccessPolicies) {
-        for ptr in ["/conditions/users/includeGroups", "/conditions/users/excludeGroups"] {
+        for ptr in [
+            "/conditions/users/includeGroups",
+            "/conditions/users/excludeGroups",
+        ] {
             for g in item
                 .pointer(ptr)
                 .and_then(Value::as_array)

@@ -2,8 +2,8 @@ use crate::catalog::Area;
 use crate::context::Ctx;
 use crate::declare_check;
 use crate::model::{
-    CaConditions, CaGrantControls, CaUsers, ConditionalAccessPolicy, ConditionalAccessState,
-    User, INTUNE_APP_ID,
+    CaConditions, CaGrantControls, CaUsers, ConditionalAccessPolicy, ConditionalAccessState, User,
+    INTUNE_APP_ID,
 };
 use crate::references::AUTOPILOT_KNOWN_ISSUES;
 use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
@@ -218,14 +218,35 @@ fn conditions(c: &CaConditions) -> Judged {
         }
     }
     let unsettled = [
-        (non_empty(c.locations.as_ref().and_then(|l| l.get("includeLocations"))), "a location condition applies"),
-        (non_empty(c.devices.as_ref().and_then(|d| d.get("deviceFilter"))), "a device filter applies"),
-        (!c.sign_in_risk_levels.is_empty(), "a sign-in risk condition applies"),
-        (!c.user_risk_levels.is_empty(), "a user risk condition applies"),
-        (non_empty(c.insider_risk_levels.as_ref()), "an insider risk condition applies"),
-        (non_empty(c.authentication_flows.as_ref()), "an authentication flow condition applies"),
-        (!c.service_principal_risk_levels.is_empty() || non_empty(c.client_applications.as_ref()),
-            "the policy targets workload identities"),
+        (
+            non_empty(c.locations.as_ref().and_then(|l| l.get("includeLocations"))),
+            "a location condition applies",
+        ),
+        (
+            non_empty(c.devices.as_ref().and_then(|d| d.get("deviceFilter"))),
+            "a device filter applies",
+        ),
+        (
+            !c.sign_in_risk_levels.is_empty(),
+            "a sign-in risk condition applies",
+        ),
+        (
+            !c.user_risk_levels.is_empty(),
+            "a user risk condition applies",
+        ),
+        (
+            non_empty(c.insider_risk_levels.as_ref()),
+            "an insider risk condition applies",
+        ),
+        (
+            non_empty(c.authentication_flows.as_ref()),
+            "an authentication flow condition applies",
+        ),
+        (
+            !c.service_principal_risk_levels.is_empty()
+                || non_empty(c.client_applications.as_ref()),
+            "the policy targets workload identities",
+        ),
     ];
     match unsettled.iter().find(|(on, _)| *on) {
         Some((_, why)) => Judged::Unknown((*why).to_string()),
@@ -250,7 +271,9 @@ fn reaches(users: &CaUsers, user: &User, dir: &Directory) -> Judged {
         }
     }
     if !users.exclude_roles.is_empty() {
-        may_exclude.get_or_insert_with(|| "directory roles are excluded and role members are not read".to_string());
+        may_exclude.get_or_insert_with(|| {
+            "directory roles are excluded and role members are not read".to_string()
+        });
     }
     if external && non_empty(users.exclude_guests_or_external_users.as_ref()) {
         may_exclude.get_or_insert_with(|| "guest or external user types are excluded".to_string());
@@ -267,7 +290,9 @@ fn reaches(users: &CaUsers, user: &User, dir: &Directory) -> Judged {
         }
     }
     if !users.include_roles.is_empty() {
-        may_include.get_or_insert_with(|| "directory roles are included and role members are not read".to_string());
+        may_include.get_or_insert_with(|| {
+            "directory roles are included and role members are not read".to_string()
+        });
     }
     if external
         && (non_empty(users.include_guests_or_external_users.as_ref())
@@ -283,7 +308,10 @@ fn reaches(users: &CaUsers, user: &User, dir: &Directory) -> Judged {
 }
 
 fn not_collected(group: &str, dir: &Directory) -> String {
-    format!("the members of group {} were not collected", dir.group_name(group))
+    format!(
+        "the members of group {} were not collected",
+        dir.group_name(group)
+    )
 }
 
 /// A policy in conflict with enrollment, and its verdict for one user.
@@ -376,7 +404,10 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let mut tally = Tally::default();
     for user in &population.users {
         let judged = judge_user(user, &mut found, dir);
-        tally.add(Affected::new(AffectedKind::User, &user.id, user.name()), judged);
+        tally.add(
+            Affected::new(AffectedKind::User, &user.id, user.name()),
+            judged,
+        );
     }
     let evidence = json!({
         "population": population.evidence(),
@@ -447,7 +478,10 @@ mod tests {
         Fixture::new()
             .with(
                 Resource::Users,
-                vec![user("u1", "adele@contoso.com"), user("u2", "bob@contoso.com")],
+                vec![
+                    user("u1", "adele@contoso.com"),
+                    user("u2", "bob@contoso.com"),
+                ],
             )
             .with(
                 Resource::GroupMembers,
@@ -459,43 +493,92 @@ mod tests {
 
     #[test]
     fn terms_of_use_on_all_apps_fails_for_the_users_it_reaches() {
-        let f = run(vec![policy("enabled", &["All"], &[], grant("OR", &[], &["tou-1"]))]);
+        let f = run(vec![policy(
+            "enabled",
+            &["All"],
+            &[],
+            grant("OR", &[], &["tou-1"]),
+        )]);
         assert_eq!(f.status, FindingStatus::Fail);
-        assert_eq!(affected_ids(&f), ["u1"], "u2 is excluded through Break glass");
+        assert_eq!(
+            affected_ids(&f),
+            ["u1"],
+            "u2 is excluded through Break glass"
+        );
         assert!(f.summary.contains("terms of use"), "{}", f.summary);
     }
 
     #[test]
     fn terms_of_use_with_intune_enrollment_excluded_passes() {
-        let f = run(vec![policy("enabled", &["All"], &[ENROLLMENT], grant("OR", &[], &["tou-1"]))]);
+        let f = run(vec![policy(
+            "enabled",
+            &["All"],
+            &[ENROLLMENT],
+            grant("OR", &[], &["tou-1"]),
+        )]);
         assert_eq!(f.status, FindingStatus::Pass);
     }
 
     #[test]
     fn block_all_except_a_list_without_both_intune_apps_fails() {
-        let f = run(vec![policy("enabled", &["All"], &[ENROLLMENT, "00000002-0000-0ff1-ce00-000000000000"], grant("OR", &["block"], &[]))]);
+        let f = run(vec![policy(
+            "enabled",
+            &["All"],
+            &[ENROLLMENT, "00000002-0000-0ff1-ce00-000000000000"],
+            grant("OR", &["block"], &[]),
+        )]);
         assert_eq!(f.status, FindingStatus::Fail);
-        let f = run(vec![policy("enabled", &["All"], &[ENROLLMENT, INTUNE], grant("OR", &["block"], &[]))]);
+        let f = run(vec![policy(
+            "enabled",
+            &["All"],
+            &[ENROLLMENT, INTUNE],
+            grant("OR", &["block"], &[]),
+        )]);
         assert_eq!(f.status, FindingStatus::Pass);
     }
 
     #[test]
     fn compliant_device_on_intune_enrollment_fails_but_on_all_apps_is_excluded_by_default() {
-        let f = run(vec![policy("enabled", &[ENROLLMENT], &[], grant("OR", &["compliantDevice"], &[]))]);
+        let f = run(vec![policy(
+            "enabled",
+            &[ENROLLMENT],
+            &[],
+            grant("OR", &["compliantDevice"], &[]),
+        )]);
         assert_eq!(f.status, FindingStatus::Fail);
-        let f = run(vec![policy("enabled", &["All"], &[], grant("OR", &["compliantDevice"], &[]))]);
+        let f = run(vec![policy(
+            "enabled",
+            &["All"],
+            &[],
+            grant("OR", &["compliantDevice"], &[]),
+        )]);
         assert_eq!(f.status, FindingStatus::Pass);
         // An alternative the user can satisfy (MFA) does not block.
-        let f = run(vec![policy("enabled", &[ENROLLMENT], &[], grant("OR", &["compliantDevice", "mfa"], &[]))]);
+        let f = run(vec![policy(
+            "enabled",
+            &[ENROLLMENT],
+            &[],
+            grant("OR", &["compliantDevice", "mfa"], &[]),
+        )]);
         assert_eq!(f.status, FindingStatus::Pass);
-        let f = run(vec![policy("enabled", &[ENROLLMENT], &[], grant("AND", &["compliantDevice", "mfa"], &[]))]);
+        let f = run(vec![policy(
+            "enabled",
+            &[ENROLLMENT],
+            &[],
+            grant("AND", &["compliantDevice", "mfa"], &[]),
+        )]);
         assert_eq!(f.status, FindingStatus::Fail);
     }
 
     #[test]
     fn report_only_and_unknown_state_warn_disabled_is_ignored() {
         let g = || grant("OR", &[], &["tou-1"]);
-        let f = run(vec![policy("enabledForReportingButNotEnforced", &["All"], &[], g())]);
+        let f = run(vec![policy(
+            "enabledForReportingButNotEnforced",
+            &["All"],
+            &[],
+            g(),
+        )]);
         assert_eq!(f.status, FindingStatus::Warn);
         let f = run(vec![policy("unknownFutureValue", &["All"], &[], g())]);
         assert_eq!(f.status, FindingStatus::Warn);
@@ -506,7 +589,8 @@ mod tests {
     #[test]
     fn unsettled_conditions_and_roles_warn_never_pass() {
         let mut p = policy("enabled", &["All"], &[], grant("OR", &[], &["tou-1"]));
-        p["conditions"]["locations"] = json!({"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]});
+        p["conditions"]["locations"] =
+            json!({"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]});
         assert_eq!(run(vec![p]).status, FindingStatus::Warn);
         let mut p = policy("enabled", &["All"], &[], grant("OR", &[], &["tou-1"]));
         p["conditions"]["users"] = json!({"includeUsers": [], "includeGroups": [], "includeRoles": ["62e90394-69f5-4237-9190-012177145e10"],
@@ -521,25 +605,40 @@ mod tests {
 
     #[test]
     fn uncertainty_in_a_second_policy_keeps_the_failure() {
-        let mut maybe = policy("enabledForReportingButNotEnforced", &["All"], &[], grant("OR", &["block"], &[]));
+        let mut maybe = policy(
+            "enabledForReportingButNotEnforced",
+            &["All"],
+            &[],
+            grant("OR", &["block"], &[]),
+        );
         maybe["id"] = json!("p2");
-        maybe["conditions"]["applications"]["excludeApplications"] = json!(["00000002-0000-0ff1-ce00-000000000000"]);
+        maybe["conditions"]["applications"]["excludeApplications"] =
+            json!(["00000002-0000-0ff1-ce00-000000000000"]);
         maybe["conditions"]["users"]["excludeGroups"] = json!([]);
-        let f = run(vec![policy("enabled", &["All"], &[], grant("OR", &[], &["tou-1"])), maybe]);
+        let f = run(vec![
+            policy("enabled", &["All"], &[], grant("OR", &[], &["tou-1"])),
+            maybe,
+        ]);
         assert_eq!(f.status, FindingStatus::Fail);
-        assert_eq!(affected_ids(&f), ["u1", "u2"], "u2 is at risk through the report-only policy");
+        assert_eq!(
+            affected_ids(&f),
+            ["u1", "u2"],
+            "u2 is at risk through the report-only policy"
+        );
     }
 
     #[test]
     fn policies_for_other_platforms_or_legacy_clients_are_ignored() {
         let mut p = policy("enabled", &["All"], &[], grant("OR", &[], &["tou-1"]));
-        p["conditions"]["platforms"] = json!({"includePlatforms": ["iOS", "android"], "excludePlatforms": []});
+        p["conditions"]["platforms"] =
+            json!({"includePlatforms": ["iOS", "android"], "excludePlatforms": []});
         assert_eq!(run(vec![p]).status, FindingStatus::Pass);
         let mut p = policy("enabled", &["All"], &[], grant("OR", &[], &["tou-1"]));
         p["conditions"]["clientAppTypes"] = json!(["exchangeActiveSync", "other"]);
         assert_eq!(run(vec![p]).status, FindingStatus::Pass);
         let mut p = policy("enabled", &["All"], &[], grant("OR", &[], &["tou-1"]));
-        p["conditions"]["platforms"] = json!({"includePlatforms": ["holoLens"], "excludePlatforms": []});
+        p["conditions"]["platforms"] =
+            json!({"includePlatforms": ["holoLens"], "excludePlatforms": []});
         assert_eq!(run(vec![p]).status, FindingStatus::Warn);
     }
 

@@ -63,16 +63,19 @@ declare_check! {
     };
 }
 
-/// The restrictions that disable the assistant, and those whose value is not understood.
+/// The restrictions that disable the assistant, and those whose value is absent or not
+/// understood (`false`): Graph returns every property of a `windows10GeneralConfiguration`.
 fn disabling(configs: &[DeviceConfiguration]) -> Vec<(&DeviceConfiguration, bool)> {
     configs
         .iter()
         .filter(|c| c.is_windows10_general())
-        .filter_map(|c| match c.microsoft_account_sign_in_assistant_settings.as_deref() {
-            None | Some("notConfigured") => None,
-            Some("disabled") => Some((c, true)),
-            Some(_) => Some((c, false)),
-        })
+        .filter_map(
+            |c| match c.microsoft_account_sign_in_assistant_settings.as_deref() {
+                Some("notConfigured") => None,
+                Some("disabled") => Some((c, true)),
+                Some(_) | None => Some((c, false)),
+            },
+        )
         .collect()
 }
 
@@ -97,12 +100,12 @@ fn judge_one(c: &DeviceConfiguration, disabled: bool, id: Identity<'_>, dir: &Di
         Reach::NotTargeted => return Judged::Pass,
     };
     match judged {
-        Judged::Fail if !disabled => Judged::Unknown(format!(
-            "setting value '{}' is not understood",
-            c.microsoft_account_sign_in_assistant_settings
-                .as_deref()
-                .unwrap_or_default()
-        )),
+        Judged::Fail if !disabled => Judged::Unknown(
+            match c.microsoft_account_sign_in_assistant_settings.as_deref() {
+                Some(v) => format!("'{}': setting value '{v}' is not understood", c.name()),
+                None => format!("'{}': the setting was not reported", c.name()),
+            },
+        ),
         Judged::Unknown(why) => Judged::Unknown(format!("'{}': {why}", c.name())),
         other => other,
     }
@@ -154,7 +157,10 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         for d in autopilot {
             let id = targeting::autopilot_identity(d, &index);
             let judged = judge_device(&found, id, dir, &mut hits);
-            tally.add(Affected::new(AffectedKind::AutopilotDevice, &d.id, d.name()), judged);
+            tally.add(
+                Affected::new(AffectedKind::AutopilotDevice, &d.id, d.name()),
+                judged,
+            );
         }
     } else {
         tally.passed = autopilot.len();
@@ -249,18 +255,34 @@ mod tests {
 
     #[test]
     fn fails_for_the_autopilot_devices_a_disabling_profile_reaches() {
-        let f = base(vec![restriction_profile("disabled", vec![group_target("g-ap")])]).run(ID);
+        let f = base(vec![restriction_profile(
+            "disabled",
+            vec![group_target("g-ap")],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["ap1"]);
-        let f = base(vec![restriction_profile("disabled", vec![all_devices_target()])]).run(ID);
+        let f = base(vec![restriction_profile(
+            "disabled",
+            vec![all_devices_target()],
+        )])
+        .run(ID);
         assert_eq!(affected_ids(&f), ["ap1", "ap2"]);
     }
 
     #[test]
     fn passes_when_not_configured_or_not_reaching_autopilot_devices() {
-        let f = base(vec![restriction_profile("notConfigured", vec![all_devices_target()])]).run(ID);
+        let f = base(vec![restriction_profile(
+            "notConfigured",
+            vec![all_devices_target()],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
-        let f = base(vec![restriction_profile("disabled", vec![all_devices_target(), exclusion_target("g-ap")])]).run(ID);
+        let f = base(vec![restriction_profile(
+            "disabled",
+            vec![all_devices_target(), exclusion_target("g-ap")],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["ap2"]);
         let f = base(vec![restriction_profile("disabled", vec![])]).run(ID);
@@ -269,14 +291,34 @@ mod tests {
 
     #[test]
     fn uncertainty_is_at_risk_never_pass() {
-        let f = base(vec![restriction_profile("disabled", vec![filtered_group_target("g-ap", "flt")])]).run(ID);
+        let f = base(vec![restriction_profile(
+            "disabled",
+            vec![filtered_group_target("g-ap", "flt")],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
-        let f = base(vec![restriction_profile("disabled", vec![group_target("g-unknown")])]).run(ID);
+        let f = base(vec![restriction_profile(
+            "disabled",
+            vec![group_target("g-unknown")],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
-        let f = base(vec![restriction_profile("disabled", vec![all_users_target()])]).run(ID);
+        let f = base(vec![restriction_profile(
+            "disabled",
+            vec![all_users_target()],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
-        let f = base(vec![restriction_profile("unknownFutureValue", vec![all_devices_target()])]).run(ID);
+        let f = base(vec![restriction_profile(
+            "unknownFutureValue",
+            vec![all_devices_target()],
+        )])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Warn);
+        let mut c = restriction_profile("disabled", vec![all_devices_target()]);
+        c.as_object_mut()
+            .map(|m| m.remove("microsoftAccountSignInAssistantSettings"));
+        assert_eq!(base(vec![c]).run(ID).status, FindingStatus::Warn);
         let mut c = restriction_profile("disabled", vec![]);
         c.as_object_mut().map(|m| m.remove("assignments"));
         assert_eq!(base(vec![c]).run(ID).status, FindingStatus::Warn);
@@ -286,13 +328,19 @@ mod tests {
     fn an_unsettled_profile_beside_a_sure_one_keeps_the_failure() {
         let mut maybe = restriction_profile("disabled", vec![filtered_group_target("g-ap", "flt")]);
         maybe["id"] = json!("cfg2");
-        let f = base(vec![restriction_profile("disabled", vec![group_target("g-ap")]), maybe]).run(ID);
+        let f = base(vec![
+            restriction_profile("disabled", vec![group_target("g-ap")]),
+            maybe,
+        ])
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
     }
 
     #[test]
     fn not_evaluated_without_device_configurations() {
-        let f = base(vec![]).forbidden(Resource::DeviceConfigurations).run(ID);
+        let f = base(vec![])
+            .forbidden(Resource::DeviceConfigurations)
+            .run(ID);
         assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert_eq!(f.permissions, ["DeviceManagementConfiguration.Read.All"]);
     }

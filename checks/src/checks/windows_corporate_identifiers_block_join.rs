@@ -81,7 +81,15 @@ fn is_windows_identifier(i: &ImportedDeviceIdentity) -> Option<bool> {
     let platform = i.platform.as_deref();
     let windows_or_unknown = match platform {
         None | Some("windows" | "unknown" | "unknownFutureValue") => true,
-        Some(p) => !["ios", "android", "windowsMobile", "macOS", "visionOS", "tvos"].contains(&p),
+        Some(p) => ![
+            "ios",
+            "android",
+            "windowsMobile",
+            "macOS",
+            "visionOS",
+            "tvos",
+        ]
+        .contains(&p),
     };
     match i.imported_device_identity_type.as_ref() {
         Some(Kind::ManufacturerModelSerial) => Some(true),
@@ -141,7 +149,11 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         format!(
             "{} whose type is not understood may be Windows {}",
             count(maybe, "corporate identifier"),
-            if maybe == 1 { "identifier" } else { "identifiers" }
+            if maybe == 1 {
+                "identifier"
+            } else {
+                "identifiers"
+            }
         )
     });
     let mut blocked_by: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
@@ -161,7 +173,10 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             }
             (other, _) => other,
         };
-        tally.add(Affected::new(AffectedKind::User, &user.id, user.name()), judged);
+        tally.add(
+            Affected::new(AffectedKind::User, &user.id, user.name()),
+            judged,
+        );
     }
     let evidence = json!({
         "population": population.evidence(),
@@ -228,7 +243,10 @@ mod tests {
         Fixture::new()
             .with(
                 Resource::Users,
-                vec![user("u1", "adele@contoso.com"), user("u2", "bob@contoso.com")],
+                vec![
+                    user("u1", "adele@contoso.com"),
+                    user("u2", "bob@contoso.com"),
+                ],
             )
             .with(Resource::GroupMembers, vec![])
             .with(
@@ -240,7 +258,11 @@ mod tests {
 
     #[test]
     fn fails_for_every_user_when_windows_identifiers_meet_a_personal_block() {
-        let f = base(vec![identity(Some("manufacturerModelSerial"), "windows")], true).run(ID);
+        let f = base(
+            vec![identity(Some("manufacturerModelSerial"), "windows")],
+            true,
+        )
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Fail);
         assert_eq!(affected_ids(&f), ["u1", "u2"]);
         assert_eq!(f.evidence["windows_identifiers"], 1);
@@ -248,7 +270,11 @@ mod tests {
 
     #[test]
     fn passes_when_personal_windows_is_allowed() {
-        let f = base(vec![identity(Some("manufacturerModelSerial"), "windows")], false).run(ID);
+        let f = base(
+            vec![identity(Some("manufacturerModelSerial"), "windows")],
+            false,
+        )
+        .run(ID);
         assert_eq!(f.status, FindingStatus::Pass);
     }
 
