@@ -1259,5 +1259,35 @@ mod tests {
             ),
         );
         assert_eq!(referenced_groups(&r), vec!["aaa", "bbb", "ccc"]);
+        r.insert(
+            "conditionalAccessPolicies".to_string(),
+            ResourceEntry::ok(
+                "/x",
+                vec![
+                    json!({"id":"p","conditions":{"users":{"includeUsers":["All"],
+                    "includeGroups":["DDD"],"excludeGroups":["eee"],"includeRoles":["r"]}}}),
+                ],
+            ),
+        );
+        // Only the device restrictions that disable the sign-in assistant send their groups.
+        let restriction = |value: &str, group: &str| {
+            json!({"@odata.type":"#microsoft.graph.windows10GeneralConfiguration","id":group,
+                "microsoftAccountSignInAssistantSettings":value,"assignments":[
+                {"target":{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":group}}]})
+        };
+        r.insert(
+            "deviceConfigurations".to_string(),
+            ResourceEntry::ok(
+                "/x",
+                vec![
+                    restriction("disabled", "fff"),
+                    restriction("notConfigured", "ggg"),
+                ],
+            ),
+        );
+        assert_eq!(
+            referenced_groups(&r),
+            vec!["aaa", "bbb", "ccc", "ddd", "eee", "fff"]
+        );
     }
 }

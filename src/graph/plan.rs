@@ -507,7 +507,16 @@ mod tests {
         assert!(request(Resource::Devices)
             .relative_url()
             .contains("$expand=registeredOwners($select=id)&$top=100"));
+        assert_eq!(
+            request(Resource::DeviceConfigurations).relative_url(),
+            "/v1.0/deviceManagement/deviceConfigurations?$expand=assignments"
+        );
+        assert_eq!(
+            request(Resource::ConditionalAccessPolicies).relative_url(),
+            "/v1.0/identity/conditionalAccess/policies"
+        );
         for r in [
+            Resource::ImportedDeviceIdentities,
             Resource::WindowsAutopilotDeploymentProfiles,
             Resource::DomainJoinConnectors,
             Resource::MobileDeviceManagementPolicies,
