@@ -135,6 +135,20 @@ fn autopilot_not_listed(t: &Tenant, identifiers: &[&ImportedDeviceIdentity]) -> 
            "note": "Autopilot-registered devices enroll as corporate with or without an identifier"})
 }
 
+/// "the 72 Autopilot-registered devices are exempt, 70 of them not on the list".
+fn exempt_clause(autopilot: &Value) -> String {
+    match (
+        autopilot["devices"].as_u64(),
+        autopilot["not_on_the_list"].as_u64(),
+    ) {
+        (Some(n), Some(off)) if n > 0 => format!(
+            "Autopilot-registered devices are exempt: {off} of the {n} {} not on the list and stay corporate",
+            if off == 1 { "is" } else { "are" }
+        ),
+        _ => "Autopilot-registered devices are exempt".into(),
+    }
+}
+
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let identities = cx.tenant.imported_device_identities.get()?;
     let (windows, maybe) = windows_identifiers(identities);
@@ -190,12 +204,13 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     });
     let names: Vec<String> = blocked_by.values().map(|(n, _)| format!("'{n}'")).collect();
     let listed = windows.len();
+    let exempt = exempt_clause(&evidence["autopilot_devices"]);
     Ok(tally.outcome(
         evidence,
         |t| {
             format!(
                 "{} {} uploaded, so every other PC joining Microsoft Entra ID in Windows setup, from Settings or with device preparation enrolls as personal, \
-                 and personal Windows devices are blocked for {} of {} by {}: those joins fail with 0x80180014 (Autopilot-registered devices are exempt)",
+                 and personal Windows devices are blocked for {} of {} by {}: those joins fail with 0x80180014 ({exempt})",
                 count(listed, "Windows corporate identifier"),
                 if listed == 1 { "is" } else { "are" },
                 t.failed.len(),
