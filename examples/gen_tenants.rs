@@ -26,6 +26,8 @@ const O365_E3_SKU: &str = "6fd2c87f-b296-42f0-b197-1e91e994b900";
 
 const DEFAULT_TOU: &str = "https://portal.manage.microsoft.com/TermsofUse.aspx";
 const INTUNE_APP: &str = "0000000a-0000-0000-c000-000000000000";
+const INTUNE_ENROLLMENT_APP: &str = "d4ebce55-015a-49b5-a083-c84d1797ae8c";
+const EXCHANGE_ONLINE_APP: &str = "00000002-0000-0ff1-ce00-000000000000";
 
 /// splitmix64: a tiny deterministic generator, so the samples never change by accident.
 struct Rng(u64);
@@ -138,6 +140,9 @@ impl Ids {
     const CONFIG: u64 = 8;
     const FILTER: u64 = 9;
     const CONNECTOR: u64 = 10;
+    const IDENTIFIER: u64 = 11;
+    const CA: u64 = 12;
+    const CONFIGURATION: u64 = 13;
 }
 
 #[derive(Clone)]
@@ -624,6 +629,68 @@ fn build() -> Built {
     t.set("domainJoinConnectors", "/beta/deviceManagement/domainJoinConnectors", vec![
         json!({"id": guid(Ids::CONNECTOR, 1), "displayName": "CTS-ODJ01", "lastConnectionDateTime": "2026-11-20T06:58:12Z", "state": "active", "version": "6.2501.2000.5"}),
     ]);
+    // Windows corporate identifiers (beta importedDeviceIdentity: "manufacturer,model,serial").
+    let identifiers = (0..3)
+        .map(|n| {
+            corporate_identifier(
+                n,
+                "manufacturerModelSerial",
+                "windows",
+                &format!("Dell Inc.,Latitude 7450,{}", 7_310_000 + n),
+            )
+        })
+        .chain([corporate_identifier(
+            9,
+            "imei",
+            "android",
+            "356938035643809",
+        )])
+        .collect();
+    set_planned(
+        &mut t,
+        intune_audit_checks::Resource::ImportedDeviceIdentities,
+        identifiers,
+    );
+    // Conditional Access: MFA for everyone; terms of use and a block on all but a few apps for
+    // contractors, both excluding Microsoft Intune Enrollment (and Microsoft Intune).
+    let policies = vec![
+        ca_policy(
+            1,
+            "Require MFA for all users",
+            &["All"],
+            &[],
+            users_all(),
+            ca_grant(&["mfa"], &[]),
+        ),
+        ca_policy(
+            2,
+            "Contractors - accept terms of use",
+            &["All"],
+            &[INTUNE_ENROLLMENT_APP],
+            users_group(&gid(4)),
+            ca_grant(&[], &[&guid(Ids::CA, 101)]),
+        ),
+        ca_policy(
+            3,
+            "Contractors - block all but Exchange and Intune",
+            &["All"],
+            &[EXCHANGE_ONLINE_APP, INTUNE_ENROLLMENT_APP, INTUNE_APP],
+            users_group(&gid(4)),
+            ca_grant(&["block"], &[]),
+        ),
+    ];
+    set_planned(
+        &mut t,
+        intune_audit_checks::Resource::ConditionalAccessPolicies,
+        policies,
+    );
+    // A Windows device restriction profile for the standard Autopilot devices.
+    let configurations = vec![device_restrictions("notConfigured", gid(6))];
+    set_planned(
+        &mut t,
+        intune_audit_checks::Resource::DeviceConfigurations,
+        configurations,
+    );
     Built {
         tenant: t,
         contractors,
@@ -631,6 +698,63 @@ fn build() -> Built {
         o365_only,
         sales,
     }
+}
+
+/// Sets a resource at the request path the collector's plan gives it.
+fn set_planned(t: &mut Tenant, r: intune_audit_checks::Resource, items: Vec<Value>) {
+    let path = intune_audit::graph::plan::request(r).relative_url();
+    t.set(r.key(), &path, items);
+}
+
+/// `importedDeviceIdentity` (beta intune-enrollment-importeddeviceidentity-list), as selected.
+fn corporate_identifier(n: u64, kind: &str, platform: &str, identifier: &str) -> Value {
+    json!({"id": guid(Ids::IDENTIFIER, n), "importedDeviceIdentifier": identifier,
+           "importedDeviceIdentityType": kind, "platform": platform, "enrollmentState": "notContacted"})
+}
+
+fn users_all() -> Value {
+    json!({"includeUsers": ["All"], "excludeUsers": [], "includeGroups": [], "excludeGroups": [],
+           "includeRoles": [], "excludeRoles": [], "includeGuestsOrExternalUsers": null, "excludeGuestsOrExternalUsers": null})
+}
+
+fn users_group(group: &str) -> Value {
+    json!({"includeUsers": [], "excludeUsers": [], "includeGroups": [group], "excludeGroups": [],
+           "includeRoles": [], "excludeRoles": [], "includeGuestsOrExternalUsers": null, "excludeGuestsOrExternalUsers": null})
+}
+
+fn ca_grant(controls: &[&str], terms_of_use: &[&str]) -> Value {
+    json!({"operator": "OR", "builtInControls": controls, "customAuthenticationFactors": [],
+           "termsOfUse": terms_of_use, "authenticationStrength": null})
+}
+
+/// `conditionalAccessPolicy` (v1.0 conditionalaccessroot-list-policies).
+fn ca_policy(
+    n: u64,
+    name: &str,
+    include: &[&str],
+    exclude: &[&str],
+    users: Value,
+    grant: Value,
+) -> Value {
+    json!({"id": guid(Ids::CA, n), "displayName": name, "createdDateTime": "2025-05-12T09:30:00Z",
+        "modifiedDateTime": "2026-06-03T15:10:00Z", "state": "enabled", "templateId": null, "sessionControls": null,
+        "conditions": {"userRiskLevels": [], "signInRiskLevels": [], "clientAppTypes": ["all"], "servicePrincipalRiskLevels": [],
+            "platforms": null, "locations": null, "devices": null, "clientApplications": null,
+            "applications": {"includeApplications": include, "excludeApplications": exclude, "includeUserActions": [],
+                             "includeAuthenticationContextClassReferences": []},
+            "users": users},
+        "grantControls": grant})
+}
+
+/// `windows10GeneralConfiguration` (v1.0), trimmed, with its expanded assignment.
+fn device_restrictions(sign_in_assistant: &str, group: String) -> Value {
+    let id = guid(Ids::CONFIGURATION, 1);
+    json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "id": id,
+        "displayName": "Windows - device restrictions", "description": "", "version": 4, "roleScopeTagIds": ["0"],
+        "createdDateTime": "2025-03-20T10:00:00Z", "lastModifiedDateTime": "2026-05-14T08:25:00Z",
+        "microsoftAccountBlocked": false, "microsoftAccountBlockSettingsSync": false,
+        "microsoftAccountSignInAssistantSettings": sign_in_assistant, "enableAutomaticRedeployment": true,
+        "assignments": [{"id": format!("{id}_{group}"), "target": target_group(&group)}]})
 }
 
 fn cap(s: &str) -> String {
@@ -959,6 +1083,15 @@ fn break_it(b: &Built) -> Tenant {
             members.push(json!({"@odata.type": "#microsoft.graph.device", "id": conflict_entra}));
         }
     }
+    // Contractors must accept terms of use on every app, Intune Enrollment included; the block
+    // on all but Exchange no longer excludes Microsoft Intune.
+    let policies = t.items("conditionalAccessPolicies");
+    policies[1]["conditions"]["applications"]["excludeApplications"] = json!([]);
+    policies[2]["conditions"]["applications"]["excludeApplications"] =
+        json!([EXCHANGE_ONLINE_APP, INTUNE_ENROLLMENT_APP]);
+    // The device restrictions for standard Autopilot devices disable the sign-in assistant.
+    t.items("deviceConfigurations")[0]["microsoftAccountSignInAssistantSettings"] =
+        json!("disabled");
     t.items("domainJoinConnectors")[0]["state"] = json!("error");
     t.items("domainJoinConnectors")[0]["lastConnectionDateTime"] = json!("2026-08-02T11:20:00Z");
     // The failure history: the event fixtures (Graph's shapes, see their README), kept as the

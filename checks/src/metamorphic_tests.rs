@@ -58,6 +58,8 @@ fn set_key(snapshot: &mut Value, key: &str, value: &str) {
 const OPTIONAL: &[&str] = &[
     "platformBlocked",
     "personalDeviceEnrollmentBlocked",
+    "importedDeviceIdentityType",
+    "microsoftAccountSignInAssistantSettings",
     "isVerified",
     "priority",
     "limit",
@@ -103,6 +105,8 @@ const ENUMS: &[&str] = &[
     "remediationState",
     "deploymentProfileAssignmentStatus",
     "deviceImportStatus",
+    "importedDeviceIdentityType",
+    "microsoftAccountSignInAssistantSettings",
 ];
 
 /// A named mutation of the snapshot's JSON.

@@ -1066,6 +1066,207 @@ pub struct AutopilotEvent {
     pub os_version: Option<String>,
 }
 
+// ---------------------------------------------------------------- corporate identifiers
+
+evolvable_enum! {
+    /// `importedDeviceIdentityType` (beta).
+    ImportedDeviceIdentityType {
+        GraphUnknown = "unknown",
+        Imei = "imei",
+        SerialNumber = "serialNumber",
+        ManufacturerModelSerial = "manufacturerModelSerial",
+    }
+}
+
+/// `importedDeviceIdentity` (beta): one corporate device identifier. Windows identifiers are
+/// of type `manufacturerModelSerial` ("manufacturer,model,serial").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedDeviceIdentity {
+    pub id: String,
+    #[serde(default)]
+    pub imported_device_identifier: Option<String>,
+    #[serde(default)]
+    pub imported_device_identity_type: Option<ImportedDeviceIdentityType>,
+    /// `platform`: `unknown`, `ios`, `android`, `windows`, `windowsMobile`, `macOS`, …
+    #[serde(default)]
+    pub platform: Option<String>,
+    #[serde(default)]
+    pub enrollment_state: Option<String>,
+}
+
+impl ImportedDeviceIdentity {
+    /// The serial number of a `manufacturer,model,serial` identifier (its last field).
+    pub fn windows_serial(&self) -> Option<&str> {
+        self.imported_device_identifier
+            .as_deref()
+            .and_then(|i| i.rsplit(',').next())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+}
+
+// ---------------------------------------------------------------- conditional access
+
+evolvable_enum! {
+    /// `conditionalAccessPolicyState`.
+    ConditionalAccessState {
+        Enabled = "enabled",
+        Disabled = "disabled",
+        ReportOnly = "enabledForReportingButNotEnforced",
+    }
+}
+
+/// `conditionalAccessApplications`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaApplications {
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub include_applications: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub exclude_applications: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub include_user_actions: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub include_authentication_context_class_references: Vec<String>,
+    /// A filter on application attributes: which apps it matches is not readable here.
+    #[serde(default)]
+    pub application_filter: Option<serde_json::Value>,
+}
+
+/// `conditionalAccessUsers`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaUsers {
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub include_users: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub exclude_users: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub include_groups: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub exclude_groups: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub include_roles: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub exclude_roles: Vec<String>,
+    #[serde(default)]
+    pub include_guests_or_external_users: Option<serde_json::Value>,
+    #[serde(default)]
+    pub exclude_guests_or_external_users: Option<serde_json::Value>,
+}
+
+/// `conditionalAccessPlatforms`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaPlatforms {
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub include_platforms: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub exclude_platforms: Vec<String>,
+}
+
+/// `conditionalAccessConditionSet`: the conditions this tool reads or must not ignore.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaConditions {
+    #[serde(default)]
+    pub applications: Option<CaApplications>,
+    #[serde(default)]
+    pub users: Option<CaUsers>,
+    #[serde(default)]
+    pub platforms: Option<CaPlatforms>,
+    #[serde(default)]
+    pub locations: Option<serde_json::Value>,
+    #[serde(default)]
+    pub devices: Option<serde_json::Value>,
+    #[serde(default)]
+    pub client_applications: Option<serde_json::Value>,
+    #[serde(default)]
+    pub authentication_flows: Option<serde_json::Value>,
+    #[serde(default)]
+    pub insider_risk_levels: Option<serde_json::Value>,
+    /// `None` when absent; an empty list means "any client app".
+    #[serde(default)]
+    pub client_app_types: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub sign_in_risk_levels: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub user_risk_levels: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub service_principal_risk_levels: Vec<String>,
+}
+
+/// `conditionalAccessGrantControls`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaGrantControls {
+    /// `AND` or `OR`.
+    #[serde(default)]
+    pub operator: Option<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub built_in_controls: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub custom_authentication_factors: Vec<String>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    pub terms_of_use: Vec<String>,
+    #[serde(default)]
+    pub authentication_strength: Option<serde_json::Value>,
+}
+
+/// `conditionalAccessPolicy` (v1.0).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionalAccessPolicy {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub state: Option<ConditionalAccessState>,
+    #[serde(default)]
+    pub conditions: Option<CaConditions>,
+    #[serde(default)]
+    pub grant_controls: Option<CaGrantControls>,
+}
+
+impl ConditionalAccessPolicy {
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+// ---------------------------------------------------------------- device configurations
+
+/// `deviceConfiguration` and its derived types: only what the checks read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceConfiguration {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `windows10GeneralConfiguration.microsoftAccountSignInAssistantSettings`
+    /// (`signInAssistantOptions`: `notConfigured`, `disabled`).
+    #[serde(default)]
+    pub microsoft_account_sign_in_assistant_settings: Option<String>,
+    /// `None` when the assignments were not expanded.
+    #[serde(default)]
+    pub assignments: Option<Vec<Assignment>>,
+}
+
+impl DeviceConfiguration {
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.id)
+    }
+    pub fn is_windows10_general(&self) -> bool {
+        self.odata_type
+            .as_deref()
+            .map(|t| t.trim_start_matches('#'))
+            == Some("microsoft.graph.windows10GeneralConfiguration")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,3 +69,11 @@ pub const AUTOPILOT_SELF_DEPLOYING: Page = Page {
     title: "Windows Autopilot self-deploying mode",
     url: "https://learn.microsoft.com/en-us/autopilot/self-deploying",
 };
+pub const CORPORATE_IDENTIFIERS: Page = Page {
+    title: "Add corporate identifiers - Microsoft Intune",
+    url: "https://learn.microsoft.com/en-us/intune/device-enrollment/add-corporate-identifiers",
+};
+pub const DEVICE_PREPARATION_FAQ: Page = Page {
+    title: "Windows Autopilot device preparation troubleshooting FAQ",
+    url: "https://learn.microsoft.com/en-us/autopilot/device-preparation/troubleshooting-faq",
+};

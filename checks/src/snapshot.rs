@@ -21,8 +21,9 @@ pub enum Resource {
     Domains,
     SubscribedSkus,
     Users,
-    /// Transitive members of the groups that enrollment configurations, Autopilot profiles and
-    /// the MDM/MAM scopes target (one item per group).
+    /// Transitive members of the groups that enrollment configurations, Autopilot profiles,
+    /// the MDM/MAM scopes, Conditional Access policies and some device configurations target
+    /// (one item per group).
     GroupMembers,
     /// Entra device objects (with their registered owners).
     Devices,
@@ -36,6 +37,13 @@ pub enum Resource {
     /// Autopilot hardware-hash imports and their state (errors 806/808 stay visible here).
     ImportedWindowsAutopilotDeviceIdentities,
     DomainJoinConnectors,
+    /// Corporate device identifiers (beta `importedDeviceIdentity`); Windows ones are of type
+    /// `manufacturerModelSerial`.
+    ImportedDeviceIdentities,
+    /// Conditional Access policies (`conditionalAccessPolicy`).
+    ConditionalAccessPolicies,
+    /// Intune device configuration profiles with their assignments (`deviceConfiguration`).
+    DeviceConfigurations,
     /// Enrollment failures Intune recorded (`enrollmentTroubleshootingEvent`), within the
     /// collection window, trimmed to the fields the failure join reads.
     TroubleshootingEvents,
@@ -45,7 +53,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 17] = [
+    pub const ALL: [Resource; 20] = [
         Resource::Organization,
         Resource::Domains,
         Resource::SubscribedSkus,
@@ -61,6 +69,9 @@ impl Resource {
         Resource::WindowsAutopilotDeviceIdentities,
         Resource::ImportedWindowsAutopilotDeviceIdentities,
         Resource::DomainJoinConnectors,
+        Resource::ImportedDeviceIdentities,
+        Resource::ConditionalAccessPolicies,
+        Resource::DeviceConfigurations,
         Resource::TroubleshootingEvents,
         Resource::AutopilotEvents,
     ];
@@ -85,6 +96,9 @@ impl Resource {
                 "importedWindowsAutopilotDeviceIdentities"
             }
             Resource::DomainJoinConnectors => "domainJoinConnectors",
+            Resource::ImportedDeviceIdentities => "importedDeviceIdentities",
+            Resource::ConditionalAccessPolicies => "conditionalAccessPolicies",
+            Resource::DeviceConfigurations => "deviceConfigurations",
             Resource::TroubleshootingEvents => "troubleshootingEvents",
             Resource::AutopilotEvents => "autopilotEvents",
         }
@@ -107,10 +121,12 @@ impl Resource {
             Resource::DeviceRegistrationPolicy => "Policy.Read.DeviceConfiguration",
             Resource::WindowsAutopilotDeploymentProfiles
             | Resource::WindowsAutopilotDeviceIdentities
-            | Resource::ImportedWindowsAutopilotDeviceIdentities => {
-                "DeviceManagementServiceConfig.Read.All"
+            | Resource::ImportedWindowsAutopilotDeviceIdentities
+            | Resource::ImportedDeviceIdentities => "DeviceManagementServiceConfig.Read.All",
+            Resource::DomainJoinConnectors | Resource::DeviceConfigurations => {
+                "DeviceManagementConfiguration.Read.All"
             }
-            Resource::DomainJoinConnectors => "DeviceManagementConfiguration.Read.All",
+            Resource::ConditionalAccessPolicies => "Policy.Read.All",
             Resource::TroubleshootingEvents | Resource::AutopilotEvents => {
                 "DeviceManagementManagedDevices.Read.All"
             }

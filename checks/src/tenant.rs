@@ -188,6 +188,9 @@ pub struct Tenant {
     pub autopilot_devices: Collected<Vec<AutopilotDevice>>,
     pub autopilot_imports: Collected<Vec<ImportedAutopilotDevice>>,
     pub domain_join_connectors: Collected<Vec<DomainJoinConnector>>,
+    pub imported_device_identities: Collected<Vec<ImportedDeviceIdentity>>,
+    pub conditional_access_policies: Collected<Vec<ConditionalAccessPolicy>>,
+    pub device_configurations: Collected<Vec<DeviceConfiguration>>,
     pub troubleshooting_events: Collected<Vec<EnrollmentFailureEvent>>,
     pub autopilot_events: Collected<Vec<AutopilotEvent>>,
 }
@@ -264,6 +267,9 @@ impl Tenant {
             autopilot_devices: typed(snapshot, Resource::WindowsAutopilotDeviceIdentities)?,
             autopilot_imports: typed(snapshot, Resource::ImportedWindowsAutopilotDeviceIdentities)?,
             domain_join_connectors: typed(snapshot, Resource::DomainJoinConnectors)?,
+            imported_device_identities: typed(snapshot, Resource::ImportedDeviceIdentities)?,
+            conditional_access_policies: typed(snapshot, Resource::ConditionalAccessPolicies)?,
+            device_configurations: typed(snapshot, Resource::DeviceConfigurations)?,
             troubleshooting_events: typed(snapshot, Resource::TroubleshootingEvents)?,
             autopilot_events: typed(snapshot, Resource::AutopilotEvents)?,
         })

@@ -472,9 +472,11 @@ fn route(path: &str) -> Option<(Source, Family)> {
 fn expandable(src: &Source) -> &'static [&'static str] {
     match src {
         Source::Big(Big::Devices) => &["registeredOwners"],
-        Source::Small("deviceEnrollmentConfigurations" | "windowsAutopilotDeploymentProfiles") => {
-            &["assignments"]
-        }
+        Source::Small(
+            "deviceEnrollmentConfigurations"
+            | "windowsAutopilotDeploymentProfiles"
+            | "deviceConfigurations",
+        ) => &["assignments"],
         Source::Small("mobileDeviceManagementPolicies" | "mobileAppManagementPolicies") => {
             &["includedGroups"]
         }

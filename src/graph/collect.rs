@@ -173,12 +173,14 @@ pub const SPOOLED: [Resource; 5] = [
 
 /// The resources whose items name the groups to read; the group phase starts as soon as they
 /// are in, while the large collections are still paging.
-const GROUP_SOURCES: [Resource; 5] = [
+const GROUP_SOURCES: [Resource; 7] = [
     Resource::DeviceEnrollmentConfigurations,
     Resource::WindowsAutopilotDeploymentProfiles,
     Resource::MobileDeviceManagementPolicies,
     Resource::MobileAppManagementPolicies,
     Resource::DeviceRegistrationPolicy,
+    Resource::ConditionalAccessPolicies,
+    Resource::DeviceConfigurations,
 ];
 
 /// A resource's items on disk: compact JSON values separated by `,\n` (the inside of a JSON
@@ -1028,7 +1030,9 @@ fn rejected_token_message(resource: Resource, err: &GraphError) -> String {
     format!("{resource}: the access token was rejected (expired or invalid): sign in again ({err})")
 }
 
-/// Group ids that assignments, the MDM/MAM scopes and the device registration policy name.
+/// Group ids that assignments, the MDM/MAM scopes, the device registration policy, the
+/// Conditional Access policies' users condition and the device restrictions disabling the
+/// Microsoft Account Sign-In Assistant name.
 pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<String> {
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let items = |r: Resource| {
@@ -1073,6 +1077,37 @@ pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<Str
                 .flatten()
             {
                 add(g.get("id"));
+            }
+        }
+    }
+    // Only the device restrictions that disable the Microsoft Account Sign-In Assistant: the
+    // other configurations' groups are read by no check.
+    for item in items(Resource::DeviceConfigurations).iter().filter(|c| {
+        c.get("microsoftAccountSignInAssistantSettings")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v != "notConfigured")
+    }) {
+        for a in item
+            .get("assignments")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            add(a.pointer("/target/groupId"));
+        }
+    }
+    for item in items(Resource::ConditionalAccessPolicies) {
+        for ptr in [
+            "/conditions/users/includeGroups",
+            "/conditions/users/excludeGroups",
+        ] {
+            for g in item
+                .pointer(ptr)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                add(Some(g));
             }
         }
     }
@@ -1561,5 +1596,35 @@ mod tests {
             ),
         );
         assert_eq!(referenced_groups(&r), vec!["aaa", "bbb", "ccc"]);
+        r.insert(
+            "conditionalAccessPolicies".to_string(),
+            ResourceEntry::ok(
+                "/x",
+                vec![
+                    json!({"id":"p","conditions":{"users":{"includeUsers":["All"],
+                    "includeGroups":["DDD"],"excludeGroups":["eee"],"includeRoles":["r"]}}}),
+                ],
+            ),
+        );
+        // Only the device restrictions that disable the sign-in assistant send their groups.
+        let restriction = |value: &str, group: &str| {
+            json!({"@odata.type":"#microsoft.graph.windows10GeneralConfiguration","id":group,
+                "microsoftAccountSignInAssistantSettings":value,"assignments":[
+                {"target":{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":group}}]})
+        };
+        r.insert(
+            "deviceConfigurations".to_string(),
+            ResourceEntry::ok(
+                "/x",
+                vec![
+                    restriction("disabled", "fff"),
+                    restriction("notConfigured", "ggg"),
+                ],
+            ),
+        );
+        assert_eq!(
+            referenced_groups(&r),
+            vec!["aaa", "bbb", "ccc", "ddd", "eee", "fff"]
+        );
     }
 }

@@ -184,7 +184,7 @@ pub static PLAN: &[Request] = &[
         permission: "GroupMember.Read.All",
         bucket: Bucket::Directory,
         shape: Shape::GroupFanOut,
-        note: "only the groups the assignments, MDM/MAM scopes and the device registration policy reference; first pages through $batch",
+        note: "only the groups the assignments, MDM/MAM scopes, the device registration policy and Conditional Access policies reference; first pages through $batch",
     },
     Request {
         resource: Resource::Devices,
@@ -315,6 +315,45 @@ pub static PLAN: &[Request] = &[
         bucket: Bucket::IntuneEnrollment,
         shape: Shape::Collection,
         note: "beta only; permission is DeviceManagementConfiguration, not ServiceConfig",
+    },
+    Request {
+        resource: Resource::ImportedDeviceIdentities,
+        version: ApiVersion::Beta,
+        path: "/deviceManagement/importedDeviceIdentities",
+        select: "id,importedDeviceIdentifier,importedDeviceIdentityType,platform,enrollmentState",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementServiceConfig.Read.All",
+        bucket: Bucket::IntuneEnrollment,
+        shape: Shape::Collection,
+        note: "beta only (intune-enrollment-importeddeviceidentity-list); corporate device identifiers, Windows ones typed manufacturerModelSerial",
+    },
+    Request {
+        resource: Resource::ConditionalAccessPolicies,
+        version: ApiVersion::V1,
+        path: "/identity/conditionalAccess/policies",
+        select: "",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "Policy.Read.All",
+        bucket: Bucket::Directory,
+        shape: Shape::Collection,
+        note: "small collection; whole objects, since every condition matters (conditionalaccessroot-list-policies)",
+    },
+    Request {
+        resource: Resource::DeviceConfigurations,
+        version: ApiVersion::V1,
+        path: "/deviceManagement/deviceConfigurations",
+        select: "",
+        expand: "assignments",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementConfiguration.Read.All",
+        bucket: Bucket::IntuneEnrollment,
+        shape: Shape::Collection,
+        note: "polymorphic (windows10GeneralConfiguration carries microsoftAccountSignInAssistantSettings), so no $select; assignments expanded",
     },
     Request {
         resource: Resource::TroubleshootingEvents,
@@ -468,7 +507,16 @@ mod tests {
         assert!(request(Resource::Devices)
             .relative_url()
             .contains("$expand=registeredOwners($select=id)&$top=100"));
+        assert_eq!(
+            request(Resource::DeviceConfigurations).relative_url(),
+            "/v1.0/deviceManagement/deviceConfigurations?$expand=assignments"
+        );
+        assert_eq!(
+            request(Resource::ConditionalAccessPolicies).relative_url(),
+            "/v1.0/identity/conditionalAccess/policies"
+        );
         for r in [
+            Resource::ImportedDeviceIdentities,
             Resource::WindowsAutopilotDeploymentProfiles,
             Resource::DomainJoinConnectors,
             Resource::MobileDeviceManagementPolicies,

@@ -28,6 +28,7 @@ pub mod autopilot_profile_assignment_failed;
 pub mod autopilot_profile_conflict;
 pub mod autopilot_redeploy_stale_intune_record;
 pub mod bulk_enrollment_accounts_cannot_join;
+pub mod ca_blocks_intune_enrollment;
 pub mod configmgr_client_devices;
 pub mod enrollment_limit_reached;
 pub mod entra_device_quota_reached;
@@ -42,11 +43,13 @@ pub mod mdm_discovery_url_invalid;
 pub mod mdm_scope_users_without_entra_p1;
 pub mod mdm_terms_of_use_url_invalid;
 pub mod mdm_user_scope_none;
+pub mod msa_sign_in_assistant_disabled;
 pub mod multiple_mdm_applications_in_scope;
 pub mod self_deploying_profile_on_virtual_machine;
 pub mod upn_suffix_not_verified;
 pub mod users_without_intune_license;
 pub mod windows_blocked_for_userless_enrollment;
+pub mod windows_corporate_identifiers_block_join;
 pub mod windows_mdm_platform_blocked;
 pub mod windows_os_version_bounds_exclude_current;
 pub mod windows_personal_enrollment_blocked;
@@ -68,10 +71,12 @@ registry! {
     entra_join_not_allowed,
     bulk_enrollment_accounts_cannot_join,
     entra_device_quota_reached,
+    ca_blocks_intune_enrollment,
     // Enrollment restrictions
     windows_mdm_platform_blocked,
     windows_blocked_for_userless_enrollment,
     windows_personal_enrollment_blocked,
+    windows_corporate_identifiers_block_join,
     windows_os_version_bounds_exclude_current,
     enrollment_limit_reached,
     // Legacy agents
@@ -91,4 +96,5 @@ registry! {
     autopilot_profile_assignment_failed,
     autopilot_device_registered_not_joined,
     autopilot_import_failed,
+    msa_sign_in_assistant_disabled,
 }

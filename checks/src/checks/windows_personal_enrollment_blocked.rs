@@ -182,7 +182,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
 }
 
 /// Blocks personal Windows devices while allowing Windows itself; absent values are unknown.
-fn blocks_personal_only(c: &EnrollmentConfiguration) -> Judged {
+pub(crate) fn blocks_personal_only(c: &EnrollmentConfiguration) -> Judged {
     let Some(r) = c.windows_restriction() else {
         return Judged::Unknown(format!("'{}' carries no Windows restriction", c.name()));
     };
