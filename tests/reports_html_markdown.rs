@@ -253,9 +253,9 @@ fn html_headline_counts_the_users_and_devices_the_findings_name() {
         headline_counts(&r, &["device"]),
         headline_counts(&r, &["autopilot_device", "autopilot_import"]),
     ];
-    // The broken sample: 312 users (53 named by a failing check, 0 only at risk), 7 devices,
-    // 45 Autopilot devices and imports.
-    assert_eq!(counted, [(312, 53, 0), (7, 6, 0), (45, 43, 0)]);
+    // The broken sample: 312 users (245 named by a failing check — 215 by the corporate
+    // identifiers alone — 0 only at risk), 7 devices, 45 Autopilot devices and imports.
+    assert_eq!(counted, [(312, 245, 0), (7, 6, 0), (45, 43, 0)]);
     for ((n, failing, at_risk), label) in counted.iter().zip([
         "Users affected",
         "Devices affected",
@@ -341,10 +341,11 @@ fn html_area_charts_share_one_scale() {
             "{label} {n}: {width} vs {expected}"
         );
     }
-    // Ten failing Autopilot checks set the scale; three failing Licensing checks are 3/10 of it.
-    assert_eq!(max, 10);
-    assert_eq!(bars[0], ("Fail".to_string(), 3, 51.0));
-    assert!(page.contains("the longest bar is 10 checks"));
+    // Eleven failing Autopilot checks set the scale; three failing Licensing checks are 3/11 of it.
+    assert_eq!(max, 11);
+    assert_eq!(bars[0].1, 3);
+    assert!((bars[0].2 - 3.0 / 11.0 * 170.0).abs() < 0.06, "{:?}", bars[0]);
+    assert!(page.contains("the longest bar is 11 checks"));
 }
 
 #[test]
