@@ -42,10 +42,20 @@ pub enum Resource {
     /// Autopilot deployments that did not succeed (`deviceManagementAutopilotEvent`, beta),
     /// within the collection window, trimmed likewise.
     AutopilotEvents,
+    /// Settings-catalog policies of the `enrollmentConfiguration` template family (Windows
+    /// Autopilot device preparation), with their assignments and settings; the collector drops
+    /// every other configuration policy.
+    ConfigurationPolicies,
+    /// The service principals of the first-party apps the checks look for (today the Intune
+    /// Provisioning Client), read by `appId`.
+    ServicePrincipals,
+    /// Intune apps with their assignments, trimmed to type, name, install context and
+    /// assignments.
+    MobileApps,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 17] = [
+    pub const ALL: [Resource; 20] = [
         Resource::Organization,
         Resource::Domains,
         Resource::SubscribedSkus,
@@ -63,6 +73,9 @@ impl Resource {
         Resource::DomainJoinConnectors,
         Resource::TroubleshootingEvents,
         Resource::AutopilotEvents,
+        Resource::ConfigurationPolicies,
+        Resource::ServicePrincipals,
+        Resource::MobileApps,
     ];
 
     /// The key used in the snapshot's `resources` object.
@@ -87,6 +100,9 @@ impl Resource {
             Resource::DomainJoinConnectors => "domainJoinConnectors",
             Resource::TroubleshootingEvents => "troubleshootingEvents",
             Resource::AutopilotEvents => "autopilotEvents",
+            Resource::ConfigurationPolicies => "configurationPolicies",
+            Resource::ServicePrincipals => "servicePrincipals",
+            Resource::MobileApps => "mobileApps",
         }
     }
 
@@ -110,7 +126,11 @@ impl Resource {
             | Resource::ImportedWindowsAutopilotDeviceIdentities => {
                 "DeviceManagementServiceConfig.Read.All"
             }
-            Resource::DomainJoinConnectors => "DeviceManagementConfiguration.Read.All",
+            Resource::DomainJoinConnectors | Resource::ConfigurationPolicies => {
+                "DeviceManagementConfiguration.Read.All"
+            }
+            Resource::ServicePrincipals => "Application.Read.All",
+            Resource::MobileApps => "DeviceManagementApps.Read.All",
             Resource::TroubleshootingEvents | Resource::AutopilotEvents => {
                 "DeviceManagementManagedDevices.Read.All"
             }

@@ -190,6 +190,10 @@ pub struct Tenant {
     pub domain_join_connectors: Collected<Vec<DomainJoinConnector>>,
     pub troubleshooting_events: Collected<Vec<EnrollmentFailureEvent>>,
     pub autopilot_events: Collected<Vec<AutopilotEvent>>,
+    /// Device preparation policies (the `enrollmentConfiguration` template family).
+    pub configuration_policies: Collected<Vec<ConfigurationPolicy>>,
+    pub service_principals: Collected<Vec<ServicePrincipal>>,
+    pub mobile_apps: Collected<Vec<MobileApp>>,
 }
 
 /// A scoped thread's result; a panic in it goes on in the caller.
@@ -266,6 +270,9 @@ impl Tenant {
             domain_join_connectors: typed(snapshot, Resource::DomainJoinConnectors)?,
             troubleshooting_events: typed(snapshot, Resource::TroubleshootingEvents)?,
             autopilot_events: typed(snapshot, Resource::AutopilotEvents)?,
+            configuration_policies: typed(snapshot, Resource::ConfigurationPolicies)?,
+            service_principals: typed(snapshot, Resource::ServicePrincipals)?,
+            mobile_apps: typed(snapshot, Resource::MobileApps)?,
         })
     }
 
@@ -284,6 +291,16 @@ impl Tenant {
             .get()?
             .first()
             .ok_or_else(|| NotEvaluated::new("deviceRegistrationPolicy was collected but is empty"))
+    }
+
+    /// The Windows Autopilot device preparation policies.
+    pub fn device_preparation_policies(&self) -> Result<Vec<&ConfigurationPolicy>, NotEvaluated> {
+        Ok(self
+            .configuration_policies
+            .get()?
+            .iter()
+            .filter(|p| p.is_device_preparation())
+            .collect())
     }
 
     pub fn user_by_id(&self, id: &str) -> Option<&User> {

@@ -56,6 +56,9 @@ impl EventWindow {
 
     /// The item to keep, trimmed, or `None`.
     pub fn keep(&self, resource: Resource, v: Value) -> Option<Value> {
+        if !plan::keeps_item(resource, &v) {
+            return None;
+        }
         let Some(fields) = plan::kept_fields(resource) else {
             return Some(v);
         };
