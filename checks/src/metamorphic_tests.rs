@@ -85,6 +85,11 @@ const OPTIONAL: &[&str] = &[
     "accountEnabled",
     "userType",
     "termsOfUseUrl",
+    "showInstallationProgress",
+    "selectedMobileAppIds",
+    "localAdmins",
+    "registeringUsers",
+    "settings",
 ];
 
 /// Evolvable enums (and enum-like strings) a check reads.
@@ -103,6 +108,7 @@ const ENUMS: &[&str] = &[
     "remediationState",
     "deploymentProfileAssignmentStatus",
     "deviceImportStatus",
+    "intent",
 ];
 
 /// A named mutation of the snapshot's JSON.

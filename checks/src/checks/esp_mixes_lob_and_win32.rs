@@ -167,7 +167,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
                 t.failed_names(5)
             )
         },
-        |t| t.at_risk_clause("line-of-business MSI app"),
+        |t| t.at_risk_clause("app"),
         |_| {
             format!(
                 "No line-of-business MSI app is required on the same devices as a Win32 app ({}, {})",
