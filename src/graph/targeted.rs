@@ -7,7 +7,7 @@
 //! same `diagnose` logic run on it as on a full snapshot.
 //!
 //! Requests, in three dependent rounds (each round in parallel):
-//! 1. 10 configuration reads + the subject lookups (user by UPN or id; device by serial, or by
+//! 1. 13 configuration reads + the subject lookups (user by UPN or id; device by serial, or by
 //!    id as Autopilot id, Intune id, Entra device id and Entra object id);
 //! 2. the user's groups, Intune devices and owned Entra devices; the Autopilot identity's
 //!    Entra device and Intune record;
@@ -36,7 +36,7 @@ pub struct Subject {
 }
 
 /// The resources read tenant-wide: small configuration collections.
-const CONFIGURATION: [Resource; 10] = [
+const CONFIGURATION: [Resource; 13] = [
     Resource::Organization,
     Resource::Domains,
     Resource::SubscribedSkus,
@@ -48,6 +48,12 @@ const CONFIGURATION: [Resource; 10] = [
     Resource::DomainJoinConnectors,
     // Imports are few (they are cleaned up), and a failed import names no device to look up.
     Resource::ImportedWindowsAutopilotDeviceIdentities,
+    // Device preparation policies (one family, kept client-side), the one service principal,
+    // and the apps (type, name, assignments): the ESP and device preparation checks are
+    // tenant-wide, so a diagnosis reads them whole.
+    Resource::ConfigurationPolicies,
+    Resource::ServicePrincipals,
+    Resource::MobileApps,
 ];
 
 /// Objects read for one resource, or the first failure that lost some of them.
