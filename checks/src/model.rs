@@ -1216,17 +1216,20 @@ impl ConfigurationPolicy {
     }
 
     /// A Windows Autopilot device preparation policy: the `enrollmentConfiguration` template
-    /// family on Windows. Absent platforms count as Windows (never read as "not one").
-    pub fn is_device_preparation(&self) -> bool {
+    /// family on Windows. Absent platforms count as Windows; an absent template family is
+    /// `None` (never read as "not one").
+    pub fn is_device_preparation(&self) -> Option<bool> {
         let family = self
             .template_reference
             .as_ref()
-            .and_then(|t| t.template_family.as_deref());
-        family == Some(ENROLLMENT_TEMPLATE_FAMILY)
-            && self
-                .platforms
-                .as_deref()
-                .is_none_or(|p| p.split(',').any(|p| p.trim() == "windows10"))
+            .and_then(|t| t.template_family.as_deref())?;
+        Some(
+            family == ENROLLMENT_TEMPLATE_FAMILY
+                && self
+                    .platforms
+                    .as_deref()
+                    .is_none_or(|p| p.split(',').any(|p| p.trim() == "windows10")),
+        )
     }
 
     /// The value of a choice setting: `Ok(None)` when the policy does not set it, `Err` when the

@@ -167,6 +167,20 @@ impl Directory {
     }
 }
 
+/// Device preparation policies: those known to be, and those that may be.
+#[derive(Debug, Default)]
+pub struct DevicePreparation<'t> {
+    pub policies: Vec<&'t ConfigurationPolicy>,
+    /// Policies without a template family: possibly device preparation.
+    pub unknown: Vec<&'t ConfigurationPolicy>,
+}
+
+impl DevicePreparation<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty() && self.unknown.is_empty()
+    }
+}
+
 /// The whole tenant, typed. Built once from a snapshot; checks only read it.
 #[derive(Debug, Clone)]
 pub struct Tenant {
@@ -293,14 +307,18 @@ impl Tenant {
             .ok_or_else(|| NotEvaluated::new("deviceRegistrationPolicy was collected but is empty"))
     }
 
-    /// The Windows Autopilot device preparation policies.
-    pub fn device_preparation_policies(&self) -> Result<Vec<&ConfigurationPolicy>, NotEvaluated> {
-        Ok(self
-            .configuration_policies
-            .get()?
-            .iter()
-            .filter(|p| p.is_device_preparation())
-            .collect())
+    /// The Windows Autopilot device preparation policies, and the policies whose template
+    /// family was not reported (they may be some).
+    pub fn device_preparation_policies(&self) -> Result<DevicePreparation<'_>, NotEvaluated> {
+        let mut out = DevicePreparation::default();
+        for p in self.configuration_policies.get()? {
+            match p.is_device_preparation() {
+                Some(true) => out.policies.push(p),
+                Some(false) => {}
+                None => out.unknown.push(p),
+            }
+        }
+        Ok(out)
     }
 
     pub fn user_by_id(&self, id: &str) -> Option<&User> {

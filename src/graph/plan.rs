@@ -399,15 +399,14 @@ pub fn filter(resource: Resource) -> Option<&'static str> {
 }
 
 /// Whether the collector keeps an item: of the settings-catalog policies only the
-/// `enrollmentConfiguration` template family (device preparation) is kept — the others are
-/// large and no check reads them.
+/// `enrollmentConfiguration` template family (device preparation) is kept, and any policy whose
+/// family is not reported (it may be one) — the others are large and no check reads them.
 pub fn keeps_item(resource: Resource, item: &serde_json::Value) -> bool {
     match resource {
-        Resource::ConfigurationPolicies => {
-            item.pointer("/templateReference/templateFamily")
-                .and_then(serde_json::Value::as_str)
-                == Some(intune_audit_checks::model::ENROLLMENT_TEMPLATE_FAMILY)
-        }
+        Resource::ConfigurationPolicies => item
+            .pointer("/templateReference/templateFamily")
+            .and_then(serde_json::Value::as_str)
+            .is_none_or(|f| f == intune_audit_checks::model::ENROLLMENT_TEMPLATE_FAMILY),
         _ => true,
     }
 }
@@ -512,6 +511,27 @@ mod tests {
                 assert_eq!(p.top, None, "Intune: rely on the server page size");
             }
         }
+    }
+
+    #[test]
+    fn the_provisioning_client_is_read_by_app_id_and_other_policies_are_dropped() {
+        assert_eq!(
+            request(Resource::ServicePrincipals).relative_url(),
+            "/v1.0/servicePrincipals?$filter=appId%20eq%20%27f1346770-5b25-470b-88bd-d5744ab7952c%27&$select=id,appId,displayName"
+        );
+        let family = |f: serde_json::Value| serde_json::json!({"id": "p", "templateReference": {"templateFamily": f}});
+        let keeps = |v: &serde_json::Value| keeps_item(Resource::ConfigurationPolicies, v);
+        assert!(keeps(&family("enrollmentConfiguration".into())));
+        assert!(!keeps(&family("none".into())));
+        assert!(!keeps(&family("endpointSecurityFirewall".into())));
+        // A family not reported may be device preparation: kept, and judged as at risk.
+        assert!(keeps(&family(serde_json::Value::Null)));
+        assert!(keeps(&serde_json::json!({"id": "p"})));
+        assert!(keeps_item(Resource::MobileApps, &family("none".into())));
+        assert_eq!(
+            kept_fields(Resource::MobileApps),
+            Some(&["@odata.type", "id", "displayName", "assignments"][..])
+        );
     }
 
     #[test]

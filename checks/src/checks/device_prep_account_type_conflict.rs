@@ -63,8 +63,8 @@ fn judge(p: &ConfigurationPolicy, entra: &str) -> Judged {
 }
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
-    let policies = cx.tenant.device_preparation_policies()?;
-    if policies.is_empty() {
+    let prep = cx.tenant.device_preparation_policies()?;
+    if prep.is_empty() {
         return Ok(Outcome::not_applicable(
             "No Windows Autopilot device preparation policy exists",
         ));
@@ -79,7 +79,16 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         .map(|m| m.kind());
     let entra = registering.map_or("not reported", kind_name);
     let mut tally = Tally::default();
-    for p in &policies {
+    for p in &prep.unknown {
+        let why = "its template family was not reported: it may be a device preparation policy";
+        let judged = match registering {
+            Some(MembershipKind::All) => Judged::Pass,
+            _ => Judged::Unknown(why.into()),
+        };
+        tally.add(policy_affected(p), judged);
+    }
+    let policies = &prep.policies;
+    for p in policies {
         let judged = match registering {
             Some(MembershipKind::All) => Judged::Pass,
             Some(MembershipKind::None | MembershipKind::Enumerated) => judge(p, entra),
@@ -97,7 +106,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         })).collect::<Vec<_>>(),
         "undetermined": tally.undetermined_evidence(),
     });
-    let total = policies_text(policies.len());
+    let total = policies_text(tally.total());
     Ok(tally.outcome(
         evidence,
         |t| format!("{} conflict", policies_text(t.failed.len())),

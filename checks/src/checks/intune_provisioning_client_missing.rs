@@ -5,7 +5,7 @@ use crate::model::{ConfigurationPolicy, INTUNE_PROVISIONING_CLIENT_APP_ID};
 use crate::references::{DEVICE_PREPARATION_DEVICE_GROUP, DEVICE_PREPARATION_FAQ};
 use crate::report::{Affected, AffectedKind, Outcome, Severity};
 use crate::snapshot::Resource;
-use crate::tenant::NotEvaluated;
+use crate::tenant::{DevicePreparation, NotEvaluated};
 use serde_json::json;
 
 declare_check! {
@@ -73,9 +73,34 @@ pub fn policy_affected(p: &ConfigurationPolicy) -> Affected {
     Affected::new(AffectedKind::Profile, &p.id, p.name())
 }
 
+/// The outcome when the client is missing: fail for device preparation policies, at risk for
+/// policies whose template family was not reported.
+fn missing(prep: &DevicePreparation) -> Outcome {
+    if prep.policies.is_empty() {
+        let names: Vec<&str> = prep.unknown.iter().map(|p| p.name()).collect();
+        let why = "its template family was not reported: it may be a device preparation policy";
+        let n = match names.len() {
+            1 => "1 policy".to_string(),
+            n => format!("{n} policies"),
+        };
+        return Outcome::warn(format!(
+            "The Intune Provisioning Client service principal is missing, and {n} whose template family was not reported may be device preparation ({})",
+            names.join(", ")
+        ))
+        .with_affected(prep.unknown.iter().map(|p| policy_affected(p).undetermined(why)).collect());
+    }
+    let names: Vec<&str> = prep.policies.iter().map(|p| p.name()).collect();
+    Outcome::fail(format!(
+        "The Intune Provisioning Client service principal (appId {INTUNE_PROVISIONING_CLIENT_APP_ID}) is missing: the {} ({}) cannot add devices to their device group",
+        policies_text(names.len()),
+        names.join(", ")
+    ))
+    .with_affected(prep.policies.iter().map(|p| policy_affected(p)).collect())
+}
+
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
-    let policies = cx.tenant.device_preparation_policies()?;
-    if policies.is_empty() {
+    let prep = cx.tenant.device_preparation_policies()?;
+    if prep.is_empty() {
         return Ok(Outcome::not_applicable(
             "No Windows Autopilot device preparation policy exists",
         ));
@@ -86,24 +111,21 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             .as_deref()
             .is_some_and(|a| a.eq_ignore_ascii_case(INTUNE_PROVISIONING_CLIENT_APP_ID))
     });
-    let names: Vec<&str> = policies.iter().map(|p| p.name()).collect();
+    let names = |v: &[&ConfigurationPolicy]| v.iter().map(|p| p.name().to_string()).collect::<Vec<_>>();
     let evidence = json!({
         "appId": INTUNE_PROVISIONING_CLIENT_APP_ID,
         "servicePrincipal": client.map(|sp| json!({"id": sp.id, "displayName": sp.display_name})),
-        "devicePreparationPolicies": names,
+        "devicePreparationPolicies": names(&prep.policies),
+        "templateFamilyNotReported": names(&prep.unknown),
         "deviceGroupNotVisible": DEVICE_GROUP_UNSEEN,
     });
-    let policies_text = policies_text(policies.len());
     let outcome = match client {
         Some(sp) => Outcome::pass(format!(
-            "The Intune Provisioning Client exists ({}) for the {policies_text}; verify by hand that it owns each policy's device group",
-            sp.display_name.as_deref().unwrap_or(&sp.id)
+            "The Intune Provisioning Client exists ({}) for the {}; verify by hand that it owns each policy's device group",
+            sp.display_name.as_deref().unwrap_or(&sp.id),
+            policies_text(prep.policies.len() + prep.unknown.len())
         )),
-        None => Outcome::fail(format!(
-            "The Intune Provisioning Client service principal (appId {INTUNE_PROVISIONING_CLIENT_APP_ID}) is missing: the {policies_text} ({}) cannot add devices to their device group",
-            names.join(", ")
-        ))
-        .with_affected(policies.iter().map(|p| policy_affected(p)).collect()),
+        None => missing(&prep),
     };
     Ok(outcome.with_evidence(evidence))
 }
