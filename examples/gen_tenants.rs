@@ -698,10 +698,16 @@ fn break_device_preparation(t: &mut Tenant) {
     t.items("servicePrincipals").clear();
     t.items("deviceRegistrationPolicy")[0]["azureADJoin"]["localAdmins"]["registeringUsers"] =
         json!({"@odata.type": "#microsoft.graph.noDeviceRegistrationMembership"});
-    let esp_id = format!("{}_Windows10EnrollmentCompletionPageConfiguration", guid(Ids::CONFIG, 20));
+    let esp_id = format!(
+        "{}_Windows10EnrollmentCompletionPageConfiguration",
+        guid(Ids::CONFIG, 20)
+    );
     for c in t.items("deviceEnrollmentConfigurations").iter_mut() {
         if c["id"] == json!(esp_id) {
-            c["assignments"] = json!([assignment(format!("{}_{}", guid(Ids::CONFIG, 20), gid(2)), target_group(&gid(2)))]);
+            c["assignments"] = json!([assignment(
+                format!("{}_{}", guid(Ids::CONFIG, 20), gid(2)),
+                target_group(&gid(2))
+            )]);
         }
     }
     for a in t.items("mobileApps").iter_mut() {

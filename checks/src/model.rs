@@ -1235,10 +1235,12 @@ impl ConfigurationPolicy {
     /// The value of a choice setting: `Ok(None)` when the policy does not set it, `Err` when the
     /// settings were not collected.
     pub fn choice(&self, definition_id: &str) -> Result<Option<&str>, String> {
-        let settings = self
-            .settings
-            .as_ref()
-            .ok_or_else(|| format!("the settings of policy '{}' were not collected", self.name()))?;
+        let settings = self.settings.as_ref().ok_or_else(|| {
+            format!(
+                "the settings of policy '{}' were not collected",
+                self.name()
+            )
+        })?;
         Ok(settings
             .iter()
             .filter_map(|s| s.setting_instance.as_ref())

@@ -641,13 +641,18 @@ fn get(st: &State, target: &str, eventual: bool) -> Answer {
                 .iter()
                 .filter(|v| {
                     app_id.as_deref().is_none_or(|a| {
-                        v["appId"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(a))
+                        v["appId"]
+                            .as_str()
+                            .is_some_and(|x| x.eq_ignore_ascii_case(a))
                     })
                 })
                 .collect();
             let end = query.skip.saturating_add(page).min(all.len());
             let start = query.skip.min(end);
-            items = all[start..end].iter().map(|v| strip((*v).clone())).collect();
+            items = all[start..end]
+                .iter()
+                .map(|v| strip((*v).clone()))
+                .collect();
             if end < all.len() {
                 next = Some(end);
             }

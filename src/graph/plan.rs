@@ -387,8 +387,7 @@ pub static PLAN: &[Request] = &[
 ];
 
 /// The Intune Provisioning Client's appId, as the `$filter` of the service principal read.
-const PROVISIONING_CLIENT_FILTER: &str =
-    "appId%20eq%20%27f1346770-5b25-470b-88bd-d5744ab7952c%27";
+const PROVISIONING_CLIENT_FILTER: &str = "appId%20eq%20%27f1346770-5b25-470b-88bd-d5744ab7952c%27";
 
 /// The `$filter` of a plan row, percent-encoded (`None`: the row reads the whole collection).
 pub fn filter(resource: Resource) -> Option<&'static str> {

@@ -64,14 +64,12 @@ fn reaches_users(target: &Target, dir: &Directory, users: &HashSet<String>) -> J
             "the members of group {} were not collected",
             dir.group_name(g)
         )),
-        Target::Group(g) => Judged::fails_if(
-            users
-                .iter()
-                .any(|u| dir.contains(g, u) == Some(true)),
-        ),
-        Target::ConfigMgrCollection(_) => {
-            Judged::Unknown("a Configuration Manager collection target: its members are not collected".into())
+        Target::Group(g) => {
+            Judged::fails_if(users.iter().any(|u| dir.contains(g, u) == Some(true)))
         }
+        Target::ConfigMgrCollection(_) => Judged::Unknown(
+            "a Configuration Manager collection target: its members are not collected".into(),
+        ),
         Target::Unknown(kind) => {
             Judged::Unknown(format!("assignment target type {kind} is not understood"))
         }
@@ -99,7 +97,9 @@ fn judge(esp: &EnrollmentConfiguration, dir: &Directory, users: &HashSet<String>
     match (verdict, esp.selected_mobile_app_ids.as_ref()) {
         (Judged::Pass, _) => Judged::Pass,
         (_, Some(apps)) if apps.is_empty() => Judged::Pass,
-        (_, None) => Judged::Unknown("its blocking apps (selectedMobileAppIds) were not reported".into()),
+        (_, None) => {
+            Judged::Unknown("its blocking apps (selectedMobileAppIds) were not reported".into())
+        }
         (other, Some(_)) => other,
     }
 }

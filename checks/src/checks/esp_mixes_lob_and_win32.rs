@@ -64,7 +64,12 @@ fn required_targets(app: &MobileApp) -> Result<Vec<Target>, String> {
             Some(InstallIntent::Unknown(raw)) => {
                 return Err(format!("install intent '{raw}' is not understood"))
             }
-            None => return Err(format!("an assignment of app '{}' has no intent", app.name())),
+            None => {
+                return Err(format!(
+                    "an assignment of app '{}' has no intent",
+                    app.name()
+                ))
+            }
             Some(_) => {}
         }
     }

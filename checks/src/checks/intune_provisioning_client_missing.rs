@@ -111,7 +111,8 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             .as_deref()
             .is_some_and(|a| a.eq_ignore_ascii_case(INTUNE_PROVISIONING_CLIENT_APP_ID))
     });
-    let names = |v: &[&ConfigurationPolicy]| v.iter().map(|p| p.name().to_string()).collect::<Vec<_>>();
+    let names =
+        |v: &[&ConfigurationPolicy]| v.iter().map(|p| p.name().to_string()).collect::<Vec<_>>();
     let evidence = json!({
         "appId": INTUNE_PROVISIONING_CLIENT_APP_ID,
         "servicePrincipal": client.map(|sp| json!({"id": sp.id, "displayName": sp.display_name})),
