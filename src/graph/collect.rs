@@ -174,8 +174,9 @@ pub const SPOOLED: [Resource; 5] = [
 
 /// The resources whose items name the groups to read; the group phase starts as soon as they
 /// are in, while the large collections are still paging.
-const GROUP_SOURCES: [Resource; 5] = [
+const GROUP_SOURCES: [Resource; 6] = [
     Resource::DeviceEnrollmentConfigurations,
+    Resource::ConfigurationPolicies,
     Resource::WindowsAutopilotDeploymentProfiles,
     Resource::MobileDeviceManagementPolicies,
     Resource::MobileAppManagementPolicies,
@@ -754,6 +755,8 @@ pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<Str
     for r in [
         Resource::DeviceEnrollmentConfigurations,
         Resource::WindowsAutopilotDeploymentProfiles,
+        // Device preparation policies (the collector keeps no other configuration policy).
+        Resource::ConfigurationPolicies,
     ] {
         for item in items(r) {
             for a in item

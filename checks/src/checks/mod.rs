@@ -30,6 +30,7 @@ pub mod autopilot_redeploy_stale_intune_record;
 pub mod bulk_enrollment_accounts_cannot_join;
 pub mod configmgr_client_devices;
 pub mod device_prep_account_type_conflict;
+pub mod device_prep_users_cannot_enroll;
 pub mod enrollment_limit_reached;
 pub mod entra_device_quota_reached;
 pub mod entra_join_not_allowed;
@@ -101,4 +102,5 @@ registry! {
     // Autopilot device preparation
     intune_provisioning_client_missing,
     device_prep_account_type_conflict,
+    device_prep_users_cannot_enroll,
 }
