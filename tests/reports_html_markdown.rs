@@ -67,7 +67,7 @@ fn markdown_summary() {
     let r = report(&broken_snapshot(), None);
     let md = markdown::render(&r, Severity::High);
     assert!(md.starts_with("## ❌ intune-audit: Not ready"));
-    assert!(md.contains("| 1 | 0 | 21 | 9 | 3 | 0 |"), "{md}");
+    assert!(md.contains("| 1 | 0 | 22 | 9 | 3 | 0 |"), "{md}");
     assert!(
         md.contains("| critical | `windows-mdm-platform-blocked` | Fail | 3 |"),
         "{md}"
