@@ -113,15 +113,16 @@ fn judge(msi: &[Target], win32: &[(String, Vec<Target>)]) -> (Judged, Vec<String
     }
 }
 
-/// Whether some Enrollment Status Page is shown (`None`: not known).
+/// Whether some Enrollment Status Page is shown (`None`: not known — not collected, or no
+/// profile listed, not even the default one every tenant has).
 fn esp_shown(cx: &Ctx) -> Option<bool> {
     let configs = cx.tenant.enrollment_configurations.get().ok()?;
-    Some(
-        configs
-            .iter()
-            .filter(|c| c.is_enrollment_status_page())
-            .any(|c| c.show_installation_progress != Some(false)),
-    )
+    let mut esps = configs
+        .iter()
+        .filter(|c| c.is_enrollment_status_page())
+        .peekable();
+    esps.peek()?;
+    Some(esps.any(|c| c.show_installation_progress != Some(false)))
 }
 
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
