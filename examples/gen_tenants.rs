@@ -143,6 +143,9 @@ impl Ids {
     const IDENTIFIER: u64 = 11;
     const CA: u64 = 12;
     const CONFIGURATION: u64 = 13;
+    const APP: u64 = 14;
+    const POLICY: u64 = 15;
+    const PRINCIPAL: u64 = 16;
 }
 
 #[derive(Clone)]
@@ -491,6 +494,18 @@ fn build() -> Built {
         "trackInstallProgressForAutopilotOnly": true, "disableUserStatusTrackingAfterFirstUser": true,
         "assignments": [assignment(format!("{TENANT_ID}_DefaultWindows10EnrollmentCompletionPageConfiguration"), json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget", "deviceAndAppManagementAssignmentFilterId": null, "deviceAndAppManagementAssignmentFilterType": "none"}))]});
 
+    // An ESP that blocks on the two Win32 apps, for the Autopilot devices (a device group).
+    let esp_autopilot = json!({"@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+        "id": format!("{}_Windows10EnrollmentCompletionPageConfiguration", guid(Ids::CONFIG, 20)), "displayName": "Autopilot - Standard (blocking apps)", "description": "",
+        "priority": 1, "createdDateTime": "2025-05-06T08:30:00Z", "lastModifiedDateTime": "2025-05-06T08:30:00Z", "version": 2,
+        "roleScopeTagIds": ["0"], "deviceEnrollmentConfigurationType": "windows10EnrollmentCompletionPageConfiguration",
+        "showInstallationProgress": true, "blockDeviceSetupRetryByUser": false, "allowDeviceResetOnInstallFailure": true,
+        "allowLogCollectionOnInstallFailure": true, "customErrorMessage": "Setup could not be completed. Please try again or contact your support person for help.",
+        "installProgressTimeoutInMinutes": 90, "allowDeviceUseOnInstallFailure": false, "selectedMobileAppIds": [guid(Ids::APP, 1), guid(Ids::APP, 2)],
+        "allowNonBlockingAppInstallation": false, "installQualityUpdates": false,
+        "trackInstallProgressForAutopilotOnly": true, "disableUserStatusTrackingAfterFirstUser": true,
+        "assignments": [assignment(format!("{}_{}", guid(Ids::CONFIG, 20), gid(6)), target_group(&gid(6)))]});
+
     let profile = |n: u64,
                    hybrid: bool,
                    name: &str,
@@ -582,6 +597,7 @@ fn build() -> Built {
             windows_sales,
             whfb,
             esp,
+            esp_autopilot,
         ],
     );
     t.set(
@@ -626,6 +642,7 @@ fn build() -> Built {
                       "deviceImportStatus": "complete", "deviceRegistrationId": guid(Ids::AUTOPILOT, 9_101),
                       "deviceErrorCode": 0, "deviceErrorName": ""}})],
     );
+    set_device_preparation(&mut t);
     t.set("domainJoinConnectors", "/beta/deviceManagement/domainJoinConnectors", vec![
         json!({"id": guid(Ids::CONNECTOR, 1), "displayName": "CTS-ODJ01", "lastConnectionDateTime": "2026-11-20T06:58:12Z", "state": "active", "version": "6.2501.2000.5"}),
     ]);
@@ -755,6 +772,81 @@ fn device_restrictions(sign_in_assistant: &str, group: String) -> Value {
         "microsoftAccountBlocked": false, "microsoftAccountBlockSettingsSync": false,
         "microsoftAccountSignInAssistantSettings": sign_in_assistant, "enableAutomaticRedeployment": true,
         "assignments": [{"id": format!("{id}_{group}"), "target": target_group(&group)}]})
+}
+
+/// `mobileAppAssignment` (v1.0, intune-apps-mobileappassignment).
+fn app_assignment(app: u64, group: u64, intent: &str) -> Value {
+    json!({"@odata.type": "#microsoft.graph.mobileAppAssignment", "id": format!("{}_{}_0", guid(Ids::APP, app), gid(group)),
+           "intent": intent, "target": target_group(&gid(group)), "settings": null})
+}
+
+/// Device preparation (one user-driven policy for All Staff, its Intune Provisioning Client)
+/// and the apps: two Win32 apps required for the Autopilot devices, one line-of-business MSI
+/// only available to All Staff. The apps are kept as the collector keeps them (type, id,
+/// name, assignments).
+fn set_device_preparation(t: &mut Tenant) {
+    use intune_audit_checks::Resource as R;
+    let policy = guid(Ids::POLICY, 1);
+    set_planned(
+        t,
+        R::ConfigurationPolicies,
+        vec![json!({
+        "id": policy, "name": "Contoso - device preparation (user-driven)", "platforms": "windows10", "technologies": "enrollment",
+        "templateReference": {"templateId": "80d33118-b7b4-40d8-b15f-81be745e053f_1", "templateFamily": "enrollmentConfiguration"},
+        "assignments": [{"id": format!("{policy}_{}", gid(1)), "source": "direct", "sourceId": policy, "target": target_group(&gid(1))}],
+        "settings": [{"id": "0", "settingInstance": {"@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+            "settingDefinitionId": "enrollment_autopilot_dpp_accountype",
+            "settingInstanceTemplateReference": {"settingInstanceTemplateId": "d4f2a840-86d5-4162-9a08-fa8cc608b94e"},
+            "choiceSettingValue": {"@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingValue",
+                "value": "enrollment_autopilot_dpp_accountype_0",
+                "settingValueTemplateReference": {"settingValueTemplateId": "bf13bb47-69ef-4e06-97c1-50c2859a49c2"}, "children": []}}}]})],
+    );
+    set_planned(
+        t,
+        R::ServicePrincipals,
+        vec![json!({
+        "id": guid(Ids::PRINCIPAL, 1), "appId": "f1346770-5b25-470b-88bd-d5744ab7952c", "displayName": "Intune Provisioning Client"})],
+    );
+    set_planned(
+        t,
+        R::MobileApps,
+        vec![
+            json!({"@odata.type": "#microsoft.graph.win32LobApp", "id": guid(Ids::APP, 1), "displayName": "Contoso VPN Client",
+               "assignments": [app_assignment(1, 6, "required")]}),
+            json!({"@odata.type": "#microsoft.graph.win32LobApp", "id": guid(Ids::APP, 2), "displayName": "Microsoft 365 Apps (Win32)",
+               "assignments": [app_assignment(2, 6, "required")]}),
+            json!({"@odata.type": "#microsoft.graph.windowsMobileMSI", "id": guid(Ids::APP, 3), "displayName": "Contoso Timesheets (MSI)",
+               "assignments": [app_assignment(3, 1, "available")]}),
+            json!({"@odata.type": "#microsoft.graph.iosVppApp", "id": guid(Ids::APP, 4), "displayName": "Contoso Field Service",
+               "assignments": [app_assignment(4, 2, "required")]}),
+        ],
+    );
+}
+
+/// Breaks device preparation and the Enrollment Status Page: the Intune Provisioning Client was
+/// never added, registering users are not local administrators, the blocking-apps ESP is
+/// assigned to the Sales users, and the MSI app is required for the Autopilot devices.
+fn break_device_preparation(t: &mut Tenant) {
+    t.items("servicePrincipals").clear();
+    t.items("deviceRegistrationPolicy")[0]["azureADJoin"]["localAdmins"]["registeringUsers"] =
+        json!({"@odata.type": "#microsoft.graph.noDeviceRegistrationMembership"});
+    let esp_id = format!(
+        "{}_Windows10EnrollmentCompletionPageConfiguration",
+        guid(Ids::CONFIG, 20)
+    );
+    for c in t.items("deviceEnrollmentConfigurations").iter_mut() {
+        if c["id"] == json!(esp_id) {
+            c["assignments"] = json!([assignment(
+                format!("{}_{}", guid(Ids::CONFIG, 20), gid(2)),
+                target_group(&gid(2))
+            )]);
+        }
+    }
+    for a in t.items("mobileApps").iter_mut() {
+        if a["id"] == json!(guid(Ids::APP, 3)) {
+            a["assignments"] = json!([app_assignment(3, 6, "required")]);
+        }
+    }
 }
 
 fn cap(s: &str) -> String {
@@ -1092,6 +1184,7 @@ fn break_it(b: &Built) -> Tenant {
     // The device restrictions for standard Autopilot devices disable the sign-in assistant.
     t.items("deviceConfigurations")[0]["microsoftAccountSignInAssistantSettings"] =
         json!("disabled");
+    break_device_preparation(&mut t);
     t.items("domainJoinConnectors")[0]["state"] = json!("error");
     t.items("domainJoinConnectors")[0]["lastConnectionDateTime"] = json!("2026-08-02T11:20:00Z");
     // The failure history: the event fixtures (Graph's shapes, see their README), kept as the

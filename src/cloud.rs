@@ -151,6 +151,8 @@ pub const DELEGATED_SCOPES: &[&str] = &[
     "DeviceManagementManagedDevices.Read.All",
     "DeviceManagementServiceConfig.Read.All",
     "DeviceManagementConfiguration.Read.All",
+    "DeviceManagementApps.Read.All",
+    "Application.Read.All",
     "Policy.Read.All",
 ];
 
@@ -161,6 +163,16 @@ pub const GRAPH_CLI_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delegated_scopes_grant_every_planned_read() {
+        for row in crate::graph::plan::PLAN {
+            let p = row.permission;
+            // Policy.Read.All covers Policy.Read.DeviceConfiguration and the delegated-only rows.
+            let covered = DELEGATED_SCOPES.contains(&p) || p.starts_with("Policy.Read.");
+            assert!(covered, "{}: {p} is not a delegated scope", row.resource);
+        }
+    }
 
     #[test]
     fn http_only_for_loopback() {

@@ -336,6 +336,7 @@ fn is_cause(kind: AffectedKind) -> bool {
             | AffectedKind::Profile
             | AffectedKind::Group
             | AffectedKind::Setting
+            | AffectedKind::App
     )
 }
 

@@ -480,10 +480,10 @@ fn no_longer_evaluated_is_shown_only_when_a_check_lost_its_verdict() {
         "path": "/test/deviceEnrollmentConfigurations", "status": "forbidden",
         "permission": "DeviceManagementServiceConfig.Read.All", "items": []});
     let text = diff_text(&old, &new, "table");
-    assert!(text.contains("No longer evaluated (3):"), "{text}");
+    assert!(text.contains("No longer evaluated (4):"), "{text}");
     assert!(text.contains("Findings resolved (0):"), "{text}");
     let md = diff_text(&old, &new, "markdown");
-    assert!(md.contains("### No longer evaluated (3)"), "{md}");
+    assert!(md.contains("### No longer evaluated (4)"), "{md}");
 }
 
 #[test]

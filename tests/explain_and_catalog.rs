@@ -314,7 +314,7 @@ fn codes_and_messages_of_the_current_documentation() {
     );
     let text = stdout(&run(&["explain", "Another installation is in progress"]));
     assert!(
-        text.contains("Also documented, not checked") && text.contains("line-of-business"),
+        text.contains("esp-mixes-lob-and-win32") && text.contains("line-of-business"),
         "{text}"
     );
 }

@@ -101,6 +101,29 @@ async fn round_trip_collect_then_audit_gives_the_offline_findings() {
     );
     assert_eq!(snap.tenant.id, TENANT);
     assert_eq!(snap.tenant.name, "Contoso");
+    // Of the two settings-catalog policies only the device preparation one is kept, and the
+    // apps keep their type, id, name and assignments only.
+    let policies = &snap.entry(Resource::ConfigurationPolicies).unwrap().items;
+    assert_eq!(policies.len(), 1);
+    assert_eq!(
+        policies[0]["templateReference"]["templateFamily"],
+        "enrollmentConfiguration"
+    );
+    let apps = &snap.entry(Resource::MobileApps).unwrap().items;
+    assert_eq!(apps.len(), 2);
+    for app in apps {
+        let keys: Vec<&str> = app
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["@odata.type", "assignments", "displayName", "id"]);
+    }
+    assert_eq!(
+        snap.entry(Resource::ServicePrincipals).unwrap().items[0]["appId"],
+        "f1346770-5b25-470b-88bd-d5744ab7952c"
+    );
 
     // Offline audit of the fixture vs offline audit of what was collected (same clock).
     let mut collected = snap.clone();
@@ -171,7 +194,7 @@ async fn round_trip_of_the_broken_sample_matches_its_offline_audit() {
         .filter(|f| f["status"] == "fail" || f["status"] == "warn")
         .count();
     assert_eq!(
-        problems, 34,
+        problems, 37,
         "every check that runs by default trips on the broken sample"
     );
     assert_eq!(fl["findings"], fo["findings"]);

@@ -67,7 +67,7 @@ fn markdown_summary() {
     let r = report(&broken_snapshot(), None);
     let md = markdown::render(&r, Severity::High);
     assert!(md.starts_with("## ❌ intune-audit: Not ready"));
-    assert!(md.contains("| 1 | 0 | 22 | 9 | 2 | 0 |"), "{md}");
+    assert!(md.contains("| 1 | 0 | 24 | 9 | 3 | 0 |"), "{md}");
     assert!(
         md.contains("| critical | `windows-mdm-platform-blocked` | Fail | 3 |"),
         "{md}"
@@ -253,9 +253,9 @@ fn html_headline_counts_the_users_and_devices_the_findings_name() {
         headline_counts(&r, &["device"]),
         headline_counts(&r, &["autopilot_device", "autopilot_import"]),
     ];
-    // The broken sample: 312 users (245 named by a failing check — 215 by the corporate
-    // identifiers alone — 0 only at risk), 7 devices, 45 Autopilot devices and imports.
-    assert_eq!(counted, [(312, 245, 0), (7, 6, 0), (45, 43, 0)]);
+    // The broken sample: 313 users, every one named by a failing check (215 by the corporate
+    // identifiers alone), 0 only at risk; 7 devices, 45 Autopilot devices and imports.
+    assert_eq!(counted, [(313, 313, 0), (7, 6, 0), (45, 43, 0)]);
     for ((n, failing, at_risk), label) in counted.iter().zip([
         "Users affected",
         "Devices affected",
@@ -279,13 +279,14 @@ fn html_headline_counts_the_users_and_devices_the_findings_name() {
 #[test]
 fn html_headline_says_which_users_are_only_at_risk() {
     let mut r = broken_sample_report();
-    // Every object of the warning findings becomes undetermined: those named by no other
-    // finding as certain are now only at risk, and still counted (never dropped as fine).
+    // Every object of every finding but one failing check becomes undetermined: those named by
+    // no other finding as certain are now only at risk, and still counted (never dropped as
+    // fine).
     let before = headline_counts(&r, &["user"]);
     for f in r
         .findings
         .iter_mut()
-        .filter(|f| f.status == intune_audit_checks::FindingStatus::Warn)
+        .filter(|f| f.check != "users-without-intune-license")
     {
         for a in &mut f.affected {
             a.undetermined = Some("an assignment filter decides".into());
@@ -341,11 +342,16 @@ fn html_area_charts_share_one_scale() {
             "{label} {n}: {width} vs {expected}"
         );
     }
-    // Eleven failing Autopilot checks set the scale; three failing Licensing checks are 3/11 of it.
-    assert_eq!(max, 11);
+    // Fourteen failing Autopilot checks set the scale; three failing Licensing checks are 3/14
+    // of it.
+    assert_eq!(max, 14);
     assert_eq!(bars[0].1, 3);
-    assert!((bars[0].2 - 3.0 / 11.0 * 170.0).abs() < 0.06, "{:?}", bars[0]);
-    assert!(page.contains("the longest bar is 11 checks"));
+    assert!(
+        (bars[0].2 - 3.0 / 14.0 * 170.0).abs() < 0.06,
+        "{:?}",
+        bars[0]
+    );
+    assert!(page.contains("the longest bar is 14 checks"));
 }
 
 #[test]

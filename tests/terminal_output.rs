@@ -40,7 +40,7 @@ fn an_output_only_audit_names_its_verdict_and_files() {
     assert_eq!(
         line,
         format!(
-            "intune-audit: 27 fail, 7 warn, 0 not evaluated, 0 pass (exit 1: findings at or above high); wrote {}, {}",
+            "intune-audit: 30 fail, 7 warn, 0 not evaluated, 0 pass (exit 1: findings at or above high); wrote {}, {}",
             html.display(),
             sarif.display()
         )
@@ -58,7 +58,7 @@ fn a_passing_audit_and_a_diff_end_with_their_verdict() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(
         last_line(&o),
-        "intune-audit: 0 fail, 0 warn, 0 not evaluated, 34 pass (exit 0: nothing failing at or above high)"
+        "intune-audit: 0 fail, 0 warn, 0 not evaluated, 37 pass (exit 0: nothing failing at or above high)"
     );
     let o = run(&[
         "diff",
@@ -68,11 +68,11 @@ fn a_passing_audit_and_a_diff_end_with_their_verdict() {
     assert_eq!(o.status.code(), Some(1));
     let line = last_line(&o);
     assert!(
-        line.starts_with("intune-audit: 34 appeared, 0 resolved"),
+        line.starts_with("intune-audit: 37 appeared, 0 resolved"),
         "{line}"
     );
     assert!(
-        line.contains("(exit 1: 23 new or worse at or above high)"),
+        line.contains("(exit 1: 25 new or worse at or above high)"),
         "{line}"
     );
 }

@@ -312,7 +312,10 @@ mod tests {
         else {
             panic!()
         };
-        assert!(sections[0].documented.iter().any(|r| r.row == "R62"));
+        assert!(sections[0]
+            .checks
+            .iter()
+            .any(|k| k.id() == "esp-mixes-lob-and-win32"));
     }
 
     #[test]

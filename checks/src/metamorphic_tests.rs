@@ -87,6 +87,11 @@ const OPTIONAL: &[&str] = &[
     "accountEnabled",
     "userType",
     "termsOfUseUrl",
+    "showInstallationProgress",
+    "selectedMobileAppIds",
+    "localAdmins",
+    "registeringUsers",
+    "settings",
 ];
 
 /// Evolvable enums (and enum-like strings) a check reads.
@@ -107,6 +112,7 @@ const ENUMS: &[&str] = &[
     "deviceImportStatus",
     "importedDeviceIdentityType",
     "microsoftAccountSignInAssistantSettings",
+    "intent",
 ];
 
 /// A named mutation of the snapshot's JSON.

@@ -575,6 +575,12 @@ pub struct EnrollmentConfiguration {
     /// `None` when the collector did not expand assignments.
     #[serde(default)]
     pub assignments: Option<Vec<Assignment>>,
+    /// Enrollment Status Page: whether the page is shown at all.
+    #[serde(default)]
+    pub show_installation_progress: Option<bool>,
+    /// Enrollment Status Page: the blocking apps (`None` when absent).
+    #[serde(default)]
+    pub selected_mobile_app_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -604,6 +610,12 @@ impl EnrollmentConfiguration {
             }
             _ => ConfigKind::Other,
         }
+    }
+
+    /// An Enrollment Status Page profile (`windows10EnrollmentCompletionPageConfiguration`).
+    pub fn is_enrollment_status_page(&self) -> bool {
+        self.odata_type.as_deref()
+            == Some("#microsoft.graph.windows10EnrollmentCompletionPageConfiguration")
     }
 
     /// The default configurations have ids `{tenantId}_Default…` and priority 0; the
@@ -733,6 +745,20 @@ pub struct AzureAdJoinPolicy {
     #[serde(default)]
     pub is_admin_configurable: Option<bool>,
     pub allowed_to_join: RegistrationMembership,
+    /// Local administrator settings (v1.0 only).
+    #[serde(default)]
+    pub local_admins: Option<LocalAdminSettings>,
+}
+
+/// `localAdminSettings`: who becomes a local administrator of a Microsoft Entra joined device.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalAdminSettings {
+    #[serde(default)]
+    pub enable_global_admins: Option<bool>,
+    /// "Registering user is added as local administrator": all, none or selected.
+    #[serde(default)]
+    pub registering_users: Option<RegistrationMembership>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1309,5 +1335,200 @@ mod tests {
         .unwrap();
         assert_eq!(d.entra_device_id(), None);
         assert_eq!(d.managed_device(), None);
+    }
+}
+
+// ---------------------------------------------------------------- Autopilot device preparation
+
+/// The template family of Windows Autopilot device preparation policies
+/// (`deviceManagementConfigurationTemplateFamily`, beta: "Template Family for
+/// EnrollmentConfiguration").
+pub const ENROLLMENT_TEMPLATE_FAMILY: &str = "enrollmentConfiguration";
+
+/// The device preparation policy's "User account type" setting. Its id and values are seen
+/// only in third-party code (Microsoft documents neither), which disagrees on which value means
+/// "Standard user": checks read it as unconfirmed.
+pub const DPP_ACCOUNT_TYPE: &str = "enrollment_autopilot_dpp_accountype";
+
+/// `deviceManagementConfigurationPolicyTemplateReference`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateReference {
+    #[serde(default)]
+    pub template_id: Option<String>,
+    #[serde(default)]
+    pub template_family: Option<String>,
+    #[serde(default)]
+    pub template_display_name: Option<String>,
+}
+
+/// `deviceManagementConfigurationChoiceSettingValue`: only its value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceSettingValue {
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// `deviceManagementConfigurationSettingInstance`: the parts checks read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingInstance {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    #[serde(default)]
+    pub setting_definition_id: Option<String>,
+    #[serde(default)]
+    pub choice_setting_value: Option<ChoiceSettingValue>,
+}
+
+/// `deviceManagementConfigurationSetting`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicySetting {
+    #[serde(default)]
+    pub setting_instance: Option<SettingInstance>,
+}
+
+/// `deviceManagementConfigurationPolicy` (beta), as the collector keeps it: only policies of
+/// the `enrollmentConfiguration` template family.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigurationPolicy {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `deviceManagementConfigurationPlatforms`, a flags enum ("windows10", "macOS,iOS").
+    #[serde(default)]
+    pub platforms: Option<String>,
+    #[serde(default)]
+    pub template_reference: Option<TemplateReference>,
+    /// `None` when the collector did not expand assignments.
+    #[serde(default)]
+    pub assignments: Option<Vec<Assignment>>,
+    /// `None` when the collector did not expand settings.
+    #[serde(default)]
+    pub settings: Option<Vec<PolicySetting>>,
+}
+
+impl ConfigurationPolicy {
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
+
+    /// A Windows Autopilot device preparation policy: the `enrollmentConfiguration` template
+    /// family on Windows. Absent platforms count as Windows; an absent template family is
+    /// `None` (never read as "not one").
+    pub fn is_device_preparation(&self) -> Option<bool> {
+        let family = self
+            .template_reference
+            .as_ref()
+            .and_then(|t| t.template_family.as_deref())?;
+        Some(
+            family == ENROLLMENT_TEMPLATE_FAMILY
+                && self
+                    .platforms
+                    .as_deref()
+                    .is_none_or(|p| p.split(',').any(|p| p.trim() == "windows10")),
+        )
+    }
+
+    /// The value of a choice setting: `Ok(None)` when the policy does not set it, `Err` when the
+    /// settings were not collected.
+    pub fn choice(&self, definition_id: &str) -> Result<Option<&str>, String> {
+        let settings = self.settings.as_ref().ok_or_else(|| {
+            format!(
+                "the settings of policy '{}' were not collected",
+                self.name()
+            )
+        })?;
+        Ok(settings
+            .iter()
+            .filter_map(|s| s.setting_instance.as_ref())
+            .find(|i| i.setting_definition_id.as_deref() == Some(definition_id))
+            .and_then(|i| i.choice_setting_value.as_ref())
+            .and_then(|v| v.value.as_deref()))
+    }
+}
+
+/// The Intune Provisioning Client (may show as "Intune Autopilot ConfidentialClient"): it must
+/// own every device preparation device group.
+pub const INTUNE_PROVISIONING_CLIENT_APP_ID: &str = "f1346770-5b25-470b-88bd-d5744ab7952c";
+
+/// `servicePrincipal` (v1.0): the parts checks read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipal {
+    pub id: String,
+    #[serde(default)]
+    pub app_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+// ---------------------------------------------------------------- apps
+
+evolvable_enum! {
+    /// `mobileAppAssignment.intent` (`installIntent`).
+    InstallIntent {
+        Available = "available",
+        Required = "required",
+        Uninstall = "uninstall",
+        AvailableWithoutEnrollment = "availableWithoutEnrollment",
+    }
+}
+
+/// `mobileAppAssignment`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppAssignment {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub intent: Option<InstallIntent>,
+    pub target: AssignmentTarget,
+}
+
+/// How an app installs, as far as the Enrollment Status Page cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppKind {
+    /// `windowsMobileMSI`: a line-of-business MSI, installed by the MDM MSI CSP.
+    LobMsi,
+    /// `win32LobApp` (and `win32CatalogApp`, which derives from it): installed by the
+    /// Intune Management Extension.
+    Win32,
+    Other,
+    /// No `@odata.type`: could be either.
+    Unknown,
+}
+
+/// `mobileApp` (v1.0, polymorphic), as the collector keeps it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MobileApp {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `None` when the collector did not expand assignments.
+    #[serde(default)]
+    pub assignments: Option<Vec<AppAssignment>>,
+}
+
+impl MobileApp {
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.id)
+    }
+
+    pub fn kind(&self) -> AppKind {
+        match self.odata_type.as_deref() {
+            Some("#microsoft.graph.windowsMobileMSI") => AppKind::LobMsi,
+            Some("#microsoft.graph.win32LobApp" | "#microsoft.graph.win32CatalogApp") => {
+                AppKind::Win32
+            }
+            Some(_) => AppKind::Other,
+            None => AppKind::Unknown,
+        }
     }
 }

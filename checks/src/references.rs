@@ -77,3 +77,11 @@ pub const DEVICE_PREPARATION_FAQ: Page = Page {
     title: "Windows Autopilot device preparation troubleshooting FAQ",
     url: "https://learn.microsoft.com/en-us/autopilot/device-preparation/troubleshooting-faq",
 };
+pub const DEVICE_PREPARATION_KNOWN_ISSUES: Page = Page {
+    title: "Windows Autopilot device preparation known issues",
+    url: "https://learn.microsoft.com/en-us/autopilot/device-preparation/known-issues",
+};
+pub const DEVICE_PREPARATION_DEVICE_GROUP: Page = Page {
+    title: "User-driven Microsoft Entra join: Create a device group",
+    url: "https://learn.microsoft.com/en-us/autopilot/device-preparation/tutorial/user-driven/entra-join-device-group",
+};

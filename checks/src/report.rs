@@ -126,6 +126,8 @@ pub enum AffectedKind {
     Profile,
     Configuration,
     Setting,
+    /// An Intune app (`mobileApp`).
+    App,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -50,10 +50,20 @@ pub enum Resource {
     /// Autopilot deployments that did not succeed (`deviceManagementAutopilotEvent`, beta),
     /// within the collection window, trimmed likewise.
     AutopilotEvents,
+    /// Settings-catalog policies of the `enrollmentConfiguration` template family (Windows
+    /// Autopilot device preparation), with their assignments and settings; the collector drops
+    /// every other configuration policy.
+    ConfigurationPolicies,
+    /// The service principals of the first-party apps the checks look for (today the Intune
+    /// Provisioning Client), read by `appId`.
+    ServicePrincipals,
+    /// Intune apps with their assignments, trimmed to type, name, install context and
+    /// assignments.
+    MobileApps,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 20] = [
+    pub const ALL: [Resource; 23] = [
         Resource::Organization,
         Resource::Domains,
         Resource::SubscribedSkus,
@@ -74,6 +84,9 @@ impl Resource {
         Resource::DeviceConfigurations,
         Resource::TroubleshootingEvents,
         Resource::AutopilotEvents,
+        Resource::ConfigurationPolicies,
+        Resource::ServicePrincipals,
+        Resource::MobileApps,
     ];
 
     /// The key used in the snapshot's `resources` object.
@@ -101,6 +114,9 @@ impl Resource {
             Resource::DeviceConfigurations => "deviceConfigurations",
             Resource::TroubleshootingEvents => "troubleshootingEvents",
             Resource::AutopilotEvents => "autopilotEvents",
+            Resource::ConfigurationPolicies => "configurationPolicies",
+            Resource::ServicePrincipals => "servicePrincipals",
+            Resource::MobileApps => "mobileApps",
         }
     }
 
@@ -127,6 +143,9 @@ impl Resource {
                 "DeviceManagementConfiguration.Read.All"
             }
             Resource::ConditionalAccessPolicies => "Policy.Read.All",
+            Resource::ConfigurationPolicies => "DeviceManagementConfiguration.Read.All",
+            Resource::ServicePrincipals => "Application.Read.All",
+            Resource::MobileApps => "DeviceManagementApps.Read.All",
             Resource::TroubleshootingEvents | Resource::AutopilotEvents => {
                 "DeviceManagementManagedDevices.Read.All"
             }

@@ -167,6 +167,20 @@ impl Directory {
     }
 }
 
+/// Device preparation policies: those known to be, and those that may be.
+#[derive(Debug, Default)]
+pub struct DevicePreparation<'t> {
+    pub policies: Vec<&'t ConfigurationPolicy>,
+    /// Policies without a template family: possibly device preparation.
+    pub unknown: Vec<&'t ConfigurationPolicy>,
+}
+
+impl DevicePreparation<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty() && self.unknown.is_empty()
+    }
+}
+
 /// The whole tenant, typed. Built once from a snapshot; checks only read it.
 #[derive(Debug, Clone)]
 pub struct Tenant {
@@ -193,6 +207,10 @@ pub struct Tenant {
     pub device_configurations: Collected<Vec<DeviceConfiguration>>,
     pub troubleshooting_events: Collected<Vec<EnrollmentFailureEvent>>,
     pub autopilot_events: Collected<Vec<AutopilotEvent>>,
+    /// Device preparation policies (the `enrollmentConfiguration` template family).
+    pub configuration_policies: Collected<Vec<ConfigurationPolicy>>,
+    pub service_principals: Collected<Vec<ServicePrincipal>>,
+    pub mobile_apps: Collected<Vec<MobileApp>>,
 }
 
 /// A scoped thread's result; a panic in it goes on in the caller.
@@ -272,6 +290,9 @@ impl Tenant {
             device_configurations: typed(snapshot, Resource::DeviceConfigurations)?,
             troubleshooting_events: typed(snapshot, Resource::TroubleshootingEvents)?,
             autopilot_events: typed(snapshot, Resource::AutopilotEvents)?,
+            configuration_policies: typed(snapshot, Resource::ConfigurationPolicies)?,
+            service_principals: typed(snapshot, Resource::ServicePrincipals)?,
+            mobile_apps: typed(snapshot, Resource::MobileApps)?,
         })
     }
 
@@ -290,6 +311,20 @@ impl Tenant {
             .get()?
             .first()
             .ok_or_else(|| NotEvaluated::new("deviceRegistrationPolicy was collected but is empty"))
+    }
+
+    /// The Windows Autopilot device preparation policies, and the policies whose template
+    /// family was not reported (they may be some).
+    pub fn device_preparation_policies(&self) -> Result<DevicePreparation<'_>, NotEvaluated> {
+        let mut out = DevicePreparation::default();
+        for p in self.configuration_policies.get()? {
+            match p.is_device_preparation() {
+                Some(true) => out.policies.push(p),
+                Some(false) => {}
+                None => out.unknown.push(p),
+            }
+        }
+        Ok(out)
     }
 
     pub fn user_by_id(&self, id: &str) -> Option<&User> {

@@ -480,6 +480,8 @@ fn expandable(src: &Source) -> &'static [&'static str] {
         Source::Small("mobileDeviceManagementPolicies" | "mobileAppManagementPolicies") => {
             &["includedGroups"]
         }
+        Source::Small("configurationPolicies") => &["assignments", "settings"],
+        Source::Small("mobileApps") => &["assignments"],
         _ => &[],
     }
 }
@@ -514,7 +516,26 @@ fn get(st: &State, target: &str, eventual: bool) -> Answer {
         );
     }
     let t = &st.tenant;
-    let filter = match query.filter.as_deref().map(parse_filter).transpose() {
+    let app_id = match (&src, query.filter.as_deref()) {
+        (Source::Small("servicePrincipals"), Some(f)) => match app_id_filter(f) {
+            Some(a) => Some(a),
+            None => {
+                return Answer::error(
+                    400,
+                    "Request_UnsupportedQuery",
+                    "The simulator supports $filter on servicePrincipals appId eq only.",
+                )
+            }
+        },
+        _ => None,
+    };
+    let filter = match query
+        .filter
+        .as_deref()
+        .filter(|_| app_id.is_none())
+        .map(parse_filter)
+        .transpose()
+    {
         Ok(f) => f,
         Err(e) => return Answer::error(400, "Request_UnsupportedQuery", &e),
     };
@@ -615,10 +636,25 @@ fn get(st: &State, target: &str, eventual: bool) -> Answer {
             return Answer::json(200, &strip(v), Call::Single);
         }
         Source::Small(k) => {
-            let all: &[Value] = t.small.get(*k).map_or(&[], Vec::as_slice);
+            let all: Vec<&Value> = t
+                .small
+                .get(*k)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .filter(|v| {
+                    app_id.as_deref().is_none_or(|a| {
+                        v["appId"]
+                            .as_str()
+                            .is_some_and(|x| x.eq_ignore_ascii_case(a))
+                    })
+                })
+                .collect();
             let end = query.skip.saturating_add(page).min(all.len());
             let start = query.skip.min(end);
-            items = all[start..end].iter().cloned().map(strip).collect();
+            items = all[start..end]
+                .iter()
+                .map(|v| strip((*v).clone()))
+                .collect();
             if end < all.len() {
                 next = Some(end);
             }
@@ -876,6 +912,12 @@ impl Filter {
 
 /// Parses `term (and term)*` where a term is `displayName ge|le|eq 'x'`, `displayName eq null`
 /// or `startswith(displayName,'x')`. Anything else is an unsupported query, as on Graph.
+/// `appId eq '…'`: the one filter the simulator serves on service principals.
+fn app_id_filter(f: &str) -> Option<String> {
+    let rest = f.trim().strip_prefix("appId eq '")?;
+    rest.strip_suffix('\'').map(str::to_string)
+}
+
 pub fn parse_filter(s: &str) -> Result<Filter, String> {
     let mut terms = Vec::new();
     let mut rest = s.trim();

@@ -58,6 +58,9 @@ impl EventWindow {
 
     /// The item to keep, trimmed, or `None`.
     pub fn keep(&self, resource: Resource, v: Value) -> Option<Value> {
+        if !plan::keeps_item(resource, &v) {
+            return None;
+        }
         let Some(fields) = plan::kept_fields(resource) else {
             return Some(v);
         };
@@ -173,8 +176,9 @@ pub const SPOOLED: [Resource; 5] = [
 
 /// The resources whose items name the groups to read; the group phase starts as soon as they
 /// are in, while the large collections are still paging.
-const GROUP_SOURCES: [Resource; 7] = [
+const GROUP_SOURCES: [Resource; 8] = [
     Resource::DeviceEnrollmentConfigurations,
+    Resource::ConfigurationPolicies,
     Resource::WindowsAutopilotDeploymentProfiles,
     Resource::MobileDeviceManagementPolicies,
     Resource::MobileAppManagementPolicies,
@@ -1053,6 +1057,8 @@ pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<Str
     for r in [
         Resource::DeviceEnrollmentConfigurations,
         Resource::WindowsAutopilotDeploymentProfiles,
+        // Device preparation policies (the collector keeps no other configuration policy).
+        Resource::ConfigurationPolicies,
     ] {
         for item in items(r) {
             for a in item

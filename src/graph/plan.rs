@@ -97,6 +97,9 @@ impl Request {
     pub fn relative_url(&self) -> String {
         let mut url = format!("/{}{}", self.version.segment(), self.path);
         let mut params: Vec<String> = Vec::new();
+        if let Some(f) = filter(self.resource) {
+            params.push(format!("$filter={f}"));
+        }
         if !self.select.is_empty() {
             params.push(format!("$select={}", self.select));
         }
@@ -381,7 +384,70 @@ pub static PLAN: &[Request] = &[
         shape: Shape::Collection,
         note: "beta only; Graph returns 50 per page (Autopilot known issues), no documented $filter: window and fields client-side",
     },
+    Request {
+        resource: Resource::ConfigurationPolicies,
+        version: ApiVersion::Beta,
+        path: "/deviceManagement/configurationPolicies",
+        select: "id,name,platforms,technologies,templateReference",
+        expand: "assignments,settings",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementConfiguration.Read.All",
+        bucket: Bucket::IntuneEnrollment,
+        shape: Shape::Collection,
+        note: "beta only; the list documents no $filter: the collector keeps the enrollmentConfiguration template family (device preparation) and drops every other settings-catalog policy; the device group is not in any GET (only the POST action retrieveJustInTimeConfiguration returns it)",
+    },
+    Request {
+        resource: Resource::ServicePrincipals,
+        version: ApiVersion::V1,
+        path: "/servicePrincipals",
+        select: "id,appId,displayName",
+        expand: "",
+        top: None,
+        consistency_eventual: false,
+        permission: "Application.Read.All",
+        bucket: Bucket::Directory,
+        shape: Shape::Collection,
+        note: "only the Intune Provisioning Client, by appId ($filter on appId is documented without advanced-query headers)",
+    },
+    Request {
+        resource: Resource::MobileApps,
+        version: ApiVersion::V1,
+        path: "/deviceAppManagement/mobileApps",
+        select: "",
+        expand: "assignments",
+        top: None,
+        consistency_eventual: false,
+        permission: "DeviceManagementApps.Read.All",
+        bucket: Bucket::IntuneEnrollment,
+        shape: Shape::Collection,
+        note: "polymorphic (windowsMobileMSI, win32LobApp, …), so no $select: type, name and assignments are kept client-side",
+    },
 ];
+
+/// The Intune Provisioning Client's appId, as the `$filter` of the service principal read.
+const PROVISIONING_CLIENT_FILTER: &str = "appId%20eq%20%27f1346770-5b25-470b-88bd-d5744ab7952c%27";
+
+/// The `$filter` of a plan row, percent-encoded (`None`: the row reads the whole collection).
+pub fn filter(resource: Resource) -> Option<&'static str> {
+    match resource {
+        Resource::ServicePrincipals => Some(PROVISIONING_CLIENT_FILTER),
+        _ => None,
+    }
+}
+
+/// Whether the collector keeps an item: of the settings-catalog policies only the
+/// `enrollmentConfiguration` template family (device preparation) is kept, and any policy whose
+/// family is not reported (it may be one) — the others are large and no check reads them.
+pub fn keeps_item(resource: Resource, item: &serde_json::Value) -> bool {
+    match resource {
+        Resource::ConfigurationPolicies => item
+            .pointer("/templateReference/templateFamily")
+            .and_then(serde_json::Value::as_str)
+            .is_none_or(|f| f == intune_audit_checks::model::ENROLLMENT_TEMPLATE_FAMILY),
+        _ => true,
+    }
+}
 
 /// The fields of an event the failure join reads; the collector keeps only these (privacy and
 /// size: no device names, durations or correlation ids).
@@ -399,6 +465,7 @@ pub fn kept_fields(resource: Resource) -> Option<&'static [&'static str]> {
             "operatingSystem",
             "osVersion",
         ]),
+        Resource::MobileApps => Some(&["@odata.type", "id", "displayName", "assignments"]),
         Resource::AutopilotEvents => Some(&[
             "id",
             "eventDateTime",
@@ -482,6 +549,27 @@ mod tests {
                 assert_eq!(p.top, None, "Intune: rely on the server page size");
             }
         }
+    }
+
+    #[test]
+    fn the_provisioning_client_is_read_by_app_id_and_other_policies_are_dropped() {
+        assert_eq!(
+            request(Resource::ServicePrincipals).relative_url(),
+            "/v1.0/servicePrincipals?$filter=appId%20eq%20%27f1346770-5b25-470b-88bd-d5744ab7952c%27&$select=id,appId,displayName"
+        );
+        let family = |f: serde_json::Value| serde_json::json!({"id": "p", "templateReference": {"templateFamily": f}});
+        let keeps = |v: &serde_json::Value| keeps_item(Resource::ConfigurationPolicies, v);
+        assert!(keeps(&family("enrollmentConfiguration".into())));
+        assert!(!keeps(&family("none".into())));
+        assert!(!keeps(&family("endpointSecurityFirewall".into())));
+        // A family not reported may be device preparation: kept, and judged as at risk.
+        assert!(keeps(&family(serde_json::Value::Null)));
+        assert!(keeps(&serde_json::json!({"id": "p"})));
+        assert!(keeps_item(Resource::MobileApps, &family("none".into())));
+        assert_eq!(
+            kept_fields(Resource::MobileApps),
+            Some(&["@odata.type", "id", "displayName", "assignments"][..])
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub struct Subject {
 }
 
 /// The resources read tenant-wide: small configuration collections.
-const CONFIGURATION: [Resource; 13] = [
+const CONFIGURATION: [Resource; 16] = [
     Resource::Organization,
     Resource::Domains,
     Resource::SubscribedSkus,
@@ -53,6 +53,12 @@ const CONFIGURATION: [Resource; 13] = [
     Resource::ImportedDeviceIdentities,
     Resource::ConditionalAccessPolicies,
     Resource::DeviceConfigurations,
+    // Device preparation policies (one family, kept client-side), the one service principal,
+    // and the apps (type, name, assignments): the ESP and device preparation checks are
+    // tenant-wide, so a diagnosis reads them whole.
+    Resource::ConfigurationPolicies,
+    Resource::ServicePrincipals,
+    Resource::MobileApps,
 ];
 
 /// Objects read for one resource, or the first failure that lost some of them.

@@ -135,5 +135,6 @@ pub fn kind_name(kind: intune_audit_checks::AffectedKind) -> &'static str {
         K::Profile => "profile",
         K::Configuration => "configuration",
         K::Setting => "setting",
+        K::App => "app",
     }
 }

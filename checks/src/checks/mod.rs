@@ -30,11 +30,16 @@ pub mod autopilot_redeploy_stale_intune_record;
 pub mod bulk_enrollment_accounts_cannot_join;
 pub mod ca_blocks_intune_enrollment;
 pub mod configmgr_client_devices;
+pub mod device_prep_account_type_conflict;
+pub mod device_prep_users_cannot_enroll;
 pub mod enrollment_limit_reached;
 pub mod entra_device_quota_reached;
 pub mod entra_join_not_allowed;
+pub mod esp_blocking_apps_user_targeted;
+pub mod esp_mixes_lob_and_win32;
 pub mod hybrid_join_connector_unhealthy;
 pub mod hybrid_profile_with_assigned_user;
+pub mod intune_provisioning_client_missing;
 pub mod intune_seats_exhausted;
 pub mod legacy_pc_agent_devices;
 pub mod mam_and_mdm_user_scope_overlap;
@@ -97,4 +102,11 @@ registry! {
     autopilot_device_registered_not_joined,
     autopilot_import_failed,
     msa_sign_in_assistant_disabled,
+    // Enrollment Status Page
+    esp_mixes_lob_and_win32,
+    esp_blocking_apps_user_targeted,
+    // Autopilot device preparation
+    intune_provisioning_client_missing,
+    device_prep_account_type_conflict,
+    device_prep_users_cannot_enroll,
 }
