@@ -51,6 +51,9 @@ pub enum Command {
     /// What broke: the enrollments that failed in the last days (Intune's enrollment failures
     /// and Autopilot deployments), each with the finding that explains it, or none.
     Failures(FailuresArgs),
+    /// Forget the delegated sign-in (device code, browser) kept in the operating system's
+    /// credential store for a tenant and client id.
+    Logout(crate::cli_connect::LogoutArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),

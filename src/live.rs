@@ -43,7 +43,10 @@ fn collect_inner(
         args.login_url.as_deref(),
     )?;
     let env = |k: &str| std::env::var(k).ok();
-    let authenticator = auth::select(args, &endpoints, &env)?;
+    let mut authenticator = auth::select(args, &endpoints, &env)?;
+    if args.token_cache {
+        authenticator = authenticator.with_token_cache(auth::cache::default_store());
+    }
     eprintln!("intune-audit: signing in: {}", authenticator.description);
     let method = authenticator.method;
     let policy = RetryPolicy {

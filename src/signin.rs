@@ -52,4 +52,6 @@ pub struct SignIn {
     pub retry_base_ms: u64,
     /// The failure history window read into the snapshot, in days.
     pub history_days: u32,
+    /// Keep a delegated sign-in's refresh token in the OS credential store between runs.
+    pub token_cache: bool,
 }

@@ -619,6 +619,7 @@ async fn interactive_sign_in_uses_pkce_on_a_loopback_redirect() {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"))
         .args(&args)
         .env_remove("AZURE_CLIENT_SECRET")
+        .env("INTUNE_AUDIT_NO_TOKEN_CACHE", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -8,6 +8,7 @@ pub mod diagnose;
 pub mod diff;
 pub mod explain;
 pub mod failures;
+pub mod logout;
 pub mod netcheck;
 pub mod permissions;
 
@@ -28,5 +29,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
         Command::Failures(args) => failures::run(&args),
+        Command::Logout(args) => logout::run(&args),
     }
 }
