@@ -719,7 +719,9 @@ async fn managed_identity_access_token_file_and_azure_cli() {
     assert_eq!(s.log(|l| l.token_requests), 0);
 
     // The Azure CLI: a stand-in `az` on PATH; Intune answers 403 as it does for that token.
-    if cfg!(unix) {
+    // (A shell script: Unix only; Windows would need an `az.cmd`.)
+    #[cfg(unix)]
+    {
         let cfg = Config::new(fixture())
             .always("managedDevices", Step::status(403))
             .always("deviceEnrollmentConfigurations", Step::status(403));
