@@ -344,6 +344,23 @@ mod tests {
         assert_eq!(broken.forget(), None);
     }
 
+    /// The real store of this machine (Linux: the session keyring): run by hand with
+    /// `cargo test --lib keyring_store -- --ignored`.
+    #[test]
+    #[ignore = "writes to this machine's credential store"]
+    fn the_keyring_store_round_trips() {
+        let account = format!("test/{}", uuid::Uuid::new_v4());
+        let store = KeyringStore;
+        assert!(store.get(&account).unwrap().is_none());
+        store.set(&account, &SecretString::from("rt-x")).unwrap();
+        assert_eq!(
+            store.get(&account).unwrap().unwrap().expose_secret(),
+            "rt-x"
+        );
+        assert!(store.delete(&account).unwrap());
+        assert!(store.get(&account).unwrap().is_none());
+    }
+
     #[test]
     fn the_test_file_store_round_trips() {
         let dir = tempfile::tempdir().unwrap();

@@ -252,7 +252,7 @@ impl Authenticator {
                             "intune-audit: renewing the sign-in failed ({e}); signing in again"
                         ),
                     }
-                } else if let Some(g) = self.from_cache(tenant, client_id).await {
+                } else if let Some(g) = self.renew_cached(tenant, client_id).await {
                     return Ok(self.remember(g));
                 }
                 let grant = match &self.source {
@@ -341,7 +341,7 @@ impl Authenticator {
     /// Renews the cached sign-in, if there is one. A refresh token the token endpoint refuses
     /// (expired, revoked, `invalid_grant`) is removed; either way a refusal is one notice and
     /// the normal sign-in follows.
-    async fn from_cache(&self, tenant: &str, client_id: &str) -> Option<Grant> {
+    async fn renew_cached(&self, tenant: &str, client_id: &str) -> Option<Grant> {
         let cache = self.cache.as_ref()?;
         let cached = cache.load()?;
         let who = cached.user.as_deref().unwrap_or("the cached user");
