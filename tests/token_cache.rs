@@ -169,3 +169,30 @@ async fn logout_removes_it_and_no_token_cache_neither_reads_nor_writes() {
     );
     assert!(entries(&store).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_endpoint_that_fails_does_not_cost_the_cached_sign_in() {
+    let mut cfg = Config::new(fixture());
+    cfg.token_failure = Some(503);
+    let s = StandIn::start(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_path(&dir);
+    let cached =
+        serde_json::json!({ account(&s): r#"{"refresh_token":"stand-in-refresh-token"}"# });
+    std::fs::write(&store, cached.to_string()).unwrap();
+    let out = dir.path().join("snap.json");
+    let mut args: Vec<String> = vec!["collect".into(), "--out".into(), out.display().to_string()];
+    args.extend(s.connection_args());
+    args.push("--device-code".into());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let store_env = store.display().to_string();
+    let env = [
+        ("INTUNE_AUDIT_NO_TOKEN_CACHE", "false"),
+        ("INTUNE_AUDIT_TEST_TOKEN_STORE_FILE", store_env.as_str()),
+    ];
+    let r = run(&argv, &env, None).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("could not be renewed"), "{}", r.stderr);
+    // A 503 says nothing about the token: it is still there for the next run.
+    assert_eq!(entries(&store).len(), 1);
+}

@@ -57,7 +57,7 @@ pub trait TokenStore: Send + Sync {
     fn get(&self, account: &str) -> Result<Option<SecretString>, String>;
     fn set(&self, account: &str, value: &SecretString) -> Result<(), String>;
     /// Whether an entry was there to remove.
-    fn delete(&self, account: &str) -> Result<bool, String>;
+    fn remove(&self, account: &str) -> Result<bool, String>;
 }
 
 /// What one entry holds.
@@ -145,7 +145,7 @@ impl TokenCache {
 
     /// Removes the entry; whether there was one (`None` when the store cannot be reached).
     pub fn forget(&self) -> Option<bool> {
-        match self.store.delete(self.key.account()) {
+        match self.store.remove(self.key.account()) {
             Ok(removed) => Some(removed),
             Err(e) => {
                 self.notice("removing", &e);
@@ -191,7 +191,7 @@ impl TokenStore for KeyringStore {
             .map_err(|e| e.to_string())
     }
 
-    fn delete(&self, account: &str) -> Result<bool, String> {
+    fn remove(&self, account: &str) -> Result<bool, String> {
         match Self::entry(account)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
@@ -233,7 +233,7 @@ impl TokenStore for FileStore {
         self.write(&map)
     }
 
-    fn delete(&self, account: &str) -> Result<bool, String> {
+    fn remove(&self, account: &str) -> Result<bool, String> {
         let mut map = self.read()?;
         let removed = map.remove(account).is_some();
         self.write(&map)?;
@@ -270,7 +270,7 @@ mod tests {
             map.insert(account.into(), value.expose_secret().into());
             Ok(())
         }
-        fn delete(&self, account: &str) -> Result<bool, String> {
+        fn remove(&self, account: &str) -> Result<bool, String> {
             if self.broken {
                 return Err("no keyring".into());
             }
@@ -357,7 +357,7 @@ mod tests {
             store.get(&account).unwrap().unwrap().expose_secret(),
             "rt-x"
         );
-        assert!(store.delete(&account).unwrap());
+        assert!(store.remove(&account).unwrap());
         assert!(store.get(&account).unwrap().is_none());
     }
 
@@ -368,7 +368,7 @@ mod tests {
         assert!(store.get("a").unwrap().is_none());
         store.set("a", &SecretString::from("x")).unwrap();
         assert_eq!(store.get("a").unwrap().unwrap().expose_secret(), "x");
-        assert!(store.delete("a").unwrap());
-        assert!(!store.delete("a").unwrap());
+        assert!(store.remove("a").unwrap());
+        assert!(!store.remove("a").unwrap());
     }
 }

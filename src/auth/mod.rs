@@ -357,9 +357,9 @@ impl Authenticator {
                 Some(g)
             }
             Err(f) => {
-                // An answer from the token endpoint refuses this token for good; no answer
-                // (offline, timeout) says nothing about it, so it is kept.
-                let refused = f.status != 0;
+                // A 4xx answer (invalid_grant: expired, revoked) refuses this token for good;
+                // no answer or a 5xx says nothing about it, so it is kept.
+                let refused = (400..500).contains(&f.status);
                 if refused {
                     cache.forget();
                 }
