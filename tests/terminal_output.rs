@@ -306,6 +306,27 @@ fn under_100_columns_the_tables_are_compact_and_each_row_is_one_line() {
     insta::assert_snapshot!("table_120_columns", wide);
 }
 
+#[test]
+fn diagnose_tables_take_a_narrower_width_and_keep_150_otherwise() {
+    let widest = |cols: Option<&str>| {
+        let mut c = bin();
+        c.args(["diagnose", "--snapshot"])
+            .arg(root().join("examples/tenants/broken.json"))
+            .args(["--error", "0x80180014", "--color", "never"]);
+        if let Some(cols) = cols {
+            c.env("COLUMNS", cols);
+        }
+        let o = c.output().unwrap();
+        let text = stdout(&o);
+        let lines = table_lines(&text);
+        assert!(lines.len() > 3, "{text}");
+        lines.iter().map(|l| l.chars().count()).max().unwrap_or(0)
+    };
+    assert!(widest(Some("80")) <= 80);
+    let wide = widest(None);
+    assert!(wide > 100 && wide <= 150, "{wide}");
+}
+
 const SECRET: &str = "S3cr3t~VALUE-that-must-never-be-logged";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -49,7 +49,7 @@ pub fn run(args: &NetcheckArgs) -> Result<i32> {
     };
     let text = match args.format {
         Format::Json => render::json(&report),
-        Format::Table => netcheck::report::table(&report),
+        Format::Table => netcheck::report::table(&report, crate::term::table_width()),
     };
     render::print_stdout(&text)?;
     let s = &report.summary;

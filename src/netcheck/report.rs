@@ -61,8 +61,9 @@ fn cell(step: &Step) -> String {
     }
 }
 
-/// The table, then one paragraph per failure: what failed, what it usually means.
-pub fn table(report: &Report) -> String {
+/// The table in `width` columns, then one paragraph per failure: what failed, what it
+/// usually means.
+pub fn table(report: &Report, width: u16) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -79,7 +80,7 @@ pub fn table(report: &Report) -> String {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(160)
+        .set_width(width)
         .set_header(vec![
             "Endpoint", "Need", "Service", "DNS", "TCP", "TLS", "Time", "Verdict",
         ]);
