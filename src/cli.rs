@@ -54,6 +54,9 @@ pub enum Command {
     /// Merge the summaries of several `audit --tenants --shard K/N` runs into one (summary.json,
     /// summary.md, index.html linking every tenant's report); exit code as the audit's.
     Merge(MergeArgs),
+    /// Forget the delegated sign-in (device code, browser) kept in the operating system's
+    /// credential store for a tenant and client id.
+    Logout(crate::cli_connect::LogoutArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),

@@ -61,6 +61,16 @@ pub struct ConnectArgs {
     /// With --interactive: print the sign-in URL without opening a browser.
     #[arg(long, help_heading = "Connection")]
     pub no_browser: bool,
+    /// Neither read nor keep the delegated sign-in's refresh token in the operating system's
+    /// credential store (by default the next run in the same hours does not ask again).
+    #[arg(
+        long,
+        env = "INTUNE_AUDIT_NO_TOKEN_CACHE",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        help_heading = "Connection"
+    )]
+    pub no_token_cache: bool,
     /// National cloud.
     #[arg(
         long,
@@ -123,6 +133,7 @@ impl ConnectArgs {
             retry_base_ms: self.retry_base_ms,
             history_days: DEFAULT_HISTORY_DAYS,
             quiet: false,
+            token_cache: !self.no_token_cache,
         }
     }
 }
@@ -167,4 +178,23 @@ pub struct PermissionsArgs {
     /// Application (client) id or managed identity's service principal to put in the commands.
     #[arg(long, value_name = "GUID")]
     pub client_id: Option<String>,
+}
+
+/// `intune-audit logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Tenant id or domain of the sign-in to forget (as given to `--tenant`; default
+    /// `organizations`).
+    #[arg(long, env = "AZURE_TENANT_ID", value_name = "TENANT")]
+    pub tenant: Option<String>,
+    /// Application (client) id of the sign-in to forget (default: the Microsoft Graph
+    /// command-line tools public client).
+    #[arg(long, env = "AZURE_CLIENT_ID", value_name = "GUID")]
+    pub client_id: Option<String>,
+    /// National cloud.
+    #[arg(long, value_enum, default_value = "global")]
+    pub cloud: Cloud,
+    /// Login authority override (as given to the sign-in).
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
 }

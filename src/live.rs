@@ -52,7 +52,10 @@ fn collect_inner(args: &SignIn, subject: Option<&Subject>, store: Store<'_>) -> 
         args.login_url.as_deref(),
     )?;
     let env = |k: &str| std::env::var(k).ok();
-    let authenticator = auth::select(args, &endpoints, &env)?;
+    let mut authenticator = auth::select(args, &endpoints, &env)?;
+    if args.token_cache {
+        authenticator = authenticator.with_token_cache(auth::cache::default_store());
+    }
     if !args.quiet {
         eprintln!("intune-audit: signing in: {}", authenticator.description);
     }

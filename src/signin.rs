@@ -55,4 +55,6 @@ pub struct SignIn {
     /// No progress bars and no stderr lines: set when several tenants are read at once and
     /// their outcome goes into a summary instead.
     pub quiet: bool,
+    /// Keep a delegated sign-in's refresh token in the OS credential store between runs.
+    pub token_cache: bool,
 }

@@ -642,6 +642,7 @@ async fn interactive_sign_in_uses_pkce_on_a_loopback_redirect() {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"))
         .args(&args)
         .env_remove("AZURE_CLIENT_SECRET")
+        .env("INTUNE_AUDIT_NO_TOKEN_CACHE", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -741,7 +742,9 @@ async fn managed_identity_access_token_file_and_azure_cli() {
     assert_eq!(s.log(|l| l.token_requests), 0);
 
     // The Azure CLI: a stand-in `az` on PATH; Intune answers 403 as it does for that token.
-    if cfg!(unix) {
+    // (A shell script: Unix only; Windows would need an `az.cmd`.)
+    #[cfg(unix)]
+    {
         let cfg = Config::new(fixture())
             .always("managedDevices", Step::status(403))
             .always("deviceEnrollmentConfigurations", Step::status(403));

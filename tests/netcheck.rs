@@ -269,6 +269,9 @@ async fn the_command_probes_an_endpoint_file_and_exits_1_on_a_required_failure()
         .map(|e| e["verdict"].as_str().unwrap())
         .collect();
     assert_eq!(verdicts, ["ok", "tcp-refused"]);
+    // No proxy variable: elsewhere than Windows nothing else sets a proxy.
+    #[cfg(not(windows))]
+    assert!(json["proxy_source"].is_null(), "{json}");
 
     let out = run(&["--timeout", "5"]);
     assert_eq!(

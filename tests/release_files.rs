@@ -9,7 +9,6 @@ mod common;
 use common::shell::{check, invocations, scripts};
 use common::*;
 use serde_yaml::Value;
-use std::path::Path;
 
 fn text(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -460,7 +459,8 @@ fn license_changelog_and_rust_version_agree_with_cargo_toml() {
 }
 
 /// A loopback HTTP server for a folder (GET only), for the installer test.
-fn serve(dir: &Path) -> (String, std::thread::JoinHandle<()>) {
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn serve(dir: &std::path::Path) -> (String, std::thread::JoinHandle<()>) {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -503,6 +503,7 @@ fn serve(dir: &Path) -> (String, std::thread::JoinHandle<()>) {
     (base, handle)
 }
 
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn have(tool: &str) -> bool {
     std::process::Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
@@ -525,7 +526,7 @@ fn install_sh_verifies_the_checksum_and_installs_the_binary() {
     )
     .unwrap();
     let asset = "intune-audit-x86_64-unknown-linux-musl.tar.gz";
-    let sh = |cmd: &str, dir: &Path| {
+    let sh = |cmd: &str, dir: &std::path::Path| {
         let o = std::process::Command::new("sh")
             .args(["-c", cmd])
             .current_dir(dir)
@@ -577,4 +578,156 @@ fn install_sh_verifies_the_checksum_and_installs_the_binary() {
     assert!(stderr(&o).contains("checksum mismatch"), "{}", stderr(&o));
     assert!(!bin2.path().join("intune-audit").exists());
     server.join().unwrap();
+}
+
+#[test]
+fn ci_workflow_runs_ci_run_on_linux_and_the_tests_on_windows() {
+    let path = ".github/workflows/ci.yml";
+    let doc = yaml(path);
+    assert!(doc["on"]["pull_request"].is_mapping() || doc["on"]["pull_request"].is_null());
+    assert!(doc["on"]["push"].is_mapping(), "{path}: runs on push");
+    assert_eq!(doc["permissions"]["contents"].as_str(), Some("read"));
+    let runs = |job: &str| -> Vec<String> {
+        doc["jobs"][job]["steps"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{path}: job {job} has steps"))
+            .iter()
+            .filter_map(|s| s["run"].as_str().map(str::to_string))
+            .collect()
+    };
+    let linux = &doc["jobs"]["linux"];
+    assert_eq!(linux["runs-on"].as_str(), Some("ubuntu-latest"));
+    assert!(runs("linux").iter().any(|r| r.trim() == "bash .ci/run"));
+    assert!(root().join(".ci/run").exists());
+
+    let windows = &doc["jobs"]["windows"];
+    assert_eq!(windows["runs-on"].as_str(), Some("windows-latest"));
+    let w = runs("windows");
+    assert!(
+        w.iter()
+            .any(|r| r.trim() == "cargo test --workspace --locked"),
+        "{w:?}"
+    );
+    assert!(
+        w.iter()
+            .any(|r| r.contains("cargo check") && r.contains("--target aarch64-pc-windows-msvc")),
+        "{w:?}"
+    );
+    // CRLF conversion is off before the checkout (fixtures and snapshots compare bytes).
+    let steps = windows["steps"].as_sequence().unwrap();
+    let crlf = steps.iter().position(|s| {
+        s["run"]
+            .as_str()
+            .is_some_and(|r| r.contains("core.autocrlf false"))
+    });
+    let checkout = steps.iter().position(|s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("actions/checkout@"))
+    });
+    assert!(
+        matches!((crlf, checkout), (Some(a), Some(b)) if a < b),
+        "{crlf:?} {checkout:?}"
+    );
+    // The toolchain installs the ARM64 target the check needs.
+    assert!(
+        steps.iter().any(|s| s["with"]["targets"]
+            .as_str()
+            .is_some_and(|t| t.contains("aarch64-pc-windows-msvc"))),
+        "{path}: aarch64 target installed"
+    );
+    // The workflow calls cargo with flags cargo has, and never the tool itself.
+    assert!(checked_subcommands(path, &doc, &[]).is_empty());
+    let mut all_runs = w.clone();
+    all_runs.extend(runs("linux"));
+    for r in all_runs.iter().filter(|r| r.starts_with("cargo ")) {
+        for flag in r.split_whitespace().filter(|f| f.starts_with("--")) {
+            assert!(
+                ["--workspace", "--locked", "--all-targets", "--target"].contains(&flag),
+                "{path}: unexpected flag {flag} in {r:?}"
+            );
+        }
+    }
+}
+
+/// The Windows job compiles every test, bench and the simulator: a Unix-only API (`std::os::unix`,
+/// `libc`, Unix signals) must sit under a `cfg(unix)` (on the item or an enclosing module).
+#[test]
+fn unix_only_apis_are_behind_cfg_unix() {
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "sim", "examples", "checks/src"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    let needles = ["std::os::unix", "libc::", "signal::unix", "os::fd::"];
+    let mut unguarded = Vec::new();
+    // This file names the APIs in strings.
+    files.retain(|f| !f.ends_with("tests/release_files.rs"));
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if !needles.iter().any(|n| code.contains(n)) {
+                continue;
+            }
+            if !guarded(&lines[..i], line) {
+                unguarded.push(format!("{}:{}: {}", file.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        unguarded.is_empty(),
+        "Unix-only APIs without cfg(unix):\n{}",
+        unguarded.join("\n")
+    );
+}
+
+/// Whether `line` (after `before`) is under `cfg(unix)`: an attribute right above it or above
+/// one of the items or blocks enclosing it (each found as the nearest line above with less
+/// indentation).
+fn guarded(before: &[&str], line: &str) -> bool {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut level = indent(line);
+    if attributes_say_unix(before) {
+        return true;
+    }
+    for i in (0..before.len()).rev() {
+        let l = before[i];
+        let t = l.trim_start();
+        let opener = !t.is_empty() && !t.starts_with(['}', ')', ']', '#', '/']);
+        if opener && indent(l) < level {
+            level = indent(l);
+            if attributes_say_unix(&before[..i]) {
+                return true;
+            }
+            if level == 0 {
+                break;
+            }
+        }
+    }
+    false
+}
+
+/// Whether the attributes (and doc comments) at the end of `lines` include a `cfg` on unix.
+fn attributes_say_unix(lines: &[&str]) -> bool {
+    lines
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .take_while(|t| t.starts_with("#[") || t.starts_with("//"))
+        .any(|t| t.starts_with("#[cfg(") && t.contains("unix") && !t.contains("not(unix)"))
+}
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
 }

@@ -237,6 +237,96 @@ fn help_wraps_to_the_width() {
     }
 }
 
+/// The broken sample's table report laid out in `cols` columns (stdout is a pipe, so `COLUMNS`
+/// decides the width).
+fn table_at(cols: &str) -> String {
+    let o = bin()
+        .args(["audit", "--snapshot"])
+        .arg(root().join("examples/tenants/broken.json"))
+        .args(["--color", "never", "--max-affected", "2"])
+        .env("COLUMNS", cols)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    stdout(&o)
+}
+
+/// The table lines (borders and rows) of a report.
+fn table_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.starts_with(['┌', '│', '├', '╞', '└']))
+        .collect()
+}
+
+#[test]
+fn under_100_columns_the_tables_are_compact_and_each_row_is_one_line() {
+    let narrow = table_at("80");
+    let lines = table_lines(&narrow);
+    assert!(lines.len() > 10, "{narrow}");
+    for l in &lines {
+        assert!(l.chars().count() <= 80, "{}: {l}", l.chars().count());
+    }
+    // Compact: status and severity share a cell, no error-code or severity column.
+    assert!(
+        lines[1].contains("Status") && !lines[1].contains("Severity"),
+        "{narrow}"
+    );
+    assert!(!lines[1].contains("Error codes"), "{narrow}");
+    assert!(narrow.contains("┆ FAIL critical ┆"), "{narrow}");
+    // One line per finding: the summary table has as many rows as the report has findings,
+    // so no row wrapped onto a second line.
+    let summary_rows = narrow
+        .split("\n\n")
+        .find(|b| b.contains("Check"))
+        .map(|b| table_lines(b).iter().filter(|l| l.starts_with('│')).count())
+        .unwrap_or(0);
+    let checks = narrow
+        .lines()
+        .find(|l| l.contains(" fail, "))
+        .map(|l| {
+            l.split(", ")
+                .filter_map(|p| p.split(' ').next()?.parse::<usize>().ok())
+                .sum::<usize>()
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        summary_rows,
+        checks + 1,
+        "header plus one row per check\n{narrow}"
+    );
+    insta::assert_snapshot!("table_80_columns", narrow);
+
+    let wide = table_at("120");
+    let lines = table_lines(&wide);
+    assert!(
+        lines[1].contains("Severity") && lines[1].contains("Error codes"),
+        "{wide}"
+    );
+    assert!(lines.iter().all(|l| l.chars().count() <= 120), "{wide}");
+    insta::assert_snapshot!("table_120_columns", wide);
+}
+
+#[test]
+fn diagnose_tables_take_a_narrower_width_and_keep_150_otherwise() {
+    let widest = |cols: Option<&str>| {
+        let mut c = bin();
+        c.args(["diagnose", "--snapshot"])
+            .arg(root().join("examples/tenants/broken.json"))
+            .args(["--error", "0x80180014", "--color", "never"]);
+        if let Some(cols) = cols {
+            c.env("COLUMNS", cols);
+        }
+        let o = c.output().unwrap();
+        let text = stdout(&o);
+        let lines = table_lines(&text);
+        assert!(lines.len() > 3, "{text}");
+        lines.iter().map(|l| l.chars().count()).max().unwrap_or(0)
+    };
+    assert!(widest(Some("80")) <= 80);
+    let wide = widest(None);
+    assert!(wide > 100 && wide <= 150, "{wide}");
+}
+
 const SECRET: &str = "S3cr3t~VALUE-that-must-never-be-logged";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

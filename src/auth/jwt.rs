@@ -14,9 +14,22 @@ pub struct Claims {
     pub roles: Option<Vec<String>>,
     #[serde(default)]
     pub scp: Option<String>,
+    /// The signed-in user of a delegated token (`upn`, else `preferred_username`).
+    #[serde(default)]
+    pub upn: Option<String>,
+    #[serde(default)]
+    pub preferred_username: Option<String>,
 }
 
 impl Claims {
+    /// The signed-in user's name, when the token names one.
+    pub fn user(&self) -> Option<String> {
+        self.upn
+            .clone()
+            .or_else(|| self.preferred_username.clone())
+            .filter(|u| !u.is_empty())
+    }
+
     /// `Some(true)` for a delegated token, `Some(false)` for app-only, `None` when unknown.
     pub fn delegated(&self) -> Option<bool> {
         match (&self.scp, &self.roles) {

@@ -16,6 +16,7 @@
 //! probing IMDS costs a timeout off Azure, and the Azure CLI token cannot read Intune.
 
 pub mod ambient;
+pub mod cache;
 pub mod cert;
 pub mod delegated;
 pub mod jwt;
@@ -113,6 +114,8 @@ pub struct Authenticator {
     endpoints: Endpoints,
     http: reqwest::Client,
     state: tokio::sync::Mutex<State>,
+    /// Where a delegated sign-in's refresh token is kept between runs (`None`: not kept).
+    cache: Option<cache::TokenCache>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -160,7 +163,22 @@ impl Authenticator {
                 generation: 0,
                 refresh_token: None,
             }),
+            cache: None,
         })
+    }
+
+    /// Keeps a delegated sign-in's refresh token in `store` between runs (device code and
+    /// browser sign-in only; other credentials are left as they are).
+    pub fn with_token_cache(mut self, store: Arc<dyn cache::TokenStore>) -> Authenticator {
+        if let Source::DeviceCode { tenant, client_id }
+        | Source::Interactive {
+            tenant, client_id, ..
+        } = &self.source
+        {
+            let key = cache::CacheKey::new(&self.endpoints, tenant, client_id);
+            self.cache = Some(cache::TokenCache::new(store, key));
+        }
+        self
     }
 
     /// Whether the token is a user's (delegated) rather than the app's.
@@ -229,18 +247,21 @@ impl Authenticator {
             } => {
                 if let Some(rt) = refresh_token {
                     match self.refresh_grant(tenant, client_id, &rt).await {
-                        Ok(g) => return Ok(g),
+                        Ok(g) => return Ok(self.remember(g)),
                         Err(e) => eprintln!(
                             "intune-audit: renewing the sign-in failed ({e}); signing in again"
                         ),
                     }
+                } else if let Some(g) = self.renew_cached(tenant, client_id).await {
+                    return Ok(self.remember(g));
                 }
-                match &self.source {
+                let grant = match &self.source {
                     Source::Interactive { open_browser, .. } => {
                         delegated::interactive(self, tenant, client_id, *open_browser).await
                     }
                     _ => delegated::device_code(self, tenant, client_id).await,
-                }
+                }?;
+                Ok(self.remember(grant))
             }
             Source::ManagedIdentity(mi) => mi.fetch(&self.endpoints).await,
             Source::AzureCli { tenant } => {
@@ -317,12 +338,71 @@ impl Authenticator {
         })
     }
 
+    /// Renews the cached sign-in, if there is one. A refresh token the token endpoint refuses
+    /// (expired, revoked, `invalid_grant`) is removed; either way a refusal is one notice and
+    /// the normal sign-in follows.
+    async fn renew_cached(&self, tenant: &str, client_id: &str) -> Option<Grant> {
+        let cache = self.cache.as_ref()?;
+        let cached = cache.load()?;
+        let who = cached.user.as_deref().unwrap_or("the cached user");
+        match self
+            .refresh_with(tenant, client_id, &cached.refresh_token)
+            .await
+        {
+            Ok(g) => {
+                eprintln!(
+                    "intune-audit: signed in as {} with the cached sign-in (intune-audit logout forgets it)",
+                    crate::render::safe::visible_line(who)
+                );
+                Some(g)
+            }
+            Err(f) => {
+                // A 4xx answer (invalid_grant: expired, revoked) refuses this token for good;
+                // no answer or a 5xx says nothing about it, so it is kept.
+                let refused = (400..500).contains(&f.status);
+                if refused {
+                    cache.forget();
+                }
+                eprintln!(
+                    "intune-audit: the cached sign-in {} ({f}); signing in again",
+                    if refused {
+                        "was refused and is forgotten"
+                    } else {
+                        "could not be renewed"
+                    }
+                );
+                None
+            }
+        }
+    }
+
+    /// Saves a delegated grant's refresh token to the cache (when there is one) and hands the
+    /// grant back.
+    fn remember(&self, grant: Grant) -> Grant {
+        if let (Some(cache), Some(rt)) = (&self.cache, &grant.refresh_token) {
+            let user = jwt::claims(grant.access_token.expose_secret()).and_then(|c| c.user());
+            cache.save(user, rt);
+        }
+        grant
+    }
+
     async fn refresh_grant(
         &self,
         tenant: &str,
         client_id: &str,
         refresh_token: &SecretString,
     ) -> Result<Grant, AuthError> {
+        self.refresh_with(tenant, client_id, refresh_token)
+            .await
+            .map_err(|f| AuthError::new(f.to_string()))
+    }
+
+    async fn refresh_with(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        refresh_token: &SecretString,
+    ) -> Result<Grant, OAuthFailure> {
         let url = self.endpoints.token_url(tenant);
         let form: Vec<(&str, String)> = vec![
             ("grant_type", "refresh_token".into()),
@@ -330,10 +410,7 @@ impl Authenticator {
             ("refresh_token", refresh_token.expose_secret().to_string()),
             ("scope", self.endpoints.delegated_scopes()),
         ];
-        let mut grant = self
-            .post_token(&url, &form)
-            .await
-            .map_err(|f| AuthError::new(f.to_string()))?;
+        let mut grant = self.post_token(&url, &form).await?;
         if grant.refresh_token.is_none() {
             grant.refresh_token = Some(refresh_token.clone());
         }

@@ -92,7 +92,8 @@ fn to_text(d: &Diagnosis) -> String {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(150);
+        // The terminal's width when narrower (pipes and files keep 150).
+        .set_width(crate::term::table_width().min(150));
     if let Some(f) = &d.recent_failures {
         recent_failures(&mut out, f);
     }

@@ -8,6 +8,7 @@ pub mod diagnose;
 pub mod diff;
 pub mod explain;
 pub mod failures;
+pub mod logout;
 pub mod merge;
 pub mod netcheck;
 pub mod permissions;
@@ -30,5 +31,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Man => completions::man(),
         Command::Failures(args) => failures::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Logout(args) => logout::run(&args),
     }
 }

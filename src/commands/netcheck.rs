@@ -1,7 +1,7 @@
 //! `intune-audit netcheck`: probe the enrollment endpoints from this network.
 
 use crate::cli::{Format, NetcheckArgs};
-use crate::netcheck::{self, endpoints, proxy, tls::Trust, Options, Report, Resolver, Summary};
+use crate::netcheck::{self, endpoints, tls::Trust, Options, Report, Resolver, Summary};
 use crate::{render, EXIT_FINDINGS, EXIT_OK};
 use anyhow::{bail, Context, Result};
 use std::time::Duration;
@@ -21,12 +21,20 @@ pub fn run(args: &NetcheckArgs) -> Result<i32> {
     };
     let trust = Trust::public(&extra).context("cannot set up TLS verification")?;
     let env = |k: &str| std::env::var(k).ok();
-    let proxy = proxy::Proxy::from_env(env).map_err(anyhow::Error::msg)?;
+    let choice = netcheck::choice::ProxyChoice::pick(env, netcheck::winhttp::read_registry)
+        .map_err(anyhow::Error::msg)?;
+    if !choice.ignored_bypass.is_empty() {
+        eprintln!(
+            "intune-audit: WinHTTP bypass entries not understood, probed through the proxy: {}",
+            render::safe::visible_line(&choice.ignored_bypass.join(";"))
+        );
+    }
+    let proxy = choice.proxy.clone();
     let options = Options {
         timeout: Duration::from_secs_f64(args.timeout),
         concurrency: usize::from(args.concurrency),
         proxy: proxy.clone(),
-        no_proxy: proxy::NoProxy::from_env(env),
+        no_proxy: choice.no_proxy,
         trust,
         resolver: Resolver::System,
     };
@@ -34,13 +42,14 @@ pub fn run(args: &NetcheckArgs) -> Result<i32> {
         netcheck::probe::run_blocking(list, options).context("cannot start the network runtime")?;
     let report = Report {
         proxy: proxy.map(|p| p.to_string()),
+        proxy_source: choice.source,
         timeout_seconds: args.timeout,
         summary: Summary::of(&results),
         endpoints: results,
     };
     let text = match args.format {
         Format::Json => render::json(&report),
-        Format::Table => netcheck::report::table(&report),
+        Format::Table => netcheck::report::table(&report, crate::term::table_width()),
     };
     render::print_stdout(&text)?;
     let s = &report.summary;

@@ -309,6 +309,7 @@ auth = "certificate"
             retry_base_ms: 1000,
             history_days: 30,
             quiet: false,
+            token_cache: false,
         };
         let row = TenantEntry {
             id: "fabrikam.example".into(),

@@ -64,9 +64,16 @@ impl Proxy {
     /// The proxy from `HTTPS_PROXY`, `https_proxy`, `ALL_PROXY` or `all_proxy` (first set, not
     /// empty), with `get` reading a variable.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Option<Proxy>, String> {
+        Ok(Proxy::from_env_named(get)?.map(|(p, _)| p))
+    }
+
+    /// [`Proxy::from_env`] with the name of the variable it came from.
+    pub fn from_env_named(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<(Proxy, &'static str)>, String> {
         for var in ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
             if let Some(v) = get(var).filter(|v| !v.trim().is_empty()) {
-                return Proxy::parse(&v).map(Some);
+                return Proxy::parse(&v).map(|p| Some((p, var)));
             }
         }
         Ok(None)

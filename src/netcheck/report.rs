@@ -8,8 +8,11 @@ use std::fmt::Write;
 /// The whole run, as printed with `--format json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// The proxy from the environment (password hidden), if any.
+    /// The proxy probed through (password hidden), if any.
     pub proxy: Option<String>,
+    /// Where the proxy setting came from: `HTTPS_PROXY` (or the variable's name), `WinHTTP`,
+    /// `WinHTTP: direct access`; `null` when nothing sets one.
+    pub proxy_source: Option<String>,
     pub timeout_seconds: f64,
     pub summary: Summary,
     pub endpoints: Vec<ProbeResult>,
@@ -58,23 +61,26 @@ fn cell(step: &Step) -> String {
     }
 }
 
-/// The table, then one paragraph per failure: what failed, what it usually means.
-pub fn table(report: &Report) -> String {
+/// The table in `width` columns, then one paragraph per failure: what failed, what it
+/// usually means.
+pub fn table(report: &Report, width: u16) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "intune-audit netcheck — {} endpoint(s), timeout {} s per step, {}\n",
         report.endpoints.len(),
         report.timeout_seconds,
-        match &report.proxy {
-            Some(p) => format!("proxy {p} (HTTPS_PROXY)"),
-            None => "no proxy".to_string(),
+        match (&report.proxy, &report.proxy_source) {
+            (Some(p), Some(from)) => format!("proxy {p} (from {from})"),
+            (Some(p), None) => format!("proxy {p}"),
+            (None, Some(from)) => format!("no proxy ({from})"),
+            (None, None) => "no proxy".to_string(),
         }
     );
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(160)
+        .set_width(width)
         .set_header(vec![
             "Endpoint", "Need", "Service", "DNS", "TCP", "TLS", "Time", "Verdict",
         ]);

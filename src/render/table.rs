@@ -72,11 +72,26 @@ pub fn report(report: &Report, max_affected: usize, width: u16) -> String {
     out
 }
 
-fn summary_table(report: &Report, width: u16) -> Table {
+/// Under this many columns the tables take their compact layout: fewer columns, one line per
+/// row (status and severity share a cell, the error codes move to the details below, long
+/// summaries are elided to the width that is left).
+pub const COMPACT_BELOW: u16 = 100;
+
+fn new_table(width: u16) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(width);
+    t
+}
+
+fn summary_table(report: &Report, width: u16) -> Table {
+    let mut rows: Vec<&Finding> = report.findings.iter().collect();
+    rows.sort_by(|a, b| a.status.cmp(&b.status).then(b.severity.cmp(&a.severity)));
+    if width < COMPACT_BELOW {
+        return compact_summary_table(&rows, width);
+    }
+    let mut t = new_table(width);
     t.set_header([
         "Check",
         "Status",
@@ -85,8 +100,6 @@ fn summary_table(report: &Report, width: u16) -> Table {
         "Affected",
         "Summary",
     ]);
-    let mut rows: Vec<&Finding> = report.findings.iter().collect();
-    rows.sort_by(|a, b| a.status.cmp(&b.status).then(b.severity.cmp(&a.severity)));
     for f in rows {
         let severity = if f.status.is_problem() {
             f.severity.as_str()
@@ -98,15 +111,86 @@ fn summary_table(report: &Report, width: u16) -> Table {
             f.status.as_str().to_uppercase(),
             severity.to_string(),
             safe::elide(&crate::text::codes_or_dash(&f.error_codes), MAX_CELL),
-            if f.affected_total > 0 {
-                f.affected_total.to_string()
-            } else {
-                "-".into()
-            },
+            affected_count(f),
             safe::elide(&f.summary, MAX_CELL),
         ]);
     }
     t
+}
+
+/// Narrowest summary worth a column in the compact table.
+const MIN_SUMMARY: usize = 20;
+
+/// The summary table in under [`COMPACT_BELOW`] columns: the check id (whole: it is what
+/// `explain` takes), a status marker (`FAIL high`), the affected count, and the summary cut to
+/// the columns left, or no summary when fewer than [`MIN_SUMMARY`] are left (each problem's
+/// summary is in the details below). Every row stays one line.
+fn compact_summary_table(rows: &[&Finding], width: u16) -> Table {
+    let columns = usize::from(width);
+    let widest = |cells: &mut dyn Iterator<Item = usize>, header: &str| {
+        cells.max().unwrap_or(0).max(header.chars().count())
+    };
+    let check_w =
+        widest(&mut rows.iter().map(|f| f.check.chars().count()), "Check").min(columns / 2);
+    let marker_w = widest(
+        &mut rows.iter().map(|f| status_marker(f).chars().count()),
+        "Status",
+    );
+    let affected_w = widest(
+        &mut rows.iter().map(|f| affected_count(f).chars().count()),
+        "Aff.",
+    );
+    // Each column costs its content, a space either side and a border; one border opens.
+    let used = 1 + 3 * 4 + check_w + marker_w + affected_w;
+    let summary_w = columns.saturating_sub(used);
+    let with_summary = summary_w >= MIN_SUMMARY;
+    let mut t = new_table(width);
+    if with_summary {
+        t.set_header(["Check", "Status", "Aff.", "Summary"]);
+    } else {
+        t.set_header(["Check", "Status", "Aff."]);
+    }
+    for f in rows {
+        let mut row = vec![fit(&f.check, check_w), status_marker(f), affected_count(f)];
+        if with_summary {
+            row.push(fit(&f.summary, summary_w));
+        }
+        t.add_row(row);
+    }
+    t
+}
+
+/// `text` in at most `width` characters: whole when it fits, else cut with an ellipsis.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        safe::elide(text, width.saturating_sub(1))
+    }
+}
+
+/// `FAIL high`, `WARN low`, `NOT EVALUATED`, `PASS`, `N/A`: status and (for problems) severity.
+fn status_marker(f: &Finding) -> String {
+    match f.status {
+        FindingStatus::Fail | FindingStatus::Warn => {
+            format!(
+                "{} {}",
+                f.status.as_str().to_uppercase(),
+                f.severity.as_str()
+            )
+        }
+        FindingStatus::NotEvaluated => "NOT EVAL".into(),
+        FindingStatus::Pass => "PASS".into(),
+        FindingStatus::NotApplicable => "N/A".into(),
+    }
+}
+
+fn affected_count(f: &Finding) -> String {
+    if f.affected_total > 0 {
+        f.affected_total.to_string()
+    } else {
+        "-".into()
+    }
 }
 
 fn counts_line(report: &Report) -> String {
@@ -190,11 +274,13 @@ pub fn failures(f: &ObservedFailures, max_events: usize, width: u16) -> String {
         return out;
     }
     if !f.events.is_empty() {
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(width);
-        t.set_header(["When", "Subject", "Failure", "Raw reason", "Explained by"]);
+        let compact = width < COMPACT_BELOW;
+        let mut t = new_table(width);
+        if compact {
+            t.set_header(["When", "Subject", "Failure", "Explained by"]);
+        } else {
+            t.set_header(["When", "Subject", "Failure", "Raw reason", "Explained by"]);
+        }
         for e in f.events.iter().take(max_events) {
             let subject = [e.user.as_deref(), e.device.as_deref()]
                 .into_iter()
@@ -202,17 +288,29 @@ pub fn failures(f: &ObservedFailures, max_events: usize, width: u16) -> String {
                 .collect::<Vec<_>>()
                 .join(" / ");
             let (raw, reason) = (e.raw_category(), e.raw_reason());
-            t.add_row([
-                e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
-                safe::elide(&subject, MAX_NAME),
-                format!("{} ({raw})", e.class),
-                safe::elide(reason, 200),
-                if e.explained_by.is_empty() {
-                    "unexplained".to_string()
-                } else {
-                    e.explained_by.join(", ")
-                },
-            ]);
+            let when = e.at.get(..16).unwrap_or(&e.at).replace('T', " ");
+            let explained = if e.explained_by.is_empty() {
+                "unexplained".to_string()
+            } else {
+                e.explained_by.join(", ")
+            };
+            if compact {
+                // The raw category and reason stay in the JSON report and the groups below.
+                t.add_row([
+                    when,
+                    safe::elide(&subject, usize::from(width) / 4),
+                    e.class.to_string(),
+                    explained,
+                ]);
+            } else {
+                t.add_row([
+                    when,
+                    safe::elide(&subject, MAX_NAME),
+                    format!("{} ({raw})", e.class),
+                    safe::elide(reason, 200),
+                    explained,
+                ]);
+            }
         }
         out.push_str(&t.to_string());
         out.push('\n');

@@ -485,7 +485,8 @@ fn token_endpoint(st: &mut State, f: &HashMap<String, String>) -> Response<Full<
             if get("refresh_token") == "stand-in-refresh-token" {
                 ok(st)
             } else {
-                invalid_client("AADSTS70000: bad refresh token")
+                // Entra's answer to a revoked or expired refresh token.
+                reply(400, json!({"error": "invalid_grant", "error_description": "AADSTS700082: The refresh token has expired due to inactivity.\r\nTrace ID: 1\r\nCorrelation ID: 2", "error_codes": [700082]}).to_string(), &[])
             }
         }
         "urn:ietf:params:oauth:grant-type:device_code" => {
@@ -962,6 +963,9 @@ impl Run {
 pub async fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_intune-audit"));
     cmd.args(args);
+    // Delegated sign-ins in tests never touch the machine's credential store; the token-cache
+    // tests turn the cache back on with a file store of their own.
+    cmd.env("INTUNE_AUDIT_NO_TOKEN_CACHE", "1");
     for (k, _) in std::env::vars() {
         if k.starts_with("AZURE_")
             || k.starts_with("ACTIONS_")

@@ -139,9 +139,20 @@ fn run_collector(a: &Args, sim: &Sim, out: &Path, log: &Path) -> Result<Run, Str
     })
 }
 
+/// `bench --measure-child` elsewhere than Unix: peak memory comes from `wait4`, which Windows
+/// lacks, so the helper says so and fails (the benchmark then reports the error).
+#[cfg(not(unix))]
+fn measure_child(_argv: Vec<String>) -> ! {
+    eprintln!(
+        "--measure-child needs wait4 (Unix): the benchmark measures memory on Linux and macOS only"
+    );
+    std::process::exit(2);
+}
+
 /// `bench --measure-child PROGRAM ARGS…`: runs PROGRAM (stderr to `$INTUNE_AUDIT_BENCH_LOG`),
 /// prints `<ru_maxrss in KiB> <exit code>`. Runs first thing in `main`, while this process is
 /// still small.
+#[cfg(unix)]
 fn measure_child(mut argv: Vec<String>) -> ! {
     if argv.is_empty() {
         std::process::exit(2);
