@@ -48,7 +48,12 @@ pub fn stream_file(path: &Path) -> Option<Loaded> {
         return None;
     }
     load::stream(BufReader::with_capacity(1 << 20, Utf8Reader::new(file)))
-        .inspect_err(|e| log::debug!("snapshot {}: {e}; reading it again as a tree", path.display()))
+        .inspect_err(|e| {
+            log::debug!(
+                "snapshot {}: {e}; reading it again as a tree",
+                path.display()
+            )
+        })
         .ok()
 }
 
@@ -215,6 +220,55 @@ fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod utf8_tests {
+    use super::Utf8Reader;
+    use std::io::Read;
+
+    /// Hands out its bytes `step` at a time, cutting characters anywhere.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn read_all(data: &[u8], step: usize) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        Utf8Reader::new(Trickle { data, step }).read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn valid_text_passes_through_however_it_is_cut() {
+        let text = "{\"name\": \"Zoë Müller – 東京 🚀\"}".as_bytes();
+        for step in 1..=7 {
+            assert_eq!(read_all(text, step).unwrap(), text, "step {step}");
+        }
+    }
+
+    #[test]
+    fn invalid_or_cut_utf8_is_an_error() {
+        let mut bad = "{\"name\": \"Zo".as_bytes().to_vec();
+        bad.extend_from_slice(&[0xff, b'"', b'}']);
+        let mut cut = "\"东".as_bytes().to_vec();
+        cut.pop();
+        let overlong = [b'"', 0xc0, 0x80, b'"'];
+        for step in 1..=5 {
+            assert!(read_all(&bad, step).is_err(), "0xff, step {step}");
+            assert!(read_all(&cut, step).is_err(), "cut at the end, step {step}");
+            assert!(read_all(&overlong, step).is_err(), "overlong, step {step}");
+        }
+    }
 }
 
 #[cfg(all(test, unix))]

@@ -35,6 +35,8 @@ pub mod verdict;
 #[path = "../tests/common/fixture_case.rs"]
 pub(crate) mod fixture_case;
 #[cfg(test)]
+mod load_tests;
+#[cfg(test)]
 mod metamorphic_tests;
 #[cfg(test)]
 mod registry_tests;
@@ -43,13 +45,13 @@ mod registry_tests;
 pub(crate) mod testkit;
 
 pub use catalog::{Area, Check, CheckMeta};
+pub use load::Loaded;
 pub use report::{
     Affected, AffectedKind, Finding, FindingStatus, Outcome, Report, Severity, WaiverRef,
     WaiverState,
 };
 pub use run::{find, run_all};
 pub use settings::Settings;
-pub use load::Loaded;
 pub use snapshot::{Envelope, Resource, Snapshot, SnapshotError};
 pub use tenant::{NotEvaluated, Tenant};
 
@@ -60,7 +62,12 @@ pub fn audit(
     tool_version: &str,
 ) -> Result<Report, SnapshotError> {
     let tenant = Tenant::from_snapshot(snapshot)?;
-    Ok(audit_tenant(&snapshot.envelope(), &tenant, settings, tool_version))
+    Ok(audit_tenant(
+        &snapshot.envelope(),
+        &tenant,
+        settings,
+        tool_version,
+    ))
 }
 
 /// Runs every enabled check over a tenant already typed (by [`load`] or

@@ -87,7 +87,7 @@ fn missing_reason(resource: Resource, entry: Option<&EntryMeta>) -> NotEvaluated
 }
 
 /// Transitive membership of the targeted groups, indexed both ways.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Directory {
     groups: HashMap<String, GroupIndex>,
     groups_of: HashMap<String, Vec<String>>,
@@ -97,6 +97,25 @@ pub struct Directory {
 struct GroupIndex {
     name: Option<String>,
     members: HashSet<String>,
+}
+
+/// Sorted, so that two directories of the same groups print the same.
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut groups: Vec<(&String, &Option<String>, Vec<&String>)> = self
+            .groups
+            .iter()
+            .map(|(id, g)| {
+                let mut members: Vec<&String> = g.members.iter().collect();
+                members.sort();
+                (id, &g.name, members)
+            })
+            .collect();
+        groups.sort();
+        f.debug_struct("Directory")
+            .field("groups", &groups)
+            .finish()
+    }
 }
 
 impl Directory {
@@ -374,7 +393,8 @@ impl Tenant {
             device_registration_policy: items.collected(e, Resource::DeviceRegistrationPolicy),
             autopilot_profiles: items.collected(e, Resource::WindowsAutopilotDeploymentProfiles),
             autopilot_devices: items.collected(e, Resource::WindowsAutopilotDeviceIdentities),
-            autopilot_imports: items.collected(e, Resource::ImportedWindowsAutopilotDeviceIdentities),
+            autopilot_imports: items
+                .collected(e, Resource::ImportedWindowsAutopilotDeviceIdentities),
             domain_join_connectors: items.collected(e, Resource::DomainJoinConnectors),
             troubleshooting_events: items.collected(e, Resource::TroubleshootingEvents),
             autopilot_events: items.collected(e, Resource::AutopilotEvents),

@@ -52,28 +52,32 @@ fn load(path: &Path) -> Result<Input> {
     load_tree(path)
 }
 
-/// The top-level `schema` when it is the first key (as `collect` writes it), read without
-/// reading the rest of the file.
+/// The top-level `schema`, read without keeping anything else: the keys before it are
+/// skipped, reading stops at it (`collect` writes it first).
 fn sniff_schema(path: &Path) -> Option<String> {
     let file = std::fs::File::open(path).ok()?;
     let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
     let mut found = None;
-    let _ = serde::Deserializer::deserialize_map(&mut de, FirstKey(&mut found));
+    let _ = serde::Deserializer::deserialize_map(&mut de, Schema(&mut found));
     found
 }
 
-/// Reads the first key of an object and, when it is `schema`, its string value; then stops
-/// (the error that stopping makes is ignored).
-struct FirstKey<'a>(&'a mut Option<String>);
+/// Finds the `schema` key of an object and its string value, then stops (the error stopping
+/// makes is ignored).
+struct Schema<'a>(&'a mut Option<String>);
 
-impl<'de> serde::de::Visitor<'de> for FirstKey<'_> {
+impl<'de> serde::de::Visitor<'de> for Schema<'_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("an object")
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        if map.next_key::<String>()?.as_deref() == Some("schema") {
-            *self.0 = Some(map.next_value::<String>()?);
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "schema" {
+                *self.0 = Some(map.next_value::<String>()?);
+                break;
+            }
+            map.next_value::<serde::de::IgnoredAny>()?;
         }
         Err(serde::de::Error::custom("stop"))
     }

@@ -474,7 +474,8 @@ fn main() {
             let text = std::fs::read_to_string(&out).map_err(|e| e.to_string())?;
             let snap = Snapshot::from_json(&text).map_err(|e| e.to_string())?;
             drop(text);
-            let tree = intune_audit_checks::Loaded::from_snapshot(&snap).map_err(|e| e.to_string())?;
+            let tree =
+                intune_audit_checks::Loaded::from_snapshot(&snap).map_err(|e| e.to_string())?;
             let load = t4.elapsed();
             drop((tree, snap));
             let naive = if a.naive {
