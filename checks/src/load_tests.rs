@@ -287,3 +287,18 @@ fn find_raw_returns_the_first_matching_item_of_the_resource_only() {
     );
     assert_eq!(load::find_raw(&b"{"[..], crate::Resource::Users, &id), None);
 }
+
+/// The two loaders on a snapshot file of any size, e.g. one the benchmark collected:
+/// `SNAPSHOT_FILE=/path/snapshot.json cargo test -p intune-audit-checks --lib -- --ignored
+/// a_snapshot_file`. Ignored by default: it needs the file.
+#[test]
+#[ignore]
+fn a_snapshot_file_loads_the_same_both_ways() {
+    let path = std::env::var("SNAPSHOT_FILE").expect("SNAPSHOT_FILE names a snapshot");
+    let file = std::fs::File::open(&path).expect("the snapshot opens");
+    let streamed =
+        load::stream(std::io::BufReader::new(file)).expect("the streaming loader accepts it");
+    let text = std::fs::read_to_string(&path).expect("the snapshot reads");
+    let tree = Loaded::from_json_tree(&text).expect("the tree loader accepts it");
+    assert_eq!(fingerprint(&streamed), fingerprint(&tree));
+}
