@@ -217,9 +217,12 @@ fn a_truncated_file_is_not_json_even_after_a_shape_error() {
     );
 }
 
+/// A change that breaks a snapshot.
+type Break = fn(&mut Value);
+
 #[test]
 fn envelope_errors_are_the_tree_loaders() {
-    let cases: [(&str, fn(&mut Value)); 6] = [
+    let cases: [(&str, Break); 6] = [
         ("schema", |v| v["schema"] = json!("something/else")),
         ("version", |v| v["version"] = json!(2)),
         ("status", |v| {

@@ -255,7 +255,7 @@ pub fn with_item_type<P: PerItemType>(resource: Resource, p: P) -> P::Output {
 /// into their [`Tenant`] field.
 #[derive(Default)]
 pub struct TypedItems {
-    items: HashMap<Resource, Box<dyn Any + Send>>,
+    items: HashMap<Resource, AnyItems>,
 }
 
 impl TypedItems {
@@ -295,7 +295,7 @@ struct FromValues<'a> {
 }
 
 impl PerItemType for FromValues<'_> {
-    type Output = Result<Box<dyn Any + Send>, SnapshotError>;
+    type Output = Result<AnyItems, SnapshotError>;
     fn run<T: Item>(self) -> Self::Output {
         let mut items: Vec<T> = Vec::with_capacity(self.values.len());
         for (index, item) in self.values.iter().enumerate() {
@@ -311,6 +311,9 @@ impl PerItemType for FromValues<'_> {
         Ok(Box::new(items))
     }
 }
+
+/// One resource's `Vec<T>`, type-erased.
+type AnyItems = Box<dyn Any + Send>;
 
 /// The four large resources, typed side by side (a 100k-user snapshot is ~250 MB).
 const LARGE: [Resource; 4] = [
@@ -334,7 +337,7 @@ fn type_tree(snapshot: &Snapshot) -> Result<TypedItems, SnapshotError> {
         .map(Some),
         _ => Ok(None),
     };
-    let results: Vec<(Resource, Result<Option<Box<dyn Any + Send>>, SnapshotError>)> =
+    let results: Vec<(Resource, Result<Option<AnyItems>, SnapshotError>)> =
         std::thread::scope(|scope| {
             let large: Vec<_> = LARGE
                 .iter()
