@@ -19,7 +19,7 @@
 
 use crate::snapshot::{Envelope, Resource, Snapshot, SnapshotError};
 use crate::tenant::{with_item_type, Item, PerItemType, Tenant, TypedItems};
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::io::Read;
@@ -177,9 +177,11 @@ impl<'de> Visitor<'de> for Entry<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut record = Map::new();
+        let mut skipped = false;
         while let Some(key) = map.next_key::<String>()? {
             if key == "items" {
                 let read = record.get("status").is_none_or(|s| s == "ok");
+                skipped = !read;
                 let resource = self.resource.filter(|_| read);
                 map.next_value_seed(Items {
                     resource,
@@ -190,10 +192,13 @@ impl<'de> Visitor<'de> for Entry<'_> {
                 record.insert(key, map.next_value::<Value>()?);
             }
         }
-        if let Some(r) = self.resource {
-            if record.get("status").is_some_and(|s| s != "ok") {
-                self.items.remove(r);
-            }
+        let ok = record.get("status").is_some_and(|s| s == "ok");
+        if ok && skipped {
+            // A repeated `status` ended as `ok` after the items were skipped: never "none".
+            return Err(de::Error::custom("items skipped before the final status"));
+        }
+        if let (Some(r), false) = (self.resource, ok) {
+            self.items.remove(r);
         }
         Ok(Value::Object(record))
     }

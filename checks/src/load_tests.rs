@@ -107,6 +107,17 @@ fn malformed_items_of_a_resource_not_read_do_not_matter() {
     assert!(loaded.tenant.users.get().is_err());
 }
 
+/// A repeated `status` that ends as `ok` after the items went by as not read: the tree keeps
+/// the last status and types the items; the streaming loader must not read them as none.
+#[test]
+fn a_repeated_status_ending_ok_after_skipped_items_is_read_the_tree_way() {
+    let t = text(&broken()).replacen("\"users\": {", "\"users\": {\"status\": \"forbidden\",", 1);
+    // Sorted keys: items come before the entry's own `"status": "ok"`.
+    assert!(load::stream_slice(t.as_bytes()).is_err());
+    let loaded = load::from_slice(t.as_bytes()).expect("read the tree way");
+    assert!(loaded.tenant.users.get().is_ok_and(|u| !u.is_empty()));
+}
+
 #[test]
 fn an_entry_without_items_is_read_as_empty_and_a_missing_entry_as_not_collected() {
     let mut v = broken();

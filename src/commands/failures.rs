@@ -19,7 +19,12 @@ pub fn run(args: &FailuresArgs) -> Result<i32> {
     };
     let mut settings = config.settings();
     settings.history_days = args.history_days;
-    let report = crate::commands::audit::audit_loaded(&loaded, &settings);
+    let report = intune_audit_checks::audit_tenant(
+        &loaded.envelope,
+        &loaded.tenant,
+        &settings,
+        crate::TOOL_VERSION,
+    );
     let Some(failures) = &report.failures else {
         bail!("the failure history could not be read");
     };
