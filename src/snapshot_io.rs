@@ -8,8 +8,10 @@
 //! replaced atomically (or written through), the link itself stays. `-` is stdout.
 
 use anyhow::{bail, Context, Result};
-use intune_audit_checks::Snapshot;
-use std::io::Write;
+use intune_audit_checks::diagnose::RawObjects;
+use intune_audit_checks::{load, Loaded, Resource, Snapshot};
+use serde_json::Value;
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 pub fn load(path: &Path) -> Result<Snapshot> {
@@ -24,6 +26,101 @@ pub fn load(path: &Path) -> Result<Snapshot> {
         }
     };
     Snapshot::from_json(&text).with_context(|| format!("snapshot {}", path.display()))
+}
+
+/// Reads and types a snapshot file with the streaming loader ([`intune_audit_checks::load`]):
+/// no JSON tree of the file, one buffered pass. Whatever the streaming loader does not accept
+/// is read again the tree way ([`load`] + `Tenant::from_snapshot`), so every error is exactly
+/// what it was (and a FIFO or other non-regular file, which cannot be read twice, is read the
+/// tree way at once).
+pub fn load_typed(path: &Path) -> Result<Loaded> {
+    match stream_file(path) {
+        Some(loaded) => Ok(loaded),
+        None => Ok(Loaded::from_snapshot(&load(path)?)?),
+    }
+}
+
+/// The streaming loader on a regular file; `None` when it does not accept it (or the path is
+/// not a regular file): the caller reads it the tree way for the exact error.
+pub fn stream_file(path: &Path) -> Option<Loaded> {
+    let file = std::fs::File::open(path).ok()?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    load::stream(BufReader::with_capacity(1 << 20, Utf8Reader::new(file)))
+        .inspect_err(|e| {
+            log::debug!(
+                "snapshot {}: {e}; reading it again as a tree",
+                path.display()
+            )
+        })
+        .ok()
+}
+
+/// A snapshot file as `diagnose`'s source of raw objects: each lookup streams the file again
+/// for that one object.
+pub struct FileObjects<'a>(pub &'a Path);
+
+impl RawObjects for FileObjects<'_> {
+    fn raw(&self, resource: Resource, id: &str) -> Option<Value> {
+        if id.is_empty() {
+            return None;
+        }
+        let file = std::fs::File::open(self.0).ok()?;
+        load::find_raw(BufReader::with_capacity(1 << 20, file), resource, id)
+    }
+}
+
+/// Passes bytes through, failing (as an I/O error) on the first byte that is not part of valid
+/// UTF-8: `serde_json` does not check the text of values it skips, the tree loader checks the
+/// whole file.
+pub struct Utf8Reader<R> {
+    inner: R,
+    /// The bytes of a character cut by the end of the previous read (at most 3).
+    carry: Vec<u8>,
+}
+
+impl<R: Read> Utf8Reader<R> {
+    pub fn new(inner: R) -> Self {
+        Utf8Reader {
+            inner,
+            carry: Vec::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for Utf8Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text");
+        if n == 0 {
+            return if self.carry.is_empty() {
+                Ok(0)
+            } else {
+                Err(invalid())
+            };
+        }
+        // The carried bytes and the head of this read complete one character (or fail).
+        let mut start = 0;
+        while !self.carry.is_empty() && start < n {
+            self.carry.push(buf[start]);
+            start += 1;
+            match std::str::from_utf8(&self.carry) {
+                Ok(_) => self.carry.clear(),
+                Err(e) if e.error_len().is_some() => return Err(invalid()),
+                Err(_) if self.carry.len() >= 4 => return Err(invalid()),
+                Err(_) => {}
+            }
+        }
+        match std::str::from_utf8(&buf[start..n]) {
+            Ok(_) => {}
+            Err(e) if e.error_len().is_some() => return Err(invalid()),
+            Err(e) => self
+                .carry
+                .extend_from_slice(&buf[start + e.valid_up_to()..n]),
+        }
+        Ok(n)
+    }
 }
 
 /// How an output path is written.
@@ -123,6 +220,55 @@ fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod utf8_tests {
+    use super::Utf8Reader;
+    use std::io::Read;
+
+    /// Hands out its bytes `step` at a time, cutting characters anywhere.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn read_all(data: &[u8], step: usize) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        Utf8Reader::new(Trickle { data, step }).read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn valid_text_passes_through_however_it_is_cut() {
+        let text = "{\"name\": \"Zoë Müller – 東京 🚀\"}".as_bytes();
+        for step in 1..=7 {
+            assert_eq!(read_all(text, step).unwrap(), text, "step {step}");
+        }
+    }
+
+    #[test]
+    fn invalid_or_cut_utf8_is_an_error() {
+        let mut bad = "{\"name\": \"Zo".as_bytes().to_vec();
+        bad.extend_from_slice(&[0xff, b'"', b'}']);
+        let mut cut = "\"东".as_bytes().to_vec();
+        cut.pop();
+        let overlong = [b'"', 0xc0, 0x80, b'"'];
+        for step in 1..=5 {
+            assert!(read_all(&bad, step).is_err(), "0xff, step {step}");
+            assert!(read_all(&cut, step).is_err(), "cut at the end, step {step}");
+            assert!(read_all(&overlong, step).is_err(), "overlong, step {step}");
+        }
+    }
 }
 
 #[cfg(all(test, unix))]

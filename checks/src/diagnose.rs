@@ -10,10 +10,11 @@ use crate::checks::REGISTRY;
 use crate::device_side::{DeviceCause, DEVICE_CAUSES};
 use crate::devices::normalise_serial;
 use crate::explain::causes_of_code;
+use crate::load::Loaded;
 use crate::model::{AutopilotDevice, Device, ManagedDevice, User};
 use crate::report::{Finding, FindingStatus};
 use crate::settings::Settings;
-use crate::snapshot::{Resource, Snapshot, SnapshotError};
+use crate::snapshot::{Envelope, Resource, Snapshot, SnapshotError};
 use crate::targeting::{Ranked, Via};
 use crate::tenant::Tenant;
 use serde::Serialize;
@@ -123,17 +124,26 @@ fn same_serial(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
-/// The raw Graph object with `id`, for display only (what the help desk sees of the subject).
-fn raw(s: &Snapshot, r: Resource, id: &str) -> Option<Value> {
-    s.entry(r)?
-        .items
-        .iter()
-        .find(|v| {
-            v.get("id")
-                .and_then(Value::as_str)
-                .is_some_and(|i| eq(i, id))
-        })
-        .cloned()
+/// Where `diagnose` finds a subject's raw Graph object, for display only (what the help desk
+/// sees of the subject): the snapshot in memory, or the snapshot file read again for that one
+/// object (see [`crate::load::find_raw`]).
+pub trait RawObjects {
+    /// The first item of `resource` whose `id` equals `id` (case-insensitive).
+    fn raw(&self, resource: Resource, id: &str) -> Option<Value>;
+}
+
+impl RawObjects for Snapshot {
+    fn raw(&self, r: Resource, id: &str) -> Option<Value> {
+        self.entry(r)?
+            .items
+            .iter()
+            .find(|v| {
+                v.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| eq(i, id))
+            })
+            .cloned()
+    }
 }
 
 /// One device's three records, linked by the model's rules: the Entra device id and the
@@ -199,20 +209,33 @@ fn entra_id(m: &ManagedDevice) -> Option<&str> {
         .filter(|s| !s.is_empty() && *s != "00000000-0000-0000-0000-000000000000")
 }
 
-/// Narrows the typed tenant to the question's subject and runs the registry on it.
+/// [`diagnose_loaded`] on a snapshot held as a JSON tree.
 pub fn diagnose(
     snapshot: &Snapshot,
     q: &Question,
     settings: &Settings,
 ) -> Result<Diagnosis, DiagnoseError> {
-    // Typed once; the narrowed tenant is a filtered copy.
-    let tenant = Tenant::from_snapshot(snapshot)?;
+    let loaded = Loaded::from_snapshot(snapshot)?;
+    diagnose_loaded(&loaded, snapshot, q, settings)
+}
+
+/// Narrows the typed tenant to the question's subject and runs the registry on it; the
+/// subject's raw objects come from `raw`.
+pub fn diagnose_loaded(
+    loaded: &Loaded,
+    raw: &dyn RawObjects,
+    q: &Question,
+    settings: &Settings,
+) -> Result<Diagnosis, DiagnoseError> {
+    let tenant = &loaded.tenant;
+    let snapshot = &loaded.envelope;
+    // The narrowed tenant is a filtered copy.
     let mut narrowed = tenant.clone();
     let mut user_query = q.user.clone();
     let mut device_view = None;
     if let Some(dq) = &q.device {
         let found =
-            locate_device(&tenant, dq).ok_or_else(|| DiagnoseError::UnknownDevice(dq.clone()))?;
+            locate_device(tenant, dq).ok_or_else(|| DiagnoseError::UnknownDevice(dq.clone()))?;
         // The device's user: the Autopilot assignment, else the Intune primary user.
         if user_query.is_none() {
             user_query = found
@@ -237,8 +260,8 @@ pub fn diagnose(
         let entra_object = entra_ids.first().cloned().unwrap_or_default();
         narrowed.devices.retain(|d| eq(&d.id, &entra_object));
         device_view = Some(json!({
-            "autopilot": raw(snapshot, Resource::WindowsAutopilotDeviceIdentities, &ap_id),
-            "intune": raw(snapshot, Resource::ManagedDevices, &md_id),
+            "autopilot": raw.raw(Resource::WindowsAutopilotDeviceIdentities, &ap_id),
+            "intune": raw.raw(Resource::ManagedDevices, &md_id),
             "entra_ids": entra_ids,
         }));
     }
@@ -280,7 +303,7 @@ pub fn diagnose(
     }
     let view = user_view
         .as_ref()
-        .and_then(|u| raw(snapshot, Resource::Users, &u.id))
+        .and_then(|u| raw.raw(Resource::Users, &u.id))
         .map(|u| json!({"object": u}));
     finish(
         snapshot,
@@ -341,7 +364,7 @@ fn narrow_profiles(t: &mut Tenant, userless_subject: bool) {
 
 /// Runs the relevant checks on the narrowed tenant and assembles the diagnosis.
 fn finish(
-    original: &Snapshot,
+    original: &Envelope,
     mut narrowed: Tenant,
     q: &Question,
     settings: &Settings,

@@ -16,6 +16,7 @@ pub mod drift;
 pub mod explain;
 pub mod failures;
 pub mod licensing;
+pub mod load;
 pub mod model;
 pub mod population;
 pub mod references;
@@ -34,6 +35,8 @@ pub mod verdict;
 #[path = "../tests/common/fixture_case.rs"]
 pub(crate) mod fixture_case;
 #[cfg(test)]
+mod load_tests;
+#[cfg(test)]
 mod metamorphic_tests;
 #[cfg(test)]
 mod registry_tests;
@@ -42,13 +45,14 @@ mod registry_tests;
 pub(crate) mod testkit;
 
 pub use catalog::{Area, Check, CheckMeta};
+pub use load::Loaded;
 pub use report::{
     Affected, AffectedKind, Finding, FindingStatus, Outcome, Report, Severity, WaiverRef,
     WaiverState,
 };
 pub use run::{find, run_all};
 pub use settings::Settings;
-pub use snapshot::{Resource, Snapshot, SnapshotError};
+pub use snapshot::{Envelope, Resource, Snapshot, SnapshotError};
 pub use tenant::{NotEvaluated, Tenant};
 
 /// Loads a snapshot, types it, runs every enabled check and builds the report.
@@ -58,13 +62,18 @@ pub fn audit(
     tool_version: &str,
 ) -> Result<Report, SnapshotError> {
     let tenant = Tenant::from_snapshot(snapshot)?;
-    Ok(audit_tenant(snapshot, &tenant, settings, tool_version))
+    Ok(audit_tenant(
+        &snapshot.envelope(),
+        &tenant,
+        settings,
+        tool_version,
+    ))
 }
 
-/// Runs every enabled check over a tenant already typed from `snapshot` (one typing per run
-/// for commands that also read the typed tenant, such as `diff`).
+/// Runs every enabled check over a tenant already typed (by [`load`] or
+/// [`Tenant::from_snapshot`]) from the snapshot whose envelope is `envelope`.
 pub fn audit_tenant(
-    snapshot: &Snapshot,
+    envelope: &Envelope,
     tenant: &Tenant,
     settings: &Settings,
     tool_version: &str,
@@ -73,10 +82,10 @@ pub fn audit_tenant(
     let failures = failures::observe(tenant, &mut findings, settings.history_days);
     Report::new(
         report::TenantRef {
-            id: snapshot.tenant.id.clone(),
-            name: snapshot.tenant.name.clone(),
+            id: envelope.tenant.id.clone(),
+            name: envelope.tenant.name.clone(),
         },
-        snapshot.collected_at.clone(),
+        envelope.collected_at.clone(),
         tool_version.to_string(),
         findings,
     )

@@ -278,6 +278,12 @@ impl Snapshot {
     pub fn from_json(text: &str) -> Result<Snapshot, SnapshotError> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| SnapshotError::NotJson(e.to_string()))?;
+        Snapshot::from_value(value)
+    }
+
+    /// The checks of [`Snapshot::from_json`] after the JSON is read: schema, version, the
+    /// envelope (`serde_path_to_error` paths), the collection date.
+    pub fn from_value(value: serde_json::Value) -> Result<Snapshot, SnapshotError> {
         let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
         if schema != SNAPSHOT_SCHEMA {
             return Err(SnapshotError::WrongSchema {
@@ -302,8 +308,63 @@ impl Snapshot {
         self.resources.get(resource.key())
     }
 
+    /// The envelope and every resource's collection record, without the items.
+    pub fn envelope(&self) -> Envelope {
+        Envelope {
+            tenant: self.tenant.clone(),
+            cloud: self.cloud.clone(),
+            collected_at: self.collected_at.clone(),
+            tool_version: self.tool_version.clone(),
+            resources: self
+                .resources
+                .iter()
+                .map(|(key, e)| (key.clone(), EntryMeta::of(e)))
+                .collect(),
+        }
+    }
+
     pub fn to_json_pretty(&self) -> String {
         // Serializing plain data (strings, numbers, maps) cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// A snapshot's envelope and each resource's collection record (request, status, permission,
+/// message) without its items: what every consumer of a typed tenant still needs to know about
+/// the file (the report's tenant and date, why a resource is missing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub tenant: TenantInfo,
+    pub cloud: String,
+    /// RFC 3339, as written in the snapshot.
+    pub collected_at: String,
+    pub tool_version: String,
+    /// Keyed by [`Resource::key`]; unknown keys are kept, as in [`Snapshot::resources`].
+    pub resources: BTreeMap<String, EntryMeta>,
+}
+
+impl Envelope {
+    pub fn entry(&self, resource: Resource) -> Option<&EntryMeta> {
+        self.resources.get(resource.key())
+    }
+}
+
+/// [`ResourceEntry`] without its items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryMeta {
+    pub path: String,
+    pub status: Status,
+    pub permission: Option<String>,
+    pub message: Option<String>,
+}
+
+impl EntryMeta {
+    fn of(e: &ResourceEntry) -> EntryMeta {
+        EntryMeta {
+            path: e.path.clone(),
+            status: e.status.clone(),
+            permission: e.permission.clone(),
+            message: e.message.clone(),
+        }
     }
 }

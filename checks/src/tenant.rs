@@ -1,8 +1,9 @@
 //! The tenant as checks see it: each resource typed, or the reason it is missing.
 
 use crate::model::*;
-use crate::snapshot::{Resource, Snapshot, SnapshotError, Status};
+use crate::snapshot::{EntryMeta, Envelope, Resource, Snapshot, SnapshotError, Status};
 use serde::de::DeserializeOwned;
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
@@ -60,10 +61,7 @@ impl<T> Collected<Vec<T>> {
     }
 }
 
-fn missing_reason(
-    resource: Resource,
-    entry: Option<&crate::snapshot::ResourceEntry>,
-) -> NotEvaluated {
+fn missing_reason(resource: Resource, entry: Option<&EntryMeta>) -> NotEvaluated {
     let permission = entry
         .and_then(|e| e.permission.clone())
         .unwrap_or_else(|| resource.permission().to_string());
@@ -89,7 +87,7 @@ fn missing_reason(
 }
 
 /// Transitive membership of the targeted groups, indexed both ways.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Directory {
     groups: HashMap<String, GroupIndex>,
     groups_of: HashMap<String, Vec<String>>,
@@ -99,6 +97,25 @@ pub struct Directory {
 struct GroupIndex {
     name: Option<String>,
     members: HashSet<String>,
+}
+
+/// Sorted, so that two directories of the same groups print the same.
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut groups: Vec<(&String, &Option<String>, Vec<&String>)> = self
+            .groups
+            .iter()
+            .map(|(id, g)| {
+                let mut members: Vec<&String> = g.members.iter().collect();
+                members.sort();
+                (id, &g.name, members)
+            })
+            .collect();
+        groups.sort();
+        f.debug_struct("Directory")
+            .field("groups", &groups)
+            .finish()
+    }
 }
 
 impl Directory {
@@ -220,79 +237,203 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-fn typed<T: DeserializeOwned>(
-    snapshot: &Snapshot,
-    resource: Resource,
-) -> Result<Collected<Vec<T>>, SnapshotError> {
-    let entry = match snapshot.entry(resource) {
-        Some(e) if e.status == Status::Ok => e,
-        other => {
-            return Ok(Collected {
-                resource,
-                value: Err(missing_reason(resource, other)),
-            })
-        }
-    };
-    let mut items = Vec::with_capacity(entry.items.len());
-    for (index, item) in entry.items.iter().enumerate() {
-        let parsed: T =
-            serde_path_to_error::deserialize(item).map_err(|e| SnapshotError::Shape {
-                resource: resource.key().to_string(),
-                index,
-                field: e.path().to_string(),
-                message: e.inner().to_string(),
-            })?;
-        items.push(parsed);
+/// The type of one resource's items, as the checks read them.
+pub trait Item: DeserializeOwned + Send + 'static {}
+impl<T: DeserializeOwned + Send + 'static> Item for T {}
+
+/// Something to do with the item type of a resource (see [`with_item_type`]).
+pub trait PerItemType {
+    type Output;
+    fn run<T: Item>(self) -> Self::Output;
+}
+
+/// The one table from a resource to the type of its items: both loaders (the JSON tree and the
+/// streaming one) type items through it. A new resource is one line here and its field in
+/// [`Tenant`] and [`Tenant::build`].
+pub fn with_item_type<P: PerItemType>(resource: Resource, p: P) -> P::Output {
+    match resource {
+        Resource::Organization => p.run::<Organization>(),
+        Resource::Domains => p.run::<Domain>(),
+        Resource::SubscribedSkus => p.run::<SubscribedSku>(),
+        Resource::Users => p.run::<User>(),
+        Resource::GroupMembers => p.run::<GroupMembers>(),
+        Resource::Devices => p.run::<Device>(),
+        Resource::ManagedDevices => p.run::<ManagedDevice>(),
+        Resource::DeviceEnrollmentConfigurations => p.run::<EnrollmentConfiguration>(),
+        Resource::MobileDeviceManagementPolicies => p.run::<MobilityPolicy>(),
+        Resource::MobileAppManagementPolicies => p.run::<MobilityPolicy>(),
+        Resource::DeviceRegistrationPolicy => p.run::<DeviceRegistrationPolicy>(),
+        Resource::WindowsAutopilotDeploymentProfiles => p.run::<AutopilotProfile>(),
+        Resource::WindowsAutopilotDeviceIdentities => p.run::<AutopilotDevice>(),
+        Resource::ImportedWindowsAutopilotDeviceIdentities => p.run::<ImportedAutopilotDevice>(),
+        Resource::DomainJoinConnectors => p.run::<DomainJoinConnector>(),
+        Resource::ImportedDeviceIdentities => p.run::<ImportedDeviceIdentity>(),
+        Resource::ConditionalAccessPolicies => p.run::<ConditionalAccessPolicy>(),
+        Resource::DeviceConfigurations => p.run::<DeviceConfiguration>(),
+        Resource::TroubleshootingEvents => p.run::<EnrollmentFailureEvent>(),
+        Resource::AutopilotEvents => p.run::<AutopilotEvent>(),
+        Resource::ConfigurationPolicies => p.run::<ConfigurationPolicy>(),
+        Resource::ServicePrincipals => p.run::<ServicePrincipal>(),
+        Resource::MobileApps => p.run::<MobileApp>(),
     }
-    Ok(Collected {
-        resource,
-        value: Ok(items),
-    })
+}
+
+/// Each resource's items, typed (a `Vec<T>` of its [`with_item_type`] type), before they go
+/// into their [`Tenant`] field.
+#[derive(Default)]
+pub struct TypedItems {
+    items: HashMap<Resource, AnyItems>,
+}
+
+impl TypedItems {
+    pub fn put<T: Item>(&mut self, resource: Resource, items: Vec<T>) {
+        self.items.insert(resource, Box::new(items));
+    }
+
+    pub fn remove(&mut self, resource: Resource) {
+        self.items.remove(&resource);
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
+    /// The resource as its field holds it: its items when the envelope says it was read
+    /// (none typed: an entry without `items`, which reads as empty), else why not.
+    fn collected<T: Item>(&mut self, envelope: &Envelope, resource: Resource) -> Collected<Vec<T>> {
+        let value = match envelope.entry(resource) {
+            Some(e) if e.status == Status::Ok => match self.items.remove(&resource) {
+                None => Ok(Vec::new()),
+                Some(any) => any.downcast::<Vec<T>>().map(|v| *v).map_err(|_| {
+                    // A field whose type differs from the table's: a bug, never "none".
+                    NotEvaluated::new(format!("{resource}: internal error: item type mismatch"))
+                }),
+            },
+            other => Err(missing_reason(resource, other)),
+        };
+        Collected { resource, value }
+    }
+}
+
+/// Types one resource's items from the JSON tree (each item's error path kept).
+struct FromValues<'a> {
+    resource: Resource,
+    values: &'a [serde_json::Value],
+}
+
+impl PerItemType for FromValues<'_> {
+    type Output = Result<AnyItems, SnapshotError>;
+    fn run<T: Item>(self) -> Self::Output {
+        let mut items: Vec<T> = Vec::with_capacity(self.values.len());
+        for (index, item) in self.values.iter().enumerate() {
+            let parsed: T =
+                serde_path_to_error::deserialize(item).map_err(|e| SnapshotError::Shape {
+                    resource: self.resource.key().to_string(),
+                    index,
+                    field: e.path().to_string(),
+                    message: e.inner().to_string(),
+                })?;
+            items.push(parsed);
+        }
+        Ok(Box::new(items))
+    }
+}
+
+/// One resource's `Vec<T>`, type-erased.
+type AnyItems = Box<dyn Any + Send>;
+
+/// The four large resources, typed side by side (a 100k-user snapshot is ~250 MB).
+const LARGE: [Resource; 4] = [
+    Resource::Users,
+    Resource::Devices,
+    Resource::ManagedDevices,
+    Resource::GroupMembers,
+];
+
+/// Types every collected resource of a snapshot; the first error in [`Resource::ALL`] order
+/// (the order the fields were typed in before the table existed).
+fn type_tree(snapshot: &Snapshot) -> Result<TypedItems, SnapshotError> {
+    let type_one = |resource: Resource| match snapshot.entry(resource) {
+        Some(e) if e.status == Status::Ok => with_item_type(
+            resource,
+            FromValues {
+                resource,
+                values: &e.items,
+            },
+        )
+        .map(Some),
+        _ => Ok(None),
+    };
+    let results: Vec<(Resource, Result<Option<AnyItems>, SnapshotError>)> =
+        std::thread::scope(|scope| {
+            let large: Vec<_> = LARGE
+                .iter()
+                .map(|&r| (r, scope.spawn(move || type_one(r))))
+                .collect();
+            let mut done: Vec<_> = Resource::ALL
+                .iter()
+                .filter(|r| !LARGE.contains(r))
+                .map(|&r| (r, type_one(r)))
+                .collect();
+            done.extend(large.into_iter().map(|(r, h)| (r, join(h))));
+            done
+        });
+    let mut by_resource: HashMap<Resource, _> = results.into_iter().collect();
+    let mut typed = TypedItems::default();
+    for resource in Resource::ALL {
+        if let Some(Some(items)) = by_resource.remove(&resource).transpose()? {
+            typed.items.insert(resource, items);
+        }
+    }
+    Ok(typed)
 }
 
 impl Tenant {
+    /// Types a snapshot held as a JSON tree (collection, tests).
     pub fn from_snapshot(snapshot: &Snapshot) -> Result<Tenant, SnapshotError> {
-        let collected_at = crate::time::parse_rfc3339(&snapshot.collected_at)
+        crate::time::parse_rfc3339(&snapshot.collected_at)
             .ok_or_else(|| SnapshotError::BadDate(snapshot.collected_at.clone()))?;
-        // The four large resources are typed side by side (a 100k-user snapshot is ~250 MB).
-        let (users, devices, managed_devices, group_members) = std::thread::scope(|scope| {
-            let users = scope.spawn(|| typed(snapshot, Resource::Users));
-            let devices = scope.spawn(|| typed(snapshot, Resource::Devices));
-            let managed = scope.spawn(|| typed(snapshot, Resource::ManagedDevices));
-            let members =
-                typed::<GroupMembers>(snapshot, Resource::GroupMembers).map(|m| Collected {
-                    resource: Resource::GroupMembers,
-                    value: m.value.map(|g| Directory::build(&g)),
-                });
-            (join(users), join(devices), join(managed), members)
-        });
+        let items = type_tree(snapshot)?;
+        Tenant::build(&snapshot.envelope(), items)
+    }
+
+    /// The tenant from its envelope and its typed items (from either loader).
+    pub fn build(envelope: &Envelope, mut items: TypedItems) -> Result<Tenant, SnapshotError> {
+        let collected_at = crate::time::parse_rfc3339(&envelope.collected_at)
+            .ok_or_else(|| SnapshotError::BadDate(envelope.collected_at.clone()))?;
+        let e = envelope;
+        let members: Collected<Vec<GroupMembers>> = items.collected(e, Resource::GroupMembers);
         Ok(Tenant {
-            id: snapshot.tenant.id.clone(),
-            name: snapshot.tenant.name.clone(),
+            id: envelope.tenant.id.clone(),
+            name: envelope.tenant.name.clone(),
             collected_at,
-            organization: typed(snapshot, Resource::Organization)?,
-            domains: typed(snapshot, Resource::Domains)?,
-            subscribed_skus: typed(snapshot, Resource::SubscribedSkus)?,
-            users: users?,
-            group_members: group_members?,
-            devices: devices?,
-            managed_devices: managed_devices?,
-            enrollment_configurations: typed(snapshot, Resource::DeviceEnrollmentConfigurations)?,
-            mdm_policies: typed(snapshot, Resource::MobileDeviceManagementPolicies)?,
-            mam_policies: typed(snapshot, Resource::MobileAppManagementPolicies)?,
-            device_registration_policy: typed(snapshot, Resource::DeviceRegistrationPolicy)?,
-            autopilot_profiles: typed(snapshot, Resource::WindowsAutopilotDeploymentProfiles)?,
-            autopilot_devices: typed(snapshot, Resource::WindowsAutopilotDeviceIdentities)?,
-            autopilot_imports: typed(snapshot, Resource::ImportedWindowsAutopilotDeviceIdentities)?,
-            domain_join_connectors: typed(snapshot, Resource::DomainJoinConnectors)?,
-            imported_device_identities: typed(snapshot, Resource::ImportedDeviceIdentities)?,
-            conditional_access_policies: typed(snapshot, Resource::ConditionalAccessPolicies)?,
-            device_configurations: typed(snapshot, Resource::DeviceConfigurations)?,
-            troubleshooting_events: typed(snapshot, Resource::TroubleshootingEvents)?,
-            autopilot_events: typed(snapshot, Resource::AutopilotEvents)?,
-            configuration_policies: typed(snapshot, Resource::ConfigurationPolicies)?,
-            service_principals: typed(snapshot, Resource::ServicePrincipals)?,
-            mobile_apps: typed(snapshot, Resource::MobileApps)?,
+            organization: items.collected(e, Resource::Organization),
+            domains: items.collected(e, Resource::Domains),
+            subscribed_skus: items.collected(e, Resource::SubscribedSkus),
+            users: items.collected(e, Resource::Users),
+            group_members: Collected {
+                resource: Resource::GroupMembers,
+                value: members.value.map(|g| Directory::build(&g)),
+            },
+            devices: items.collected(e, Resource::Devices),
+            managed_devices: items.collected(e, Resource::ManagedDevices),
+            enrollment_configurations: items.collected(e, Resource::DeviceEnrollmentConfigurations),
+            mdm_policies: items.collected(e, Resource::MobileDeviceManagementPolicies),
+            mam_policies: items.collected(e, Resource::MobileAppManagementPolicies),
+            device_registration_policy: items.collected(e, Resource::DeviceRegistrationPolicy),
+            autopilot_profiles: items.collected(e, Resource::WindowsAutopilotDeploymentProfiles),
+            autopilot_devices: items.collected(e, Resource::WindowsAutopilotDeviceIdentities),
+            autopilot_imports: items
+                .collected(e, Resource::ImportedWindowsAutopilotDeviceIdentities),
+            domain_join_connectors: items.collected(e, Resource::DomainJoinConnectors),
+            imported_device_identities: items.collected(e, Resource::ImportedDeviceIdentities),
+            conditional_access_policies: items.collected(e, Resource::ConditionalAccessPolicies),
+            device_configurations: items.collected(e, Resource::DeviceConfigurations),
+            troubleshooting_events: items.collected(e, Resource::TroubleshootingEvents),
+            autopilot_events: items.collected(e, Resource::AutopilotEvents),
+            configuration_policies: items.collected(e, Resource::ConfigurationPolicies),
+            service_principals: items.collected(e, Resource::ServicePrincipals),
+            mobile_apps: items.collected(e, Resource::MobileApps),
         })
     }
 

@@ -5,8 +5,8 @@ use crate::config::Config;
 use crate::render::sarif::DEFAULT_ARTIFACT;
 use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
 use anyhow::{bail, Result};
-use intune_audit_checks::snapshot::{ResourceEntry, Status};
-use intune_audit_checks::{Report, Resource, Settings, Severity, Snapshot};
+use intune_audit_checks::snapshot::{EntryMeta, Status};
+use intune_audit_checks::{Envelope, Loaded, Report, Resource, Settings, Severity};
 use std::path::{Path, PathBuf};
 
 pub use crate::TOOL_VERSION;
@@ -39,17 +39,17 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     // Resolve every output's format before doing any work (and before signing in), so a bad
     // name fails fast.
     let targets = targets(args)?;
-    let snapshot = match &args.snapshot {
-        Some(path) => snapshot_io::load(path)?,
+    let loaded = match &args.snapshot {
+        Some(path) => snapshot_io::load_typed(path)?,
         None => {
             let mut sign_in = args.connect.sign_in();
             sign_in.history_days = args.history_days;
-            crate::live::collect_live(&sign_in)?
+            Loaded::from_snapshot(&crate::live::collect_live(&sign_in)?)?
         }
     };
     let mut settings = config.settings();
     settings.history_days = args.history_days;
-    let mut report = audit_snapshot(&snapshot, &settings)?;
+    let mut report = audit_loaded(&loaded, &settings);
     for warning in config.apply(&mut report) {
         eprintln!("intune-audit: warning: {warning}");
     }
@@ -68,7 +68,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     // A run that judged nothing could not run (exit 2, nothing on stdout, earlier report files
     // kept): a report of only not_evaluated findings would let a scheduled audit pass.
     if nothing_evaluated(&report) {
-        bail!("{}", nothing_evaluated_reason(&snapshot));
+        bail!("{}", nothing_evaluated_reason(&loaded.envelope));
     }
     let mut wrote = Vec::new();
     for (target, format) in targets {
@@ -130,8 +130,8 @@ pub fn has_not_evaluated(report: &Report) -> bool {
 }
 
 /// One line: why nothing could be evaluated, from the resources' statuses.
-fn nothing_evaluated_reason(snapshot: &Snapshot) -> String {
-    let entries: Vec<(Resource, Option<&ResourceEntry>)> = Resource::ALL
+fn nothing_evaluated_reason(snapshot: &Envelope) -> String {
+    let entries: Vec<(Resource, Option<&EntryMeta>)> = Resource::ALL
         .iter()
         .map(|&r| (r, snapshot.entry(r)))
         .filter(|(_, e)| e.is_none_or(|e| e.status != Status::Ok))
@@ -251,10 +251,7 @@ pub fn render_report(
     })
 }
 
-pub fn audit_snapshot(snapshot: &Snapshot, settings: &Settings) -> Result<Report> {
-    Ok(intune_audit_checks::audit(
-        snapshot,
-        settings,
-        TOOL_VERSION,
-    )?)
+/// Runs the checks on a loaded snapshot.
+pub fn audit_loaded(loaded: &Loaded, settings: &Settings) -> Report {
+    intune_audit_checks::audit_tenant(&loaded.envelope, &loaded.tenant, settings, TOOL_VERSION)
 }

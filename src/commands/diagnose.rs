@@ -8,7 +8,7 @@ use crate::{render, snapshot_io, EXIT_FINDINGS, EXIT_OK};
 use anyhow::{anyhow, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use intune_audit_checks::codes;
-use intune_audit_checks::diagnose::{diagnose, Diagnosis, Question, Verdict};
+use intune_audit_checks::diagnose::{diagnose, diagnose_loaded, Diagnosis, Question, Verdict};
 use intune_audit_checks::Settings;
 use std::fmt::Write;
 
@@ -20,22 +20,28 @@ pub fn run(args: &DiagnoseArgs) -> Result<i32> {
             })?),
             None => None,
         };
-    let snapshot = match &args.snapshot {
-        Some(path) => snapshot_io::load(path)?,
-        None => {
-            let subject = Subject {
-                user: args.user.clone(),
-                device: args.device.clone(),
-            };
-            collect_scoped(&args.connect.sign_in(), Some(&subject))?
-        }
-    };
     let question = Question {
         user: args.user.clone(),
         device: args.device.clone(),
         error,
     };
-    let diagnosis = diagnose(&snapshot, &question, &Settings::default())?;
+    let diagnosis = match &args.snapshot {
+        // Typed in one pass; the subject's raw objects are read from the file again.
+        Some(path) => diagnose_loaded(
+            &snapshot_io::load_typed(path)?,
+            &snapshot_io::FileObjects(path),
+            &question,
+            &Settings::default(),
+        )?,
+        None => {
+            let subject = Subject {
+                user: args.user.clone(),
+                device: args.device.clone(),
+            };
+            let snapshot = collect_scoped(&args.connect.sign_in(), Some(&subject))?;
+            diagnose(&snapshot, &question, &Settings::default())?
+        }
+    };
     let text = match args.format {
         Format::Json => render::json(&diagnosis),
         // Names from the tenant reach the terminal: no control characters.

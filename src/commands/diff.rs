@@ -19,22 +19,78 @@ use intune_audit_checks::drift::setting_changes;
 use intune_audit_checks::report::{REPORT_SCHEMA, REPORT_VERSION};
 use intune_audit_checks::report_diff::{finding_changes, Diff, Side, DIFF_SCHEMA};
 use intune_audit_checks::snapshot::SNAPSHOT_SCHEMA;
-use intune_audit_checks::{Report, Snapshot, Tenant};
+use intune_audit_checks::{Loaded, Report, Snapshot};
 use serde_json::Value;
 use std::path::Path;
 
 enum Input {
-    Snapshot(Box<Snapshot>),
+    /// Streamed and typed.
+    Loaded(Box<Loaded>),
+    /// Read as a JSON tree (the streaming loader refused it): typed after both sides are read,
+    /// so a broken file is reported as it always was.
+    Tree(Box<Snapshot>),
     Report(Box<Report>),
 }
 
+impl Input {
+    /// A snapshot side, typed; a report stays a report.
+    fn typed(self) -> Result<Result<Loaded, Report>> {
+        Ok(match self {
+            Input::Loaded(l) => Ok(*l),
+            Input::Tree(s) => Ok(Loaded::from_snapshot(&s)?),
+            Input::Report(r) => Err(*r),
+        })
+    }
+}
+
 fn load(path: &Path) -> Result<Input> {
+    if sniff_schema(path).as_deref() == Some(SNAPSHOT_SCHEMA) {
+        if let Some(loaded) = snapshot_io::stream_file(path) {
+            return Ok(Input::Loaded(Box::new(loaded)));
+        }
+    }
+    load_tree(path)
+}
+
+/// The top-level `schema`, read without keeping anything else: the keys before it are
+/// skipped, reading stops at it (`collect` writes it first).
+fn sniff_schema(path: &Path) -> Option<String> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
+    let mut found = None;
+    let _ = serde::Deserializer::deserialize_map(&mut de, Schema(&mut found));
+    found
+}
+
+/// Finds the `schema` key of an object and its string value, then stops (the error stopping
+/// makes is ignored).
+struct Schema<'a>(&'a mut Option<String>);
+
+impl<'de> serde::de::Visitor<'de> for Schema<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "schema" {
+                *self.0 = Some(map.next_value::<String>()?);
+                break;
+            }
+            map.next_value::<serde::de::IgnoredAny>()?;
+        }
+        Err(serde::de::Error::custom("stop"))
+    }
+}
+
+/// Any input, as a JSON tree: a report, or a snapshot the streaming loader refused.
+fn load_tree(path: &Path) -> Result<Input> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", path.display()))?;
     match value.get("schema").and_then(Value::as_str) {
-        Some(SNAPSHOT_SCHEMA) => Ok(Input::Snapshot(Box::new(snapshot_io::load(path)?))),
+        Some(SNAPSHOT_SCHEMA) => Ok(Input::Tree(Box::new(snapshot_io::load(path)?))),
         Some(REPORT_SCHEMA) => {
             let version = value.get("version").and_then(Value::as_u64);
             if version != Some(u64::from(REPORT_VERSION)) {
@@ -59,18 +115,19 @@ fn load(path: &Path) -> Result<Input> {
 
 pub fn run(args: &DiffArgs) -> Result<i32> {
     let config = Config::load(args.config.as_deref())?;
-    let diff = match (load(&args.old)?, load(&args.new)?) {
-        (Input::Snapshot(a), Input::Snapshot(b)) => diff_snapshots(&a, &b, &config, args)?,
-        (Input::Report(a), Input::Report(b)) => diff_reports(&a, &b, args),
+    let (old, new) = (load(&args.old)?, load(&args.new)?);
+    let diff = match (old.typed()?, new.typed()?) {
+        (Ok(a), Ok(b)) => diff_snapshots(&a, &b, &config, args),
+        (Err(a), Err(b)) => diff_reports(&a, &b, args),
         // One of each: audit the snapshot and compare findings (settings live only in
         // snapshots).
-        (Input::Snapshot(a), Input::Report(b)) => {
-            let mut d = diff_reports(&audit_with(&a, &config)?, &b, args);
+        (Ok(a), Err(b)) => {
+            let mut d = diff_reports(&audit_typed(&a, &config), &b, args);
             d.old.kind = "snapshot".into();
             d
         }
-        (Input::Report(a), Input::Snapshot(b)) => {
-            let mut d = diff_reports(&a, &audit_with(&b, &config)?, args);
+        (Err(a), Ok(b)) => {
+            let mut d = diff_reports(&a, &audit_typed(&b, &config), args);
             d.new.kind = "snapshot".into();
             d
         }
@@ -133,36 +190,28 @@ fn side(path: &Path, kind: &str, tenant: &str, at: &str) -> Side {
     }
 }
 
-/// Audits a snapshot as `audit --config` would (waiver warnings are `audit`'s business).
-fn audit_with(s: &Snapshot, config: &Config) -> Result<Report> {
-    Ok(audit_typed(s, &Tenant::from_snapshot(s)?, config))
-}
-
-fn audit_typed(s: &Snapshot, tenant: &Tenant, config: &Config) -> Report {
-    let mut r =
-        intune_audit_checks::audit_tenant(s, tenant, &config.settings(), crate::TOOL_VERSION);
+/// Audits a typed snapshot as `audit --config` would (waiver warnings are `audit`'s business).
+fn audit_typed(s: &Loaded, config: &Config) -> Report {
+    let mut r = intune_audit_checks::audit_tenant(
+        &s.envelope,
+        &s.tenant,
+        &config.settings(),
+        crate::TOOL_VERSION,
+    );
     config.apply(&mut r);
     r
 }
 
-fn diff_snapshots(
-    old: &Snapshot,
-    new: &Snapshot,
-    config: &Config,
-    args: &DiffArgs,
-) -> Result<Diff> {
+fn diff_snapshots(old: &Loaded, new: &Loaded, config: &Config, args: &DiffArgs) -> Diff {
     // Each snapshot is typed once, for its audit and for the settings drift.
-    let (old_t, new_t) = (Tenant::from_snapshot(old)?, Tenant::from_snapshot(new)?);
-    let (old_report, new_report) = (
-        audit_typed(old, &old_t, config),
-        audit_typed(new, &new_t, config),
-    );
+    let (old_report, new_report) = (audit_typed(old, config), audit_typed(new, config));
     let mut diff = diff_reports(&old_report, &new_report, args);
-    diff.old = side(&args.old, "snapshot", &old.tenant.id, &old.collected_at);
-    diff.new = side(&args.new, "snapshot", &new.tenant.id, &new.collected_at);
+    let (o, n) = (&old.envelope, &new.envelope);
+    diff.old = side(&args.old, "snapshot", &o.tenant.id, &o.collected_at);
+    diff.new = side(&args.new, "snapshot", &n.tenant.id, &n.collected_at);
     diff.settings_compared = true;
-    diff.settings = setting_changes(&old_t, &new_t);
-    Ok(diff)
+    diff.settings = setting_changes(&old.tenant, &new.tenant);
+    diff
 }
 
 fn diff_reports(old: &Report, new: &Report, args: &DiffArgs) -> Diff {

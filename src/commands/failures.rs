@@ -5,20 +5,26 @@ use crate::cli::{FailuresArgs, Format};
 use crate::config::Config;
 use crate::{render, snapshot_io, EXIT_OK};
 use anyhow::{bail, Result};
+use intune_audit_checks::Loaded;
 
 pub fn run(args: &FailuresArgs) -> Result<i32> {
     let config = Config::load(args.config.as_deref())?;
-    let snapshot = match &args.snapshot {
-        Some(path) => snapshot_io::load(path)?,
+    let loaded = match &args.snapshot {
+        Some(path) => snapshot_io::load_typed(path)?,
         None => {
             let mut sign_in = args.connect.sign_in();
             sign_in.history_days = args.history_days;
-            crate::live::collect_live(&sign_in)?
+            Loaded::from_snapshot(&crate::live::collect_live(&sign_in)?)?
         }
     };
     let mut settings = config.settings();
     settings.history_days = args.history_days;
-    let report = intune_audit_checks::audit(&snapshot, &settings, crate::TOOL_VERSION)?;
+    let report = intune_audit_checks::audit_tenant(
+        &loaded.envelope,
+        &loaded.tenant,
+        &settings,
+        crate::TOOL_VERSION,
+    );
     let Some(failures) = &report.failures else {
         bail!("the failure history could not be read");
     };

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use intune_audit::config::Config;
-use intune_audit_checks::{Report, Snapshot};
+use intune_audit_checks::Report;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -232,13 +232,14 @@ pub fn all_snapshots() -> Vec<(String, Value)> {
 
 /// Audits a snapshot document with an optional configuration text, like `audit` does.
 pub fn report(snapshot: &Value, config: Option<&str>) -> Report {
-    let snap = Snapshot::from_json(&snapshot.to_string()).expect("test snapshot is valid");
+    // The streaming loader, as `audit --snapshot` reads a file.
+    let loaded = intune_audit_checks::load::stream_slice(snapshot.to_string().as_bytes())
+        .expect("test snapshot is valid");
     let config = match config {
         Some(text) => Config::parse(text, "test.toml").expect("test config is valid"),
         None => Config::default(),
     };
-    let mut r = intune_audit::commands::audit::audit_snapshot(&snap, &config.settings())
-        .expect("audit runs");
+    let mut r = intune_audit::commands::audit::audit_loaded(&loaded, &config.settings());
     config.apply(&mut r);
     r
 }

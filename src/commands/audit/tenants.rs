@@ -3,7 +3,7 @@
 //! tenant with its snapshot and reports, and a summary of all of them. A tenant that cannot be
 //! audited is a row of the summary, never the end of the run.
 
-use super::{audit_snapshot, nothing_evaluated_reason, render_report, RenderOptions};
+use super::{audit_loaded, nothing_evaluated_reason, render_report, RenderOptions};
 use crate::cli::{AuditArgs, ReportFormat};
 use crate::config::Config;
 use crate::fleet::list::{self, folder_name};
@@ -11,7 +11,7 @@ use crate::fleet::{Shard, Summary, TenantEntry, TenantResult};
 use crate::snapshot_io;
 use anyhow::{Context, Result};
 use intune_audit_checks::snapshot::Status;
-use intune_audit_checks::{Settings, Snapshot};
+use intune_audit_checks::{Envelope, Loaded, Settings};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -142,22 +142,22 @@ impl Job<'_> {
         std::fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create {}", folder.display()))?;
         let relative = |file: &str| format!("{}/{file}", folder_name(&tenant.id));
-        let snapshot = match &tenant.snapshot {
-            Some(path) => snapshot_io::load(path)?,
+        let loaded = match &tenant.snapshot {
+            Some(path) => snapshot_io::load_typed(path)?,
             None => {
                 let snapshot = crate::live::collect_live(&tenant.sign_in(&self.base)?)?;
                 let text = serde_json::to_vec(&snapshot)?;
                 snapshot_io::write_atomic(&folder.join("snapshot.json"), &text)?;
-                snapshot
+                Loaded::from_snapshot(&snapshot)?
             }
         };
-        let unread = unread(&snapshot);
-        let mut report = audit_snapshot(&snapshot, self.settings)?;
+        let unread = unread(&loaded.envelope);
+        let mut report = audit_loaded(&loaded, self.settings);
         // Waiver notices are per run, not per tenant: the summary carries the findings.
         let _ = self.config.apply(&mut report);
         if report.nothing_evaluated() {
             let mut failed =
-                TenantResult::failed(&tenant.id, name, nothing_evaluated_reason(&snapshot));
+                TenantResult::failed(&tenant.id, name, nothing_evaluated_reason(&loaded.envelope));
             failed.unread = unread;
             if tenant.snapshot.is_none() {
                 failed
@@ -209,7 +209,7 @@ fn indexed_job_shard(index: Option<&str>, count: u32) -> Result<Shard> {
 }
 
 /// `users: forbidden` for every resource Graph did not serve.
-fn unread(s: &Snapshot) -> Vec<String> {
+fn unread(s: &Envelope) -> Vec<String> {
     s.resources
         .iter()
         .filter(|(_, e)| e.status != Status::Ok)
