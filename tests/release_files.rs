@@ -664,6 +664,10 @@ fn unix_only_apis_are_behind_cfg_unix() {
     files.retain(|f| !f.ends_with("tests/release_files.rs"));
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
+        // A file gated as a whole (`#![cfg(unix)]`, e.g. a test that sends signals).
+        if text.lines().any(|l| l.trim() == "#![cfg(unix)]") {
+            continue;
+        }
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             let code = line.split("//").next().unwrap_or("");

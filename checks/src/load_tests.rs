@@ -57,6 +57,11 @@ fn broken() -> Value {
     serde_json::from_str(&sample("broken")).expect("sample parses")
 }
 
+/// The `users` entry of a pretty-printed snapshot (four spaces in: a resource, not the `users`
+/// condition of a Conditional Access policy), and the same with a `forbidden` status first.
+const USERS_ENTRY: &str = "\n    \"users\": {";
+const FORBIDDEN_USERS_ENTRY: &str = "\n    \"users\": {\"status\": \"forbidden\",";
+
 fn text(v: &Value) -> String {
     serde_json::to_string_pretty(v).expect("serializes")
 }
@@ -77,16 +82,13 @@ fn collect_key_order_status_after_items_and_unknown_keys_load_the_same() {
     v["resources"]["users"]["status"] = json!("forbidden");
     // A newer collector: unknown top-level key, resource, entry field and item fields.
     v["collector_host"] = json!({"os": "linux", "nested": [1, [2, {"x": null}]]});
-    v["resources"]["conditionalAccessPolicies"] =
+    v["resources"]["futurePolicies"] =
         json!({"path": "/v1.0/x", "status": "ok", "items": [{"id": 1}, [true]]});
     v["resources"]["devices"]["pageCount"] = json!(3);
     v["resources"]["devices"]["items"][0]["isManaged"] = json!(true);
     let loaded = assert_same(&text(&v));
     assert!(loaded.tenant.users.get().is_err());
-    assert!(loaded
-        .envelope
-        .resources
-        .contains_key("conditionalAccessPolicies"));
+    assert!(loaded.envelope.resources.contains_key("futurePolicies"));
 }
 
 /// Items of a resource that was not read are never typed: with the status first (as
@@ -102,7 +104,7 @@ fn malformed_items_of_a_resource_not_read_do_not_matter() {
     let tree = Loaded::from_json_tree(&sorted).expect("the tree loader accepts it");
     let loaded = load::from_slice(sorted.as_bytes()).expect("read the tree way");
     assert_eq!(fingerprint(&loaded), fingerprint(&tree));
-    let status_first = sorted.replacen("\"users\": {", "\"users\": {\"status\": \"forbidden\",", 1);
+    let status_first = sorted.replacen(USERS_ENTRY, FORBIDDEN_USERS_ENTRY, 1);
     let loaded = assert_same(&status_first);
     assert!(loaded.tenant.users.get().is_err());
 }
@@ -111,7 +113,7 @@ fn malformed_items_of_a_resource_not_read_do_not_matter() {
 /// the last status and types the items; the streaming loader must not read them as none.
 #[test]
 fn a_repeated_status_ending_ok_after_skipped_items_is_read_the_tree_way() {
-    let t = text(&broken()).replacen("\"users\": {", "\"users\": {\"status\": \"forbidden\",", 1);
+    let t = text(&broken()).replacen(USERS_ENTRY, FORBIDDEN_USERS_ENTRY, 1);
     // Sorted keys: items come before the entry's own `"status": "ok"`.
     assert!(load::stream_slice(t.as_bytes()).is_err());
     let loaded = load::from_slice(t.as_bytes()).expect("read the tree way");

@@ -130,8 +130,6 @@ fn compact_summary_table(rows: &[&Finding], width: u16) -> Table {
     let widest = |cells: &mut dyn Iterator<Item = usize>, header: &str| {
         cells.max().unwrap_or(0).max(header.chars().count())
     };
-    let check_w =
-        widest(&mut rows.iter().map(|f| f.check.chars().count()), "Check").min(columns / 2);
     let marker_w = widest(
         &mut rows.iter().map(|f| status_marker(f).chars().count()),
         "Status",
@@ -140,8 +138,12 @@ fn compact_summary_table(rows: &[&Finding], width: u16) -> Table {
         &mut rows.iter().map(|f| affected_count(f).chars().count()),
         "Aff.",
     );
-    // Each column costs its content, a space either side and a border; one border opens.
-    let used = 1 + 3 * 4 + check_w + marker_w + affected_w;
+    // Each column costs its content, a space either side and a border; one border opens. The
+    // id gets what the other two leave (cut only in a terminal too narrow for even that).
+    let others = 1 + 3 * 3 + marker_w + affected_w;
+    let check_w = widest(&mut rows.iter().map(|f| f.check.chars().count()), "Check")
+        .min(columns.saturating_sub(others).max(12));
+    let used = others + 3 + check_w;
     let summary_w = columns.saturating_sub(used);
     let with_summary = summary_w >= MIN_SUMMARY;
     let mut t = new_table(width);
