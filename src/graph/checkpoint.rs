@@ -161,6 +161,8 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// Creates the folder (owner-only) for a new collection; an old one must be gone.
     pub fn create(dir: &Path, id: &Identity) -> std::io::Result<Checkpoint> {
+        // Only Unix sets a mode on it.
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut builder = std::fs::DirBuilder::new();
         #[cfg(unix)]
         {
