@@ -81,6 +81,13 @@ async fn the_second_run_renews_the_cached_sign_in_without_a_device_code() {
     assert!(!std::fs::read_to_string(&store)
         .unwrap()
         .contains("stand-in-access-token"));
+    // It holds a refresh token: owner-only, as the credential stores it stands in for.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&store).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+    }
 
     let before = grants(&s).len();
     let second = collect(&s, &store, &[]).await;

@@ -212,9 +212,21 @@ impl FileStore {
         }
     }
 
+    /// Owner-only, like the credential stores it stands in for: it holds refresh tokens.
     fn write(&self, map: &serde_json::Map<String, serde_json::Value>) -> Result<(), String> {
+        use std::io::Write;
         let text = serde_json::to_string(map).map_err(|e| e.to_string())?;
-        std::fs::write(&self.0, text).map_err(|e| e.to_string())
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options
+            .open(&self.0)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| e.to_string())
     }
 }
 
