@@ -222,6 +222,27 @@ fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>
     Ok(())
 }
 
+/// Removes the folders in `dir` whose name starts with `prefix` and that nobody touched for
+/// `older_than` (only old ones: another run may be using a young one right now).
+pub fn remove_old_folders(dir: &Path, prefix: &str, older_than: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry.file_name().to_string_lossy().starts_with(prefix)
+            && entry
+                .metadata()
+                .ok()
+                .filter(|m| m.is_dir())
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > older_than);
+        if old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod utf8_tests {
     use super::Utf8Reader;

@@ -218,25 +218,7 @@ pub fn make_spool(dir: &Path) -> Result<tempfile::TempDir> {
 /// Removes spool folders that earlier, killed runs left in `dir` (only old ones: another run
 /// may be collecting into the same folder right now).
 pub fn remove_stale_spools(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let stale = entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(SPOOL_PREFIX)
-            && entry
-                .metadata()
-                .ok()
-                .filter(|m| m.is_dir())
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > STALE_SPOOL);
-        if stale {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
+    snapshot_io::remove_old_folders(dir, SPOOL_PREFIX, STALE_SPOOL);
 }
 
 /// No resource was read. Group memberships do not count: they are read only for groups the

@@ -296,25 +296,7 @@ pub fn spooled_ids(path: &Path, bytes: u64) -> std::io::Result<HashSet<String>> 
 
 /// Removes checkpoints in `dir` untouched for [`STALE_CHECKPOINT`].
 pub fn remove_stale(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let stale = entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(CHECKPOINT_PREFIX)
-            && entry
-                .metadata()
-                .ok()
-                .filter(|m| m.is_dir())
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > STALE_CHECKPOINT);
-        if stale {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
+    crate::snapshot_io::remove_old_folders(dir, CHECKPOINT_PREFIX, STALE_CHECKPOINT);
 }
 
 #[cfg(test)]

@@ -1102,32 +1102,27 @@ pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<Str
             add(a.pointer("/target/groupId"));
         }
     }
-    for item in items(Resource::ConditionalAccessPolicies) {
-        for ptr in [
-            "/conditions/users/includeGroups",
-            "/conditions/users/excludeGroups",
-        ] {
-            for g in item
-                .pointer(ptr)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                add(Some(g));
-            }
-        }
-    }
-    for item in items(Resource::DeviceRegistrationPolicy) {
-        for ptr in [
-            "/azureADJoin/allowedToJoin/groups",
-            "/azureADRegistration/allowedToRegister/groups",
-        ] {
-            for g in item
-                .pointer(ptr)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+    // Lists of group ids inside an item.
+    let group_lists = [
+        (
+            Resource::ConditionalAccessPolicies,
+            [
+                "/conditions/users/includeGroups",
+                "/conditions/users/excludeGroups",
+            ],
+        ),
+        (
+            Resource::DeviceRegistrationPolicy,
+            [
+                "/azureADJoin/allowedToJoin/groups",
+                "/azureADRegistration/allowedToRegister/groups",
+            ],
+        ),
+    ];
+    for (resource, pointers) in group_lists {
+        for item in items(resource) {
+            let lists = pointers.iter().filter_map(|p| item.pointer(p));
+            for g in lists.filter_map(Value::as_array).flatten() {
                 add(Some(g));
             }
         }
