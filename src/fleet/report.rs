@@ -84,7 +84,8 @@ pub fn html(s: &Summary) -> Result<String> {
         .iter()
         .map(|t| {
             json!({
-                "label": label(t),
+                "name": visible_line(&t.name),
+                "id": (t.name != t.id).then(|| visible_line(&t.id)),
                 "verdict": verdict(t),
                 "fail": t.count("fail"),
                 "warn": t.count("warn"),

@@ -138,7 +138,7 @@ impl Summary {
             schema: SUMMARY_SCHEMA.into(),
             version: SUMMARY_VERSION,
             tool_version: crate::TOOL_VERSION.into(),
-            generated_at: crate::graph::collect::now_rfc3339(),
+            generated_at: now_to_the_second(),
             fail_on: fail_on.as_str().into(),
             fail_on_not_evaluated,
             shards: shard.into_iter().collect(),
@@ -195,6 +195,15 @@ impl Summary {
         }
         Ok(s)
     }
+}
+
+/// `2026-11-30T23:45:11Z`: a summary is read by people, to the second is enough.
+fn now_to_the_second() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// One summary read from disk, with the folder its file paths are relative to.
