@@ -701,8 +701,12 @@ fn build() -> Built {
         intune_audit_checks::Resource::ConditionalAccessPolicies,
         policies,
     );
-    // A Windows device restriction profile for the standard Autopilot devices.
-    let configurations = vec![device_restrictions("notConfigured", gid(6))];
+    // A Windows device restriction profile and a custom (OMA-URI) profile for the standard
+    // Autopilot devices.
+    let configurations = vec![
+        device_restrictions("notConfigured", gid(6)),
+        custom_profile("./Device/Vendor/MSFT/Policy/Config/Start/HideSleep", gid(6)),
+    ];
     set_planned(
         &mut t,
         intune_audit_checks::Resource::DeviceConfigurations,
@@ -771,6 +775,18 @@ fn device_restrictions(sign_in_assistant: &str, group: String) -> Value {
         "createdDateTime": "2025-03-20T10:00:00Z", "lastModifiedDateTime": "2026-05-14T08:25:00Z",
         "microsoftAccountBlocked": false, "microsoftAccountBlockSettingsSync": false,
         "microsoftAccountSignInAssistantSettings": sign_in_assistant, "enableAutomaticRedeployment": true,
+        "assignments": [{"id": format!("{id}_{group}"), "target": target_group(&group)}]})
+}
+
+/// `windows10CustomConfiguration` (v1.0 intune-deviceconfig-windows10customconfiguration) with
+/// one `omaSettingString` (intune-deviceconfig-omasettingstring) and its expanded assignment.
+fn custom_profile(oma_uri: &str, group: String) -> Value {
+    let id = guid(Ids::CONFIGURATION, 2);
+    json!({"@odata.type": "#microsoft.graph.windows10CustomConfiguration", "id": id,
+        "displayName": "Windows - custom settings", "description": "", "version": 2, "roleScopeTagIds": ["0"],
+        "createdDateTime": "2025-04-02T10:00:00Z", "lastModifiedDateTime": "2026-05-14T08:30:00Z",
+        "omaSettings": [{"@odata.type": "#microsoft.graph.omaSettingString", "displayName": "Custom setting",
+            "description": "", "omaUri": oma_uri, "value": "1"}],
         "assignments": [{"id": format!("{id}_{group}"), "target": target_group(&group)}]})
 }
 
@@ -1184,6 +1200,12 @@ fn break_it(b: &Built) -> Tenant {
     // The device restrictions for standard Autopilot devices disable the sign-in assistant.
     t.items("deviceConfigurations")[0]["microsoftAccountSignInAssistantSettings"] =
         json!("disabled");
+    // The custom profile for them sets AppLocker EXE rules, which restart the device during
+    // the Enrollment Status Page.
+    t.items("deviceConfigurations")[1]["omaSettings"][0] = json!({
+        "@odata.type": "#microsoft.graph.omaSettingString", "displayName": "AppLocker EXE rules",
+        "description": "", "omaUri": "./Vendor/MSFT/AppLocker/ApplicationLaunchRestrictions/Contoso/EXE/Policy",
+        "value": "<RuleCollection Type=\"Exe\" EnforcementMode=\"Enabled\" />"});
     break_device_preparation(&mut t);
     t.items("domainJoinConnectors")[0]["state"] = json!("error");
     t.items("domainJoinConnectors")[0]["lastConnectionDateTime"] = json!("2026-08-02T11:20:00Z");

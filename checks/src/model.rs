@@ -1276,9 +1276,39 @@ pub struct DeviceConfiguration {
     /// (`signInAssistantOptions`: `notConfigured`, `disabled`).
     #[serde(default)]
     pub microsoft_account_sign_in_assistant_settings: Option<String>,
+    /// `windows10CustomConfiguration.omaSettings` (collection of `omaSetting`, v1.0
+    /// `intune-deviceconfig-windows10customconfiguration.md`); `None` when absent.
+    #[serde(default)]
+    pub oma_settings: Option<Vec<OmaSetting>>,
     /// `None` when the assignments were not expanded.
     #[serde(default)]
     pub assignments: Option<Vec<Assignment>>,
+}
+
+/// `omaSetting` (v1.0 `intune-deviceconfig-omasetting.md`): `@odata.type` (`omaSettingString`,
+/// `omaSettingInteger`, …), `displayName`, `description`, `omaUri`, and a `value` whose type
+/// depends on the derived type (not read: only the URI matters to the checks).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OmaSetting {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub oma_uri: Option<String>,
+}
+
+/// The OMA-URI prefixes of the AppLocker CSP, lowercase (the CSP is device-scoped).
+const APPLOCKER_PREFIXES: &[&str] = &[
+    "./vendor/msft/applocker/",
+    "./device/vendor/msft/applocker/",
+];
+
+/// Whether an OMA-URI addresses a node of the AppLocker CSP (letter case ignored).
+pub fn is_applocker_oma_uri(uri: &str) -> bool {
+    let uri = uri.trim().to_ascii_lowercase();
+    APPLOCKER_PREFIXES.iter().any(|p| uri.starts_with(p))
 }
 
 impl DeviceConfiguration {
@@ -1290,6 +1320,12 @@ impl DeviceConfiguration {
             .as_deref()
             .map(|t| t.trim_start_matches('#'))
             == Some("microsoft.graph.windows10GeneralConfiguration")
+    }
+    pub fn is_windows10_custom(&self) -> bool {
+        self.odata_type
+            .as_deref()
+            .map(|t| t.trim_start_matches('#'))
+            == Some("microsoft.graph.windows10CustomConfiguration")
     }
 }
 

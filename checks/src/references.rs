@@ -57,6 +57,10 @@ pub const AUTOPILOT_FAQ: Page = Page {
     title: "Windows Autopilot troubleshooting FAQ",
     url: "https://learn.microsoft.com/en-us/autopilot/troubleshooting-faq",
 };
+pub const APPLOCKER_CSP: Page = Page {
+    title: "AppLocker CSP",
+    url: "https://learn.microsoft.com/en-us/windows/client-management/mdm/applocker-csp",
+};
 pub const AUTOPILOT_KNOWN_ISSUES: Page = Page {
     title: "Windows Autopilot known issues",
     url: "https://learn.microsoft.com/en-us/autopilot/known-issues",

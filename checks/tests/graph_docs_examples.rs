@@ -83,6 +83,7 @@ const LOADED: &[&str] = &[
     "windowsautopilotdeviceidentity-list-beta",
     "windowsautopilotdeviceidentity-list-v1",
     "devicemanagementdomainjoinconnector-list-beta",
+    "windows10customconfiguration-list-v1",
 ];
 
 #[test]
@@ -175,6 +176,39 @@ fn the_published_autopilot_assignment_leaves_devices_unsettled() {
     }));
     assert_eq!(
         status(&report, "autopilot-devices-without-profile"),
+        FindingStatus::Warn
+    );
+}
+
+/// The custom profile example: its OMA-URI is read (not the AppLocker CSP: nothing to report),
+/// and the same profile with an AppLocker URI leaves the device at risk, since the example
+/// shows no expanded assignments. (A preview check: previews are asked for.)
+#[test]
+fn the_published_custom_profile_is_read_and_never_settles_without_assignments() {
+    let mut profiles = items(&example("windows10customconfiguration-list-v1")["response"]);
+    let settings = Settings {
+        preview: true,
+        ..Settings::default()
+    };
+    let tenant = |profiles: &[Value]| {
+        let resources = json!({
+            "groupMembers": [],
+            "devices": [{"id": "obj-1", "deviceId": "aad-1", "trustType": "AzureAd"}],
+            "windowsAutopilotDeviceIdentities": [{"id": "ap1", "serialNumber": "SER1", "azureActiveDirectoryDeviceId": "aad-1"}],
+            "deviceConfigurations": profiles,
+        });
+        audit(&snapshot(resources), &settings, "test").expect("the example types")
+    };
+    let report = tenant(&profiles);
+    assert_eq!(
+        status(&report, "applocker-csp-during-esp"),
+        FindingStatus::Pass
+    );
+    profiles[0]["omaSettings"][0]["omaUri"] =
+        json!("./Vendor/MSFT/AppLocker/ApplicationLaunchRestrictions/Docs/EXE/Policy");
+    let report = tenant(&profiles);
+    assert_eq!(
+        status(&report, "applocker-csp-during-esp"),
         FindingStatus::Warn
     );
 }

@@ -1034,9 +1034,36 @@ fn rejected_token_message(resource: Resource, err: &GraphError) -> String {
     format!("{resource}: the access token was rejected (expired or invalid): sign in again ({err})")
 }
 
+/// A device restriction whose Microsoft Account Sign-In Assistant setting is not `notConfigured`.
+fn signs_in_assistant_off(c: &Value) -> bool {
+    c.get("microsoftAccountSignInAssistantSettings")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v != "notConfigured")
+}
+
+/// A configuration with an OMA-URI setting (`omaSettings[].omaUri`) under the AppLocker CSP,
+/// or one whose OMA-URIs cannot be read (the check counts it as at risk, so its groups matter).
+fn sets_applocker(c: &Value) -> bool {
+    let kind = c
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .map(|t| t.trim_start_matches('#'));
+    if kind.is_some_and(|t| t != "microsoft.graph.windows10CustomConfiguration") {
+        return false;
+    }
+    match c.get("omaSettings").and_then(Value::as_array) {
+        None => kind.is_some(),
+        Some(settings) => settings.iter().any(|s| {
+            s.get("omaUri")
+                .and_then(Value::as_str)
+                .is_none_or(intune_audit_checks::model::is_applocker_oma_uri)
+        }),
+    }
+}
+
 /// Group ids that assignments, the MDM/MAM scopes, the device registration policy, the
-/// Conditional Access policies' users condition and the device restrictions disabling the
-/// Microsoft Account Sign-In Assistant name.
+/// Conditional Access policies' users condition, the device restrictions disabling the
+/// Microsoft Account Sign-In Assistant and the custom profiles setting the AppLocker CSP name.
 pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<String> {
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let items = |r: Resource| {
@@ -1086,13 +1113,13 @@ pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<Str
             }
         }
     }
-    // Only the device restrictions that disable the Microsoft Account Sign-In Assistant: the
-    // other configurations' groups are read by no check.
-    for item in items(Resource::DeviceConfigurations).iter().filter(|c| {
-        c.get("microsoftAccountSignInAssistantSettings")
-            .and_then(Value::as_str)
-            .is_some_and(|v| v != "notConfigured")
-    }) {
+    // Only the device restrictions that disable the Microsoft Account Sign-In Assistant and
+    // the custom profiles that set the AppLocker CSP: the other configurations' groups are read
+    // by no check.
+    for item in items(Resource::DeviceConfigurations)
+        .iter()
+        .filter(|c| signs_in_assistant_off(c) || sets_applocker(c))
+    {
         for a in item
             .get("assignments")
             .and_then(Value::as_array)
@@ -1626,6 +1653,47 @@ mod tests {
         assert_eq!(
             referenced_groups(&r),
             vec!["aaa", "bbb", "ccc", "ddd", "eee", "fff"]
+        );
+        // Custom profiles send their groups only with an AppLocker OMA-URI (any letter case),
+        // an OMA-URI without its URI, or OMA-URI settings not reported.
+        let custom = |uri: Option<&str>, group: &str| {
+            let mut setting = json!({"@odata.type":"#microsoft.graph.omaSettingString",
+                "displayName":"rule","value":"<RuleCollection />"});
+            if let Some(uri) = uri {
+                setting["omaUri"] = json!(uri);
+            }
+            json!({"@odata.type":"#microsoft.graph.windows10CustomConfiguration","id":group,
+                "omaSettings":[setting],"assignments":[
+                {"target":{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":group}}]})
+        };
+        let mut unreported = custom(None, "lll");
+        unreported.as_object_mut().map(|m| m.remove("omaSettings"));
+        let mut other = custom(Some("./Vendor/MSFT/AppLocker/X/EXE/Policy"), "mmm");
+        other["@odata.type"] = json!("#microsoft.graph.windows10EndpointProtectionConfiguration");
+        r.insert(
+            "deviceConfigurations".to_string(),
+            ResourceEntry::ok(
+                "/x",
+                vec![
+                    restriction("disabled", "fff"),
+                    custom(
+                        Some("./Vendor/MSFT/AppLocker/ApplicationLaunchRestrictions/G/EXE/Policy"),
+                        "hhh",
+                    ),
+                    custom(Some("./device/vendor/msft/applocker/G/MSI/Policy"), "iii"),
+                    custom(
+                        Some("./Device/Vendor/MSFT/Policy/Config/Start/HideSleep"),
+                        "jjj",
+                    ),
+                    custom(None, "kkk"),
+                    unreported,
+                    other,
+                ],
+            ),
+        );
+        assert_eq!(
+            referenced_groups(&r),
+            vec!["aaa", "bbb", "ccc", "ddd", "eee", "fff", "hhh", "iii", "kkk", "lll"]
         );
     }
 }

@@ -356,7 +356,7 @@ pub static PLAN: &[Request] = &[
         permission: "DeviceManagementConfiguration.Read.All",
         bucket: Bucket::IntuneEnrollment,
         shape: Shape::Collection,
-        note: "polymorphic (windows10GeneralConfiguration carries microsoftAccountSignInAssistantSettings), so no $select; assignments expanded",
+        note: "polymorphic (windows10GeneralConfiguration carries microsoftAccountSignInAssistantSettings, windows10CustomConfiguration its omaSettings), so no $select; assignments expanded",
     },
     Request {
         resource: Resource::TroubleshootingEvents,

@@ -17,6 +17,7 @@ macro_rules! registry {
     };
 }
 
+pub mod applocker_csp_during_esp;
 pub mod auto_enrollment_with_legacy_agents;
 pub mod autopilot_device_name_template_invalid;
 pub mod autopilot_device_needs_remediation;
@@ -105,6 +106,7 @@ registry! {
     // Enrollment Status Page
     esp_mixes_lob_and_win32,
     esp_blocking_apps_user_targeted,
+    applocker_csp_during_esp,
     // Autopilot device preparation
     intune_provisioning_client_missing,
     device_prep_account_type_conflict,
