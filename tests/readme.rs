@@ -121,3 +121,20 @@ fn readme_commands_are_real_in_both_shells() {
     let lines = readme.lines().count();
     assert!((120..=260).contains(&lines), "README is {lines} lines");
 }
+
+/// The closing line the README quotes for the sample is the one the binary prints.
+#[test]
+fn the_readme_quotes_the_samples_real_verdict_line() {
+    let o = run(&["audit", "--snapshot", "examples/tenants/broken.json"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("intune-audit: "))
+        .expect("a verdict line");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("`{line}`")),
+        "README.md should quote `{line}`"
+    );
+}
