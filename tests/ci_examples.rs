@@ -180,7 +180,8 @@ fn fenced<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
 }
 
 /// docs/reports.md and the README's reports section: the TOML examples are valid
-/// configurations and the shell examples use real subcommands and flags.
+/// configurations (docs/reports.md has at least one) and the shell examples use real
+/// subcommands and flags.
 #[test]
 fn documented_examples_are_real() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -192,7 +193,10 @@ fn documented_examples_are_real() {
     let section = section.split("\n## ").next().unwrap_or(section);
     for (name, text) in [("docs/reports.md", docs.as_str()), ("README.md", section)] {
         let tomls = fenced(text, "toml");
-        assert!(!tomls.is_empty(), "{name}: a configuration example");
+        assert!(
+            name == "README.md" || !tomls.is_empty(),
+            "{name}: a configuration example"
+        );
         for t in tomls {
             intune_audit::config::Config::parse(t, name)
                 .unwrap_or_else(|e| panic!("{name}: documented configuration is invalid: {e}"));

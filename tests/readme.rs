@@ -119,7 +119,7 @@ fn readme_commands_are_real_in_both_shells() {
         );
     }
     let lines = readme.lines().count();
-    assert!((120..=260).contains(&lines), "README is {lines} lines");
+    assert!((120..=200).contains(&lines), "README is {lines} lines");
 }
 
 /// The closing line the README quotes for the sample is the one the binary prints.
