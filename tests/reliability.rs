@@ -224,7 +224,8 @@ async fn audit_output_to_a_fifo_writes_through() {
     .await;
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     let text = reader.join().unwrap();
-    let report: serde_json::Value = serde_json::from_str(&text).expect("the report came through the FIFO");
+    let report: serde_json::Value =
+        serde_json::from_str(&text).expect("the report came through the FIFO");
     assert_eq!(report["schema"], "intune-audit/report");
     let ft = std::fs::symlink_metadata(&fifo).unwrap().file_type();
     assert!(ft.is_fifo(), "the FIFO was replaced by a file");

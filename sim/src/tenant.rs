@@ -139,11 +139,15 @@ impl Shape {
                     _ => return Err(bad()),
                 }
             }
-            "--autopilot-share" => self.autopilot_permille = (num(0.1, 0.7)? * 1000.0).round() as usize,
+            "--autopilot-share" => {
+                self.autopilot_permille = (num(0.1, 0.7)? * 1000.0).round() as usize
+            }
             "--devices-per-user" => self.devices_per_user = num(1.0, 10.0)? as usize,
             "--groups" => self.targeted_groups = num(0.0, 50.0)? as usize,
             "--largest-group" => self.largest_group = num(0.0, 100_000.0)? as usize,
-            "--events-per-user" => self.events_permille = (num(0.0, 10.0)? * 1000.0).round() as usize,
+            "--events-per-user" => {
+                self.events_permille = (num(0.0, 10.0)? * 1000.0).round() as usize
+            }
             _ => return Err(format!("unknown shape flag {flag}")),
         }
         Ok(())
@@ -418,12 +422,17 @@ impl Tenant {
         };
         let template = configs.iter().find(|c| {
             c.pointer("/assignments/0/target/groupId").is_some()
-                && c["@odata.type"] == "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration"
+                && c["@odata.type"]
+                    == "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration"
         });
         let Some(mut config) = template.cloned() else {
             return;
         };
-        let priority = configs.iter().filter_map(|c| c["priority"].as_u64()).max().unwrap_or(0);
+        let priority = configs
+            .iter()
+            .filter_map(|c| c["priority"].as_u64())
+            .max()
+            .unwrap_or(0);
         let config_id = guid(self.seed, K_CONFIG, 0);
         let assignment = config["assignments"][0].clone();
         let assignments: Vec<Value> = ids
@@ -615,7 +624,9 @@ impl Tenant {
     fn mixed_name(&self, k: usize, r: u64) -> String {
         let chars = |n: usize, shift: u32| -> String {
             (0..n)
-                .map(|c| ALNUM[((r >> (shift + c as u32 * 5)) % ALNUM.len() as u64) as usize] as char)
+                .map(|c| {
+                    ALNUM[((r >> (shift + c as u32 * 5)) % ALNUM.len() as u64) as usize] as char
+                })
                 .collect()
         };
         let first = || {

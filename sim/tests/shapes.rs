@@ -17,7 +17,12 @@ fn digest<'a>(values: impl IntoIterator<Item = &'a Value>) -> u64 {
     h
 }
 
-const BIGS: [Big; 4] = [Big::Users, Big::Devices, Big::ManagedDevices, Big::Autopilot];
+const BIGS: [Big; 4] = [
+    Big::Users,
+    Big::Devices,
+    Big::ManagedDevices,
+    Big::Autopilot,
+];
 
 /// The first items of every collection, the group members and the small resources (the events
 /// excepted: their times follow the clock).
@@ -71,7 +76,10 @@ fn the_default_shape_is_byte_identical_to_the_tenant_before_shapes() {
     let t = Tenant::new(20261124, Sizes::per_user(1000));
     assert_eq!(tenant_digest(&t), before);
     assert_eq!(tenant_digest(&shaped(20261124, 1000, "default")), before);
-    assert_eq!(Sizes::per_user(1000), Sizes::shaped(1000, &Shape::default()));
+    assert_eq!(
+        Sizes::per_user(1000),
+        Sizes::shaped(1000, &Shape::default())
+    );
     // The events stream keeps its length: one of each kind per 4 users.
     assert_eq!(t.small["troubleshootingEvents"].len(), 250);
     assert_eq!(t.small["autopilotEvents"].len(), 250);
@@ -146,12 +154,17 @@ fn mixed_names_are_mixed_and_in_no_order() {
     let changes = windows.windows(2).filter(|w| w[0] != w[1]).count();
     assert!(changes > windows.len() / 2, "{changes}");
     // The managed device carries the Entra object's name.
-    assert_eq!(t.item(Big::ManagedDevices, 5)["deviceName"], json!(names[5]));
+    assert_eq!(
+        t.item(Big::ManagedDevices, 5)["deviceName"],
+        json!(names[5])
+    );
     // The default shape keeps its four prefixes.
     let d = shaped(20261124, 1000, "default");
-    assert!((0..1000).all(|k| ["DESKTOP-", "LAPTOP-", "iPhone-", "Galaxy-"]
-        .iter()
-        .any(|p| d.device_name(k).starts_with(p))));
+    assert!(
+        (0..1000).all(|k| ["DESKTOP-", "LAPTOP-", "iPhone-", "Galaxy-"]
+            .iter()
+            .any(|p| d.device_name(k).starts_with(p)))
+    );
 }
 
 #[test]
@@ -196,7 +209,11 @@ fn targeted_groups_follow_the_shape_and_the_configuration_names_them() {
         .filter(|g| g.display_name.starts_with("Enrollment wave"))
         .collect();
     assert_eq!(extra.len(), 50);
-    assert_eq!(t.member_count(extra[0]), users, "the first holds every user");
+    assert_eq!(
+        t.member_count(extra[0]),
+        users,
+        "the first holds every user"
+    );
     for g in &extra[1..] {
         assert_eq!(t.member_count(g), users / 50, "{}", g.display_name);
     }
@@ -212,11 +229,18 @@ fn targeted_groups_follow_the_shape_and_the_configuration_names_them() {
         assert!(referenced.contains(&g.id.to_ascii_lowercase()), "{}", g.id);
     }
     let d = shaped(5, users, "default");
-    assert_eq!(referenced.len(), intune_audit_sim::floor::referenced_groups(&d).len() + 50);
+    assert_eq!(
+        referenced.len(),
+        intune_audit_sim::floor::referenced_groups(&d).len() + 50
+    );
     // The largest group is capped by the shape.
     let mut s = Shape::preset("many-groups").unwrap();
     s.set("--largest-group", "300").unwrap();
     let capped = Tenant::shaped(5, Sizes::shaped(users, &s), s);
-    let first = capped.groups.iter().find(|g| g.display_name == "Enrollment wave 01").unwrap();
+    let first = capped
+        .groups
+        .iter()
+        .find(|g| g.display_name == "Enrollment wave 01")
+        .unwrap();
     assert_eq!(capped.member_count(first), 300);
 }
