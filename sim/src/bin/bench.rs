@@ -504,7 +504,7 @@ fn main() {
                 .map(|(d, id)| format!("{id} {:.0} ms", d.as_secs_f64() * 1000.0))
                 .collect();
             eprintln!(
-                "bench: {users} users: slowest checks: {}",
+                "bench: {shape_name}, {users} users: slowest checks: {}",
                 slowest.join(", ")
             );
             drop(typed);
@@ -528,7 +528,7 @@ fn main() {
             let load = t4.elapsed();
             drop((tree, snap));
             let naive = if a.naive {
-                eprintln!("bench: {users} users: the naive way …");
+                eprintln!("bench: {shape_name}, {users} users: the naive way …");
                 let (d, _) = naive(&sim.base, &sim.tenant_id).await?;
                 Some((d, sim.stats.counts()))
             } else {
