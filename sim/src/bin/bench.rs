@@ -586,11 +586,11 @@ fn print_summary(rows: &[Row], scale: f64) {
         return;
     }
     println!("\n### Per shape");
-    println!("| shape | users | requests (floor) | wall | chain floor (longest chain) | wall ÷ floor | 429s | peak RSS |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| shape | users | requests (floor) | wall | chain floor (longest chain) | wall ÷ floor | Intune chain | wall ÷ Intune chain | 429s | peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!(
-            "| {} | {} | {} ({}) | {:.1} s | {:.1} s ({}) | {:.2}× | {} | {:.1} MB |",
+            "| {} | {} | {} ({}) | {:.1} s | {:.1} s ({}) | {:.2}× | {:.1} s | {:.2}× | {} | {:.1} MB |",
             r.shape,
             r.users,
             r.run.counts.requests,
@@ -599,6 +599,8 @@ fn print_summary(rows: &[Row], scale: f64) {
             r.floor.chain_s / scale,
             r.floor.chain_of,
             wall_ratio(r),
+            r.floor.unpartitioned_s / scale,
+            r.run.wall.as_secs_f64() / r.floor.unpartitioned_s.max(1e-9),
             r.run.counts.throttled,
             r.run.max_rss_kb as f64 / 1024.0
         );
