@@ -131,6 +131,15 @@ impl Shape {
                 Err(format!("{flag} must be within {lo}..={hi}"))
             }
         };
+        // Counts are whole numbers: "2.5 devices per user" is refused, not rounded.
+        let count = |lo: usize, hi: usize| -> Result<usize, String> {
+            let v: usize = value.parse().map_err(|_| bad())?;
+            if (lo..=hi).contains(&v) {
+                Ok(v)
+            } else {
+                Err(format!("{flag} must be within {lo}..={hi}"))
+            }
+        };
         match flag {
             "--naming" => {
                 self.naming = match value {
@@ -142,9 +151,9 @@ impl Shape {
             "--autopilot-share" => {
                 self.autopilot_permille = (num(0.1, 0.7)? * 1000.0).round() as usize
             }
-            "--devices-per-user" => self.devices_per_user = num(1.0, 10.0)? as usize,
-            "--groups" => self.targeted_groups = num(0.0, 50.0)? as usize,
-            "--largest-group" => self.largest_group = num(0.0, 100_000.0)? as usize,
+            "--devices-per-user" => self.devices_per_user = count(1, 10)?,
+            "--groups" => self.targeted_groups = count(0, 50)?,
+            "--largest-group" => self.largest_group = count(0, 100_000)?,
             "--events-per-user" => {
                 self.events_permille = (num(0.0, 10.0)? * 1000.0).round() as usize
             }

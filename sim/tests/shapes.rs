@@ -191,6 +191,9 @@ fn device_counts_and_the_autopilot_share_follow_the_shape() {
     assert_eq!(Sizes::shaped(users, &s).autopilot_devices, 100);
     assert!(s.set("--autopilot-share", "0.9").is_err());
     assert!(s.set("--devices-per-user", "11").is_err());
+    assert!(s.set("--devices-per-user", "2.5").is_err());
+    s.set("--devices-per-user", "3").unwrap();
+    assert_eq!(Sizes::shaped(users, &s).managed_devices, 3 * users);
     assert!(s.set("--groups", "51").is_err());
     assert!(s.set("--naming", "odd").is_err());
     // Events: one per 4 users by default, one per user in `events`.
