@@ -11,4 +11,4 @@ pub mod tenant;
 
 pub use model::{Latency, Throttling};
 pub use server::{Counts, Sim, SimConfig, Stats};
-pub use tenant::{Sizes, Tenant};
+pub use tenant::{Naming, Shape, Sizes, Tenant, SHAPES};

@@ -10,7 +10,7 @@
 //! - latency per kind of call and the throttling budgets of [`crate::model`], with counters.
 
 use crate::model::{resource_units, Call, Family, Latency, Throttling, TokenBucket};
-use crate::tenant::{select, Big, Sizes, Tenant};
+use crate::tenant::{select, Big, Shape as TenantShape, Sizes, Tenant};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
@@ -25,6 +25,8 @@ use std::time::Duration;
 pub struct SimConfig {
     pub seed: u64,
     pub sizes: Sizes,
+    /// What kind of tenant (default: the shape every earlier figure was measured on).
+    pub shape: TenantShape,
     pub latency: Latency,
     pub throttling: Throttling,
 }
@@ -34,6 +36,7 @@ impl SimConfig {
         SimConfig {
             seed,
             sizes,
+            shape: TenantShape::default(),
             latency: Latency::default(),
             throttling: Throttling::default(),
         }
@@ -171,7 +174,7 @@ impl Sim {
         let dir_w = Duration::from_secs_f64(t.directory_window_s * scale);
         let int_w = Duration::from_secs_f64(t.intune_window_s * scale);
         let stats = Arc::new(Stats::default());
-        let tenant = Tenant::new(cfg.seed, cfg.sizes);
+        let tenant = Tenant::shaped(cfg.seed, cfg.sizes, cfg.shape);
         let tenant_id = tenant.tenant_id.clone();
         let state = Arc::new(State {
             tenant,

@@ -21,18 +21,156 @@ pub struct Sizes {
 }
 
 impl Sizes {
-    /// The benchmark's shape: 2 managed devices and 0.2 Autopilot devices per user.
+    /// The default shape: 2 managed devices and 0.2 Autopilot devices per user.
     pub fn per_user(users: usize) -> Sizes {
+        Sizes::shaped(users, &Shape::default())
+    }
+    /// The counts a shape gives `users` users.
+    pub fn shaped(users: usize, shape: &Shape) -> Sizes {
         Sizes {
             users,
-            managed_devices: users * 2,
-            autopilot_devices: users / 5,
+            managed_devices: users * shape.devices_per_user,
+            autopilot_devices: users * shape.autopilot_permille / 1000,
         }
     }
     /// Entra device objects: one per managed device plus one per Autopilot device.
     pub fn entra_devices(&self) -> usize {
         self.managed_devices + self.autopilot_devices
     }
+}
+
+/// How devices are named: what the collector's `displayName` range partitions have to cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// `DESKTOP-`, `LAPTOP-`, `iPhone-`, `Galaxy-` by index, then 7 random characters.
+    Default,
+    /// A real tenant's mix, chosen by a hash of the index: `CTS-…`, `DESKTOP-…`,
+    /// `CONTOSO-LT-…`, bare serials and personal names with an apostrophe ("Chen's iPhone").
+    Mixed,
+}
+
+/// What kind of tenant: how devices are named and how many of each there are per user, how many
+/// extra groups the enrollment configuration targets, how long the failure history is.
+/// `Shape::default()` is the tenant every figure before shapes was measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub naming: Naming,
+    /// Autopilot devices per 1,000 users (100–700; default 200).
+    pub autopilot_permille: usize,
+    /// Intune managed devices per user, each with its Entra object (1–10; default 2).
+    pub devices_per_user: usize,
+    /// Extra groups one enrollment configuration targets (0–50; default 0: the sample's ten).
+    pub targeted_groups: usize,
+    /// Members of the first extra group (capped at the user count; the others hold 1 user in 50).
+    pub largest_group: usize,
+    /// Enrollment failure events, and as many Autopilot events, per 1,000 users (default 250).
+    pub events_permille: usize,
+}
+
+impl Default for Shape {
+    fn default() -> Shape {
+        Shape {
+            naming: Naming::Default,
+            autopilot_permille: 200,
+            devices_per_user: 2,
+            targeted_groups: 0,
+            largest_group: 0,
+            events_permille: 250,
+        }
+    }
+}
+
+/// The named shapes `bench --shape` and `graph-sim --shape` accept.
+pub const SHAPES: &[&str] = &[
+    "default",
+    "mixed-names",
+    "autopilot-heavy",
+    "many-devices",
+    "many-groups",
+    "events",
+    "worst",
+];
+
+impl Shape {
+    /// A named preset; `worst` is all the others at once.
+    pub fn preset(name: &str) -> Option<Shape> {
+        let mut s = Shape::default();
+        let all = name == "worst";
+        if !SHAPES.contains(&name) {
+            return None;
+        }
+        if all || name == "mixed-names" {
+            s.naming = Naming::Mixed;
+        }
+        if all || name == "autopilot-heavy" {
+            s.autopilot_permille = 700;
+        }
+        if all || name == "many-devices" {
+            s.devices_per_user = 10;
+        }
+        if all || name == "many-groups" {
+            s.targeted_groups = 50;
+            s.largest_group = 100_000;
+        }
+        if all || name == "events" {
+            s.events_permille = 1000;
+        }
+        Some(s)
+    }
+
+    /// Sets one property from a command-line flag (`--naming`, `--autopilot-share`,
+    /// `--devices-per-user`, `--groups`, `--largest-group`, `--events-per-user`); the values
+    /// are checked against the ranges above.
+    pub fn set(&mut self, flag: &str, value: &str) -> Result<(), String> {
+        let bad = || format!("bad value {value:?} for {flag}");
+        let num = |lo: f64, hi: f64| -> Result<f64, String> {
+            let v: f64 = value.parse().map_err(|_| bad())?;
+            if (lo..=hi).contains(&v) {
+                Ok(v)
+            } else {
+                Err(format!("{flag} must be within {lo}..={hi}"))
+            }
+        };
+        // Counts are whole numbers: "2.5 devices per user" is refused, not rounded.
+        let count = |lo: usize, hi: usize| -> Result<usize, String> {
+            let v: usize = value.parse().map_err(|_| bad())?;
+            if (lo..=hi).contains(&v) {
+                Ok(v)
+            } else {
+                Err(format!("{flag} must be within {lo}..={hi}"))
+            }
+        };
+        match flag {
+            "--naming" => {
+                self.naming = match value {
+                    "default" => Naming::Default,
+                    "mixed" => Naming::Mixed,
+                    _ => return Err(bad()),
+                }
+            }
+            "--autopilot-share" => {
+                self.autopilot_permille = (num(0.1, 0.7)? * 1000.0).round() as usize
+            }
+            "--devices-per-user" => self.devices_per_user = count(1, 10)?,
+            "--groups" => self.targeted_groups = count(0, 50)?,
+            "--largest-group" => self.largest_group = count(0, 100_000)?,
+            "--events-per-user" => {
+                self.events_permille = (num(0.0, 10.0)? * 1000.0).round() as usize
+            }
+            _ => return Err(format!("unknown shape flag {flag}")),
+        }
+        Ok(())
+    }
+
+    /// The flags [`Shape::set`] accepts.
+    pub const FLAGS: &'static [&'static str] = &[
+        "--naming",
+        "--autopilot-share",
+        "--devices-per-user",
+        "--groups",
+        "--largest-group",
+        "--events-per-user",
+    ];
 }
 
 /// The big collections, generated per item.
@@ -65,6 +203,7 @@ pub struct Group {
 pub struct Tenant {
     pub seed: u64,
     pub sizes: Sizes,
+    pub shape: Shape,
     /// Small resources by snapshot key, in Graph shape (expandable fields included).
     pub small: BTreeMap<String, Vec<Value>>,
     pub groups: Vec<Group>,
@@ -171,6 +310,8 @@ const K_ENTRA_DEVICE_ID: u64 = 5;
 const K_AUTOPILOT: u64 = 6;
 const K_NAME: u64 = 11;
 const K_EVENT: u64 = 20;
+const K_GROUP: u64 = 30;
+const K_CONFIG: u64 = 31;
 /// Entra object index offset of the Autopilot devices' Entra objects.
 const AP_OFFSET: u64 = 10_000_000;
 
@@ -184,7 +325,13 @@ fn plan(id: &str, status: &str) -> Value {
 }
 
 impl Tenant {
+    /// The default shape's tenant.
     pub fn new(seed: u64, sizes: Sizes) -> Tenant {
+        Tenant::shaped(seed, sizes, Shape::default())
+    }
+
+    /// A tenant of the given shape (the sizes usually come from [`Sizes::shaped`]).
+    pub fn shaped(seed: u64, sizes: Sizes, shape: Shape) -> Tenant {
         let doc: Value = serde_json::from_str(TEMPLATE).unwrap_or(Value::Null);
         let tenant_id = doc
             .pointer("/tenant/id")
@@ -239,15 +386,78 @@ impl Tenant {
         let mut t = Tenant {
             seed,
             sizes,
+            shape,
             small,
             groups,
             tenant_id,
         };
+        t.add_targeted_groups();
         t.small
             .insert("troubleshootingEvents".into(), t.troubleshooting_events());
         t.small
             .insert("autopilotEvents".into(), t.autopilot_events());
         t
+    }
+
+    /// Events of each kind: one per 4 users in the default shape.
+    fn events(&self) -> usize {
+        self.sizes.users * self.shape.events_permille / 1000
+    }
+
+    /// The shape's extra groups, all targeted by one more enrollment restriction (a copy of the
+    /// sample's group-targeted one, with one assignment per group: Graph's
+    /// `deviceEnrollmentConfiguration` `assignments`, as the sample has them).
+    fn add_targeted_groups(&mut self) {
+        let n = self.shape.targeted_groups;
+        if n == 0 {
+            return;
+        }
+        let ids: Vec<String> = (0..n).map(|g| guid(self.seed, K_GROUP, g as u64)).collect();
+        for (g, id) in ids.iter().enumerate() {
+            let rules = if g == 0 {
+                vec![rule(Big::Users, 1, &[0], Some(self.shape.largest_group))]
+            } else {
+                vec![rule(Big::Users, 50, &[g % 50], None)]
+            };
+            self.groups.push(Group {
+                id: id.clone(),
+                display_name: format!("Enrollment wave {:02}", g + 1),
+                nested: Vec::new(),
+                rules,
+            });
+        }
+        let Some(configs) = self.small.get_mut("deviceEnrollmentConfigurations") else {
+            return;
+        };
+        let template = configs.iter().find(|c| {
+            c.pointer("/assignments/0/target/groupId").is_some()
+                && c["@odata.type"]
+                    == "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration"
+        });
+        let Some(mut config) = template.cloned() else {
+            return;
+        };
+        let priority = configs
+            .iter()
+            .filter_map(|c| c["priority"].as_u64())
+            .max()
+            .unwrap_or(0);
+        let config_id = guid(self.seed, K_CONFIG, 0);
+        let assignment = config["assignments"][0].clone();
+        let assignments: Vec<Value> = ids
+            .iter()
+            .map(|id| {
+                let mut a = assignment.clone();
+                a["id"] = json!(format!("{config_id}_{id}"));
+                a["target"]["groupId"] = json!(id);
+                a
+            })
+            .collect();
+        config["id"] = json!(config_id);
+        config["displayName"] = json!("Windows - Enrollment waves");
+        config["priority"] = json!(priority + 1);
+        config["assignments"] = json!(assignments);
+        configs.push(config);
     }
 
     /// One enrollment failure per 4 users over the last 30 days (50k events with the Autopilot
@@ -262,7 +472,7 @@ impl Tenant {
             "userAbandonment",
         ];
         let now = time::OffsetDateTime::now_utc();
-        (0..self.sizes.users / 4)
+        (0..self.events())
             .map(|k| {
                 let r = mix(self.seed, K_EVENT, k as u64);
                 let when = now - time::Duration::minutes((r % (30 * 24 * 60)) as i64);
@@ -283,7 +493,7 @@ impl Tenant {
     fn autopilot_events(&self) -> Vec<Value> {
         let now = time::OffsetDateTime::now_utc();
         let n_ap = self.sizes.autopilot_devices.max(1);
-        (0..self.sizes.users / 4)
+        (0..self.events())
             .map(|k| {
                 let r = mix(self.seed, K_EVENT + 2, k as u64);
                 let when = now - time::Duration::minutes((r % (30 * 24 * 60)) as i64);
@@ -403,6 +613,9 @@ impl Tenant {
             return self.serial(k - m);
         }
         let r = mix(self.seed, K_NAME, k as u64);
+        if self.shape.naming == Naming::Mixed {
+            return self.mixed_name(k, r);
+        }
         let prefix = match k % 6 {
             0..=2 => "DESKTOP-",
             3 => "LAPTOP-",
@@ -414,6 +627,35 @@ impl Tenant {
             s.push(ALNUM[((r >> (n * 6)) % ALNUM.len() as u64) as usize] as char);
         }
         s
+    }
+
+    /// A mixed-scheme name for managed device `k`, chosen by the hash `r`, never by the index.
+    fn mixed_name(&self, k: usize, r: u64) -> String {
+        let chars = |n: usize, shift: u32| -> String {
+            (0..n)
+                .map(|c| {
+                    ALNUM[((r >> (shift + c as u32 * 5)) % ALNUM.len() as u64) as usize] as char
+                })
+                .collect()
+        };
+        let first = || {
+            let (f, ..) = self.upn(self.owner_of(k));
+            cap(&f)
+        };
+        let (os, ..) = Self::os(k);
+        match (os, (r >> 58) % 8) {
+            ("iOS", 0..=5) => format!("{}'s iPhone", first()),
+            ("iOS", _) => "iPhone".to_string(),
+            ("Android", 0..=5) => format!("{}'s Galaxy S24", first()),
+            ("Android", _) => format!("SM-S921B-{}", chars(4, 8)),
+            (_, 0 | 1) => format!("CTS-{}", chars(6, 8)),
+            (_, 2) => format!("DESKTOP-{}", chars(7, 8)),
+            (_, 3) => format!("CONTOSO-LT-{:05}", (r >> 8) % 100_000),
+            (_, 4) => format!("{}'s Surface Laptop", first()),
+            (_, 5) => format!("PF{}", chars(6, 8)),
+            (_, 6) => format!("5CG{}", chars(7, 8)),
+            _ => format!("contoso-ws-{}", chars(5, 8).to_ascii_lowercase()),
+        }
     }
 
     fn os(

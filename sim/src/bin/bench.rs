@@ -3,19 +3,24 @@
 //! ```text
 //! scripts/bench.sh                       # 1k, 10k and 100k users
 //! scripts/bench.sh --sizes 1k,10k        # or any sizes; --no-naive skips the comparison
+//! scripts/bench.sh --sizes 10k --shapes all --no-naive   # every tenant shape, then the worst
 //! ```
 //!
 //! Per size it prints requests (vs the floor), wall time (vs the chain floor), 429s, the
 //! collector's peak resident memory (`wait4` rusage of the child process), snapshot size, check
 //! evaluation time on the collected snapshot, and the same collection done the naive way
-//! (sequential, `$top=100`, no `$select`) against the same simulator. Figures are printed,
-//! never asserted.
+//! (sequential, `$top=100`, no `$select`) against the same simulator. With `--shape NAME`
+//! (repeatable) or `--shapes a,b,…|all` it does so per tenant shape ([`SHAPES`]), then prints a
+//! summary and names the worst shape by wall time ÷ chain floor. Figures are printed, never
+//! asserted.
 
 use intune_audit::graph::plan::{Shape, PLAN};
 use intune_audit_checks::snapshot::ResourceEntry;
 use intune_audit_checks::{Settings, Snapshot};
 use intune_audit_sim::floor::{floor, Floor};
-use intune_audit_sim::{Counts, Latency, Sim, SimConfig, Sizes, Tenant};
+use intune_audit_sim::{
+    Counts, Latency, Shape as TenantShape, Sim, SimConfig, Sizes, Tenant, SHAPES,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +30,8 @@ const CLIENT_ID: &str = "5b0d7c1e-8f3a-4d62-9e17-2c4a6b8d0f13";
 
 struct Args {
     sizes: Vec<usize>,
+    /// Named tenant shapes, run in this order (default: `default` only).
+    shapes: Vec<String>,
     collector: PathBuf,
     naive: bool,
     seed: u64,
@@ -49,6 +56,7 @@ fn args() -> Result<Args, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut a = Args {
         sizes: vec![1000, 10_000, 100_000],
+        shapes: Vec::new(),
         collector: exe.with_file_name("intune-audit"),
         naive: true,
         seed: 20261124,
@@ -69,6 +77,15 @@ fn args() -> Result<Args, String> {
                     .map(|s| parse_size(s).ok_or(format!("bad size {s:?}")))
                     .collect::<Result<_, _>>()?
             }
+            "--shape" => a.shapes.push(val()?),
+            "--shapes" => {
+                let v = val()?;
+                if v == "all" {
+                    a.shapes.extend(SHAPES.iter().map(|s| s.to_string()));
+                } else {
+                    a.shapes.extend(v.split(',').map(|s| s.trim().to_string()));
+                }
+            }
             "--collector" => a.collector = PathBuf::from(val()?),
             "--no-naive" => a.naive = false,
             "--seed" => a.seed = val()?.parse().map_err(|_| "bad --seed")?,
@@ -81,11 +98,21 @@ fn args() -> Result<Args, String> {
                 a.budget_scale = val()?.parse().map_err(|_| "bad --budget-scale")?
             }
             "-h" | "--help" => {
-                println!("bench [--sizes 1k,10k,100k] [--no-naive] [--seed N] [--time-scale F] [--collector PATH] [--collector-arg ARG]... [--out-dir DIR] [--random-429 P] [--random-503 P] [--budget-scale F]");
+                println!("shapes: {}", SHAPES.join(", "));
+                println!("bench [--sizes 1k,10k,100k] [--shape NAME]... [--shapes a,b|all] [--no-naive] [--seed N] [--time-scale F] [--collector PATH] [--collector-arg ARG]... [--out-dir DIR] [--random-429 P] [--random-503 P] [--budget-scale F]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if a.shapes.is_empty() {
+        a.shapes.push("default".into());
+    }
+    if let Some(bad) = a.shapes.iter().find(|s| TenantShape::preset(s).is_none()) {
+        return Err(format!(
+            "unknown shape {bad:?} (shapes: {})",
+            SHAPES.join(", ")
+        ));
     }
     Ok(a)
 }
@@ -279,6 +306,7 @@ fn mb(bytes: u64) -> String {
 }
 
 struct Row {
+    shape: String,
     users: usize,
     sizes: Sizes,
     floor: Floor,
@@ -298,7 +326,8 @@ fn print_row(r: &Row, scale: f64) {
     let c = &r.run.counts;
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     println!(
-        "\n### {} users, {} managed devices, {} Autopilot devices, {} Entra devices",
+        "\n### {}: {} users, {} managed devices, {} Autopilot devices, {} Entra devices",
+        r.shape,
         r.users,
         r.sizes.managed_devices,
         r.sizes.autopilot_devices,
@@ -408,9 +437,16 @@ fn main() {
         );
     }
     let mut rows = Vec::new();
-    for &users in &a.sizes {
-        let sizes = Sizes::per_user(users);
+    let cases: Vec<(String, usize)> = a
+        .shapes
+        .iter()
+        .flat_map(|s| a.sizes.iter().map(move |u| (s.clone(), *u)))
+        .collect();
+    for (shape_name, users) in cases {
+        let shape = TenantShape::preset(&shape_name).unwrap_or_default();
+        let sizes = Sizes::shaped(users, &shape);
         let mut cfg = SimConfig::new(a.seed, sizes);
+        cfg.shape = shape;
         cfg.latency = Latency {
             time_scale: a.time_scale,
             ..Latency::default()
@@ -423,10 +459,12 @@ fn main() {
         let lat = cfg.latency.clone();
         let result = rt.block_on(async {
             let sim = Sim::start(cfg, 0).await.map_err(|e| e.to_string())?;
-            let out = a.out_dir.join(format!("snapshot-{users}.json"));
-            let log = a.out_dir.join(format!("collect-{users}.log"));
+            let out = a
+                .out_dir
+                .join(format!("snapshot-{shape_name}-{users}.json"));
+            let log = a.out_dir.join(format!("collect-{shape_name}-{users}.log"));
             eprintln!(
-                "bench: {users} users: collecting with {} …",
+                "bench: {shape_name}, {users} users: collecting with {} …",
                 a.collector.display()
             );
             let run = tokio::task::block_in_place(|| run_collector(&a, &sim, &out, &log))?;
@@ -466,7 +504,7 @@ fn main() {
                 .map(|(d, id)| format!("{id} {:.0} ms", d.as_secs_f64() * 1000.0))
                 .collect();
             eprintln!(
-                "bench: {users} users: slowest checks: {}",
+                "bench: {shape_name}, {users} users: slowest checks: {}",
                 slowest.join(", ")
             );
             drop(typed);
@@ -490,14 +528,15 @@ fn main() {
             let load = t4.elapsed();
             drop((tree, snap));
             let naive = if a.naive {
-                eprintln!("bench: {users} users: the naive way …");
+                eprintln!("bench: {shape_name}, {users} users: the naive way …");
                 let (d, _) = naive(&sim.base, &sim.tenant_id).await?;
                 Some((d, sim.stats.counts()))
             } else {
                 None
             };
-            let tenant = Tenant::new(a.seed, sizes);
+            let tenant = Tenant::shaped(a.seed, sizes, shape);
             Ok::<_, String>(Row {
+                shape: shape_name.clone(),
                 users,
                 sizes,
                 floor: floor(&tenant, &lat),
@@ -524,9 +563,76 @@ fn main() {
                 rows.push(row);
             }
             Err(e) => {
-                eprintln!("bench: {users} users: {e}");
+                eprintln!("bench: {shape_name}, {users} users: {e}");
                 std::process::exit(1);
             }
         }
+    }
+    print_summary(&rows, a.time_scale);
+}
+
+/// Wall time ÷ chain floor: how far a run is from the best any collector could do.
+fn wall_ratio(r: &Row) -> f64 {
+    if r.floor.chain_s > 0.0 {
+        r.run.wall.as_secs_f64() / r.floor.chain_s
+    } else {
+        0.0
+    }
+}
+
+/// One line per (shape, size), then the worst shape by wall ÷ chain floor.
+fn print_summary(rows: &[Row], scale: f64) {
+    if rows.len() < 2 {
+        return;
+    }
+    println!("\n### Per shape");
+    println!("| shape | users | requests (floor) | wall | chain floor (longest chain) | wall ÷ floor | Intune chain | wall ÷ Intune chain | 429s | peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} ({}) | {:.1} s | {:.1} s ({}) | {:.2}× | {:.1} s | {:.2}× | {} | {:.1} MB |",
+            r.shape,
+            r.users,
+            r.run.counts.requests,
+            r.floor.requests,
+            r.run.wall.as_secs_f64() / scale,
+            r.floor.chain_s / scale,
+            r.floor.chain_of,
+            wall_ratio(r),
+            r.floor.unpartitioned_s / scale,
+            intune_ratio(r),
+            r.run.counts.throttled,
+            r.run.max_rss_kb as f64 / 1024.0
+        );
+    }
+    println!();
+    print_worst(rows, scale, "chain floor", wall_ratio, |r| r.floor.chain_s);
+    // The chain floor counts the Entra devices unpartitioned, which the collector beats by
+    // reading ranges side by side; against the longest chain it cannot shorten:
+    print_worst(rows, scale, "Intune chain", intune_ratio, |r| {
+        r.floor.unpartitioned_s
+    });
+}
+
+/// Wall time ÷ the longest chain the collector does not partition.
+fn intune_ratio(r: &Row) -> f64 {
+    if r.floor.unpartitioned_s > 0.0 {
+        r.run.wall.as_secs_f64() / r.floor.unpartitioned_s
+    } else {
+        0.0
+    }
+}
+
+/// The line naming the worst shape by one ratio.
+fn print_worst(rows: &[Row], scale: f64, what: &str, ratio: fn(&Row) -> f64, of: fn(&Row) -> f64) {
+    if let Some(w) = rows.iter().max_by(|x, y| ratio(x).total_cmp(&ratio(y))) {
+        println!(
+            "worst shape by wall ÷ {what}: {} at {} users, wall {:.1} s ÷ {what} {:.1} s = {:.2}×",
+            w.shape,
+            w.users,
+            w.run.wall.as_secs_f64() / scale,
+            of(w) / scale,
+            ratio(w)
+        );
     }
 }
