@@ -24,8 +24,9 @@ const BIGS: [Big; 4] = [
     Big::Autopilot,
 ];
 
-/// The first items of every collection, the group members and the small resources (the events
-/// excepted: their times follow the clock).
+/// The first items of every generated collection and the group members. (The small resources
+/// are the shipped broken sample's, so they change whenever a check adds to the sample: they
+/// are compared between the default shape and the unshaped tenant instead.)
 fn tenant_digest(t: &Tenant) -> Vec<u64> {
     let mut out = Vec::new();
     for big in BIGS {
@@ -44,15 +45,16 @@ fn tenant_digest(t: &Tenant) -> Vec<u64> {
         .flat_map(|g| (0..t.member_count(g).min(100)).filter_map(|k| t.member(g, k)))
         .collect();
     out.push(digest(&members));
-    let small: Vec<Value> = t
-        .small
+    out
+}
+
+/// The small resources (the events excepted: their times follow the clock).
+fn small_resources(t: &Tenant) -> Vec<(String, Vec<Value>)> {
+    t.small
         .iter()
         .filter(|(k, _)| !k.ends_with("Events"))
-        .flat_map(|(_, v)| v.iter())
-        .cloned()
-        .collect();
-    out.push(digest(&small));
-    out
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 fn shaped(seed: u64, users: usize, name: &str) -> Tenant {
@@ -64,18 +66,19 @@ fn shaped(seed: u64, users: usize, name: &str) -> Tenant {
 /// must serve the same bytes, or every figure measured before would stop being comparable.
 #[test]
 fn the_default_shape_is_byte_identical_to_the_tenant_before_shapes() {
-    let before: [u64; 7] = [
+    let before: [u64; 6] = [
         17246242664360629971,
         7005243350863233434,
         14944709858669079499,
         7219756595289673242,
         7514996014593535999,
         1351516016102509811,
-        16597133261284996377,
     ];
     let t = Tenant::new(20261124, Sizes::per_user(1000));
     assert_eq!(tenant_digest(&t), before);
-    assert_eq!(tenant_digest(&shaped(20261124, 1000, "default")), before);
+    let default = shaped(20261124, 1000, "default");
+    assert_eq!(tenant_digest(&default), before);
+    assert_eq!(small_resources(&default), small_resources(&t));
     assert_eq!(
         Sizes::per_user(1000),
         Sizes::shaped(1000, &Shape::default())
