@@ -19,6 +19,7 @@ pub mod licensing;
 pub mod load;
 pub mod model;
 pub mod population;
+pub mod profiles;
 pub mod references;
 pub mod report;
 pub mod report_diff;

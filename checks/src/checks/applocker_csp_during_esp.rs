@@ -2,12 +2,12 @@ use crate::catalog::Area;
 use crate::context::Ctx;
 use crate::declare_check;
 use crate::model::{is_applocker_oma_uri, DeviceConfiguration};
+use crate::profiles::{autopilot_devices_reached, Objection, Reached};
 use crate::references::{APPLOCKER_CSP, AUTOPILOT_FAQ};
-use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
+use crate::report::{count, Outcome, Severity};
 use crate::snapshot::Resource;
-use crate::targeting::{self, classify, Identity, Principal, Reach, Target};
-use crate::tenant::{Directory, NotEvaluated};
-use crate::verdict::{Judged, Tally};
+use crate::tenant::NotEvaluated;
+use crate::verdict::Tally;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -105,66 +105,6 @@ fn applocker_profiles(configs: &[DeviceConfiguration]) -> Found<'_> {
         .collect()
 }
 
-/// Whether one profile reaches one device (`Fail` = surely, with an AppLocker URI).
-fn judge_one(
-    c: &DeviceConfiguration,
-    delivery: &Result<Vec<&str>, String>,
-    id: Identity<'_>,
-    dir: &Directory,
-) -> Judged {
-    let assignments = c.assignments.as_deref();
-    let reach = targeting::reach(assignments, Principal::Device, id, dir);
-    let to_all_users = assignments
-        .into_iter()
-        .flatten()
-        .any(|a| classify(&a.target).0 == Target::AllUsers);
-    let judged = match reach {
-        Reach::Excluded { .. } => return Judged::Pass,
-        Reach::Included { filter: None, .. } => Judged::Fail,
-        Reach::Included {
-            filter: Some(f), ..
-        } => Judged::Unknown(format!("assignment filter {} ({})", f.id, f.mode)),
-        Reach::Unknown { reason } => Judged::Unknown(reason),
-        Reach::NotTargeted if to_all_users => Judged::Unknown(
-            "assigned to All users: it applies to the PCs those users sign in to".into(),
-        ),
-        Reach::NotTargeted => return Judged::Pass,
-    };
-    match (judged, delivery) {
-        (Judged::Fail, Err(why)) => Judged::Unknown(format!("'{}': {why}", c.name())),
-        (Judged::Unknown(why), _) => Judged::Unknown(format!("'{}': {why}", c.name())),
-        (other, _) => other,
-    }
-}
-
-/// A device's verdict over every profile; records which ones surely reach it.
-fn judge_device<'c>(
-    found: &Found<'c>,
-    id: Identity<'_>,
-    dir: &Directory,
-    hits: &mut BTreeMap<&'c str, (&'c str, usize)>,
-) -> Judged {
-    let mut unknown = None;
-    let mut failed = false;
-    for (c, delivery) in found {
-        match judge_one(c, delivery, id, dir) {
-            Judged::Fail => {
-                failed = true;
-                hits.entry(&c.id).or_insert((c.name(), 0)).1 += 1;
-            }
-            Judged::Unknown(why) => {
-                unknown.get_or_insert(why);
-            }
-            Judged::Pass => {}
-        }
-    }
-    match (failed, unknown) {
-        (true, _) => Judged::Fail,
-        (false, Some(why)) => Judged::Unknown(why),
-        (false, None) => Judged::Pass,
-    }
-}
-
 pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
     let t = cx.tenant;
     let configs = t.device_configurations.get()?;
@@ -175,22 +115,14 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         ));
     }
     let found = applocker_profiles(configs);
-    let mut tally = Tally::default();
-    let mut hits = BTreeMap::new();
-    if !found.is_empty() {
-        let dir = t.group_members.get()?;
-        let index = targeting::device_id_index(t.devices.get()?);
-        for d in autopilot {
-            let id = targeting::autopilot_identity(d, &index);
-            let judged = judge_device(&found, id, dir, &mut hits);
-            tally.add(
-                Affected::new(AffectedKind::AutopilotDevice, &d.id, d.name()),
-                judged,
-            );
-        }
-    } else {
-        tally.passed = autopilot.len();
-    }
+    let objections: Vec<Objection> = found
+        .iter()
+        .map(|(c, delivery)| Objection {
+            profile: c,
+            doubt: delivery.as_ref().err().cloned(),
+        })
+        .collect();
+    let Reached { tally, hits } = autopilot_devices_reached(t, autopilot, &objections)?;
     let evidence = json!({
         "device_configurations": configs.len(),
         "applocker_profiles": found.iter().map(|(c, delivery)| json!({

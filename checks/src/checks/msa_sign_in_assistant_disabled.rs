@@ -2,12 +2,11 @@ use crate::catalog::Area;
 use crate::context::Ctx;
 use crate::declare_check;
 use crate::model::DeviceConfiguration;
+use crate::profiles::{autopilot_devices_reached, Objection, Reached};
 use crate::references::AUTOPILOT_FAQ;
-use crate::report::{count, Affected, AffectedKind, Outcome, Severity};
+use crate::report::{count, Outcome, Severity};
 use crate::snapshot::Resource;
-use crate::targeting::{self, classify, Identity, Principal, Reach, Target};
-use crate::tenant::{Directory, NotEvaluated};
-use crate::verdict::{Judged, Tally};
+use crate::tenant::NotEvaluated;
 use serde_json::json;
 
 declare_check! {
@@ -79,63 +78,11 @@ fn disabling(configs: &[DeviceConfiguration]) -> Vec<(&DeviceConfiguration, bool
         .collect()
 }
 
-/// Whether one restriction reaches one device (`Fail` = surely, with the setting disabled).
-fn judge_one(c: &DeviceConfiguration, disabled: bool, id: Identity<'_>, dir: &Directory) -> Judged {
-    let assignments = c.assignments.as_deref();
-    let reach = targeting::reach(assignments, Principal::Device, id, dir);
-    let to_all_users = assignments
-        .into_iter()
-        .flatten()
-        .any(|a| classify(&a.target).0 == Target::AllUsers);
-    let judged = match reach {
-        Reach::Excluded { .. } => return Judged::Pass,
-        Reach::Included { filter: None, .. } => Judged::Fail,
-        Reach::Included {
-            filter: Some(f), ..
-        } => Judged::Unknown(format!("assignment filter {} ({})", f.id, f.mode)),
-        Reach::Unknown { reason } => Judged::Unknown(reason),
-        Reach::NotTargeted if to_all_users => Judged::Unknown(
-            "assigned to All users: it applies to the PCs those users sign in to".into(),
-        ),
-        Reach::NotTargeted => return Judged::Pass,
-    };
-    match judged {
-        Judged::Fail if !disabled => Judged::Unknown(
-            match c.microsoft_account_sign_in_assistant_settings.as_deref() {
-                Some(v) => format!("'{}': setting value '{v}' is not understood", c.name()),
-                None => format!("'{}': the setting was not reported", c.name()),
-            },
-        ),
-        Judged::Unknown(why) => Judged::Unknown(format!("'{}': {why}", c.name())),
-        other => other,
-    }
-}
-
-/// A device's verdict over every restriction; records which ones surely reach it.
-fn judge_device<'c>(
-    found: &[(&'c DeviceConfiguration, bool)],
-    id: Identity<'_>,
-    dir: &Directory,
-    hits: &mut std::collections::BTreeMap<&'c str, (&'c str, usize)>,
-) -> Judged {
-    let mut unknown = None;
-    let mut failed = false;
-    for (c, disabled) in found {
-        match judge_one(c, *disabled, id, dir) {
-            Judged::Fail => {
-                failed = true;
-                hits.entry(&c.id).or_insert((c.name(), 0)).1 += 1;
-            }
-            Judged::Unknown(why) => {
-                unknown.get_or_insert(why);
-            }
-            Judged::Pass => {}
-        }
-    }
-    match (failed, unknown) {
-        (true, _) => Judged::Fail,
-        (false, Some(why)) => Judged::Unknown(why),
-        (false, None) => Judged::Pass,
+/// Why a restriction whose setting is not understood only may disable the assistant.
+fn doubt(c: &DeviceConfiguration) -> String {
+    match c.microsoft_account_sign_in_assistant_settings.as_deref() {
+        Some(v) => format!("setting value '{v}' is not understood"),
+        None => "the setting was not reported".into(),
     }
 }
 
@@ -149,22 +96,14 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         ));
     }
     let found = disabling(configs);
-    let mut tally = Tally::default();
-    let mut hits = std::collections::BTreeMap::new();
-    if !found.is_empty() {
-        let dir = t.group_members.get()?;
-        let index = targeting::device_id_index(t.devices.get()?);
-        for d in autopilot {
-            let id = targeting::autopilot_identity(d, &index);
-            let judged = judge_device(&found, id, dir, &mut hits);
-            tally.add(
-                Affected::new(AffectedKind::AutopilotDevice, &d.id, d.name()),
-                judged,
-            );
-        }
-    } else {
-        tally.passed = autopilot.len();
-    }
+    let objections: Vec<Objection> = found
+        .iter()
+        .map(|&(c, disabled)| Objection {
+            profile: c,
+            doubt: (!disabled).then(|| doubt(c)),
+        })
+        .collect();
+    let Reached { tally, hits } = autopilot_devices_reached(t, autopilot, &objections)?;
     let evidence = json!({
         "device_configurations": configs.len(),
         "disabling_configurations": found.iter().map(|(c, disabled)| json!({
