@@ -10,7 +10,7 @@
 //! Prints the wall time, the audit's peak resident memory (through `bench --measure-child`,
 //! which reaps it with `wait4`), Graph requests, and the summary's headline. Never asserted.
 
-use intune_audit_sim::{Latency, Sim, SimConfig, Sizes};
+use intune_audit_sim::{parse_size, Latency, Sim, SimConfig, Sizes};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -43,14 +43,7 @@ fn args() -> Result<Args, String> {
         let mut val = || it.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
             "--tenants" => a.tenants = val()?.parse().map_err(|_| "bad --tenants")?,
-            "--users" => {
-                let v = val()?;
-                let (n, m) = match v.strip_suffix(['k', 'K']) {
-                    Some(n) => (n.to_string(), 1000),
-                    None => (v.clone(), 1),
-                };
-                a.users = n.parse::<usize>().map_err(|_| "bad --users")? * m;
-            }
+            "--users" => a.users = parse_size(&val()?).ok_or("bad --users")?,
             "--parallel" => a.parallel = val()?.parse().map_err(|_| "bad --parallel")?,
             "--collector" => a.collector = PathBuf::from(val()?),
             "--out-dir" => a.out_dir = PathBuf::from(val()?),

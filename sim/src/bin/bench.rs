@@ -19,7 +19,7 @@ use intune_audit_checks::snapshot::ResourceEntry;
 use intune_audit_checks::{Settings, Snapshot};
 use intune_audit_sim::floor::{floor, Floor};
 use intune_audit_sim::{
-    Counts, Latency, Shape as TenantShape, Sim, SimConfig, Sizes, Tenant, SHAPES,
+    parse_size, Counts, Latency, Shape as TenantShape, Sim, SimConfig, Sizes, Tenant, SHAPES,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -41,15 +41,6 @@ struct Args {
     random_429: f64,
     random_503: f64,
     budget_scale: f64,
-}
-
-fn parse_size(s: &str) -> Option<usize> {
-    let s = s.trim().to_ascii_lowercase();
-    let (num, mult) = match s.strip_suffix('k') {
-        Some(n) => (n, 1000),
-        None => (s.as_str(), 1),
-    };
-    num.parse::<usize>().ok().map(|n| n * mult)
 }
 
 fn args() -> Result<Args, String> {

@@ -23,13 +23,7 @@ fn main() {
     while let Some(a) = it.next() {
         let v = it.next().unwrap_or_default();
         match a.as_str() {
-            "--users" => {
-                let (n, m) = match v.strip_suffix(['k', 'K']) {
-                    Some(n) => (n, 1000),
-                    None => (v.as_str(), 1),
-                };
-                users = n.parse::<usize>().unwrap_or(1000) * m;
-            }
+            "--users" => users = intune_audit_sim::parse_size(&v).unwrap_or(1000),
             "--port" => port = v.parse().unwrap_or(0),
             "--seed" => seed = v.parse().unwrap_or(seed),
             "--time-scale" | "--sigma" | "--random-429" | "--random-503" => {
