@@ -3,7 +3,7 @@
 //! renamed flag fails this test.
 
 mod common;
-use common::shell::{check, invocations, scripts};
+use common::shell::{check, fenced, invocations, markdown_invocations, scripts};
 use serde_yaml::Value;
 use std::path::Path;
 
@@ -168,17 +168,6 @@ fn the_checker_catches_renamed_flags_and_subcommands() {
     assert_eq!(check(&ok[0]).as_deref(), Ok("diff"));
 }
 
-/// The fenced blocks of one language in Markdown text.
-fn fenced<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
-    let open = format!("```{lang}\n");
-    text.match_indices(&open)
-        .filter_map(|(i, _)| {
-            let body = &text[i + open.len()..];
-            body.find("```").map(|end| &body[..end])
-        })
-        .collect()
-}
-
 /// docs/reports.md and the README's reports section: the TOML examples are valid
 /// configurations (docs/reports.md has at least one) and the shell examples use real
 /// subcommands and flags.
@@ -300,12 +289,9 @@ fn many_tenant_examples_are_valid_and_use_real_flags() {
     let scale = std::fs::read_to_string(root.join("docs/scale.md")).unwrap();
     let mut documented = 0;
     for lang in ["sh", "powershell"] {
-        for block in fenced(&scale, lang) {
-            let block = block.replace(" `\n", " \\\n");
-            for inv in invocations(&block) {
-                check(&inv).unwrap_or_else(|e| panic!("docs/scale.md {lang} block: {e}"));
-                documented += 1;
-            }
+        for inv in markdown_invocations(&scale, lang) {
+            check(&inv).unwrap_or_else(|e| panic!("docs/scale.md {lang} block: {e}"));
+            documented += 1;
         }
     }
     assert!(

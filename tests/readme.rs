@@ -70,17 +70,6 @@ fn readme_generated_sections_are_current() {
     );
 }
 
-/// The fenced blocks of one language in Markdown text.
-fn fenced<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
-    let open = format!("```{lang}\n");
-    text.match_indices(&open)
-        .filter_map(|(i, _)| {
-            let body = &text[i + open.len()..];
-            body.find("```").map(|end| &body[..end])
-        })
-        .collect()
-}
-
 /// Every command in the README's `sh` and `powershell` blocks is a real invocation, and each
 /// POSIX block has its PowerShell twin.
 #[test]
@@ -88,14 +77,10 @@ fn readme_commands_are_real_in_both_shells() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let mut count = std::collections::BTreeMap::new();
     for lang in ["sh", "powershell"] {
-        for block in fenced(&readme, lang) {
-            // PowerShell continues lines with a backtick.
-            let block = block.replace(" `\n", " \\\n");
-            for inv in common::shell::invocations(&block) {
-                let sub = common::shell::check(&inv)
-                    .unwrap_or_else(|e| panic!("README {lang} block: {e}"));
-                *count.entry((lang, sub)).or_insert(0) += 1;
-            }
+        for inv in common::shell::markdown_invocations(&readme, lang) {
+            let sub =
+                common::shell::check(&inv).unwrap_or_else(|e| panic!("README {lang} block: {e}"));
+            *count.entry((lang, sub)).or_insert(0) += 1;
         }
     }
     let subs: std::collections::BTreeSet<&String> = count.keys().map(|(_, s)| s).collect();

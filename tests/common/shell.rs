@@ -149,3 +149,23 @@ pub fn check(args: &[String]) -> Result<String, String> {
         .map_err(|e| format!("intune-audit {}: {}", args.join(" "), e.render()))?;
     Ok(sub_name.clone())
 }
+
+/// The fenced blocks of one language in Markdown text.
+pub fn fenced<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
+    let open = format!("```{lang}\n");
+    text.match_indices(&open)
+        .filter_map(|(i, _)| {
+            let body = &text[i + open.len()..];
+            body.find("```").map(|end| &body[..end])
+        })
+        .collect()
+}
+
+/// The `intune-audit` invocations in the Markdown's `sh` or `powershell` blocks (PowerShell's
+/// backtick line continuations read as the shell's).
+pub fn markdown_invocations(text: &str, lang: &str) -> Vec<Vec<String>> {
+    fenced(text, lang)
+        .into_iter()
+        .flat_map(|block| invocations(&block.replace(" `\n", " \\\n")))
+        .collect()
+}
