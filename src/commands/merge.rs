@@ -21,20 +21,7 @@ pub fn run(args: &MergeArgs) -> Result<i32> {
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
     let merged = merge(parts, &args.out_dir)?;
-    let wrote = crate::fleet::report::write(&merged, &args.out_dir)?;
-    let code = merged.exit_code();
-    crate::term::Verdict {
-        counts: merged.headline(),
-        exit: code,
-        why: match code {
-            crate::EXIT_ERROR => "a tenant could not be audited".into(),
-            crate::EXIT_FINDINGS => format!("findings at or above {}", merged.fail_on),
-            _ => format!("nothing failing at or above {}", merged.fail_on),
-        },
-        wrote,
-    }
-    .print();
-    Ok(code)
+    crate::fleet::report::conclude(&merged, &args.out_dir)
 }
 
 /// A summary file, or the summary of a folder, or those one level below it.

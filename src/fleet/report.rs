@@ -131,3 +131,21 @@ pub fn write(summary: &Summary, dir: &Path) -> Result<Vec<PathBuf>> {
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }
+
+/// Writes the summary into `dir`, ends the run with its verdict line, and gives the exit code.
+pub fn conclude(summary: &Summary, dir: &Path) -> Result<i32> {
+    let wrote = write(summary, dir)?;
+    let code = summary.exit_code();
+    crate::term::Verdict {
+        counts: summary.headline(),
+        exit: code,
+        why: match code {
+            crate::EXIT_ERROR => "a tenant could not be audited".into(),
+            crate::EXIT_FINDINGS => format!("findings at or above {}", summary.fail_on),
+            _ => format!("nothing failing at or above {}", summary.fail_on),
+        },
+        wrote,
+    }
+    .print();
+    Ok(code)
+}

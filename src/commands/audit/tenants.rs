@@ -71,20 +71,7 @@ pub fn run(args: &AuditArgs, list_file: &Path, out_dir: &Path) -> Result<i32> {
         shard.map(|s: Shard| s.to_string()),
         results,
     );
-    let written = crate::fleet::report::write(&summary, out_dir)?;
-    let code = summary.exit_code();
-    crate::term::Verdict {
-        counts: summary.headline(),
-        exit: code,
-        why: match code {
-            crate::EXIT_ERROR => "a tenant could not be audited".into(),
-            crate::EXIT_FINDINGS => format!("findings at or above {}", job.fail_on.as_str()),
-            _ => format!("nothing failing at or above {}", job.fail_on.as_str()),
-        },
-        wrote: written,
-    }
-    .print();
-    Ok(code)
+    crate::fleet::report::conclude(&summary, out_dir)
 }
 
 struct Job<'a> {
