@@ -1064,6 +1064,14 @@ fn sets_applocker(c: &Value) -> bool {
 /// Group ids that assignments, the MDM/MAM scopes, the device registration policy, the
 /// Conditional Access policies' users condition, the device restrictions disabling the
 /// Microsoft Account Sign-In Assistant and the custom profiles setting the AppLocker CSP name.
+/// The elements of `item[key]` when it is an array.
+fn array<'v>(item: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
+    item.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
 pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<String> {
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let items = |r: Resource| {
@@ -1081,52 +1089,35 @@ pub fn referenced_groups(resources: &BTreeMap<String, ResourceEntry>) -> Vec<Str
             }
         }
     };
-    for r in [
+    // Of the device configurations, only the restrictions that disable the Microsoft Account
+    // Sign-In Assistant and the custom profiles that set the AppLocker CSP: the other
+    // configurations' groups are read by no check.
+    let objected = items(Resource::DeviceConfigurations)
+        .iter()
+        .filter(|c| signs_in_assistant_off(c) || sets_applocker(c));
+    let assigned = [
         Resource::DeviceEnrollmentConfigurations,
         Resource::WindowsAutopilotDeploymentProfiles,
         // Device preparation policies (the collector keeps no other configuration policy).
         Resource::ConfigurationPolicies,
-    ] {
-        for item in items(r) {
-            for a in item
-                .get("assignments")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                add(a.pointer("/target/groupId"));
-            }
+    ]
+    .into_iter()
+    .flat_map(|r| items(r).iter())
+    .chain(objected);
+    for item in assigned {
+        for a in array(item, "assignments") {
+            add(a.pointer("/target/groupId"));
         }
     }
     for r in [
         Resource::MobileDeviceManagementPolicies,
         Resource::MobileAppManagementPolicies,
     ] {
-        for item in items(r) {
-            for g in item
-                .get("includedGroups")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                add(g.get("id"));
-            }
-        }
-    }
-    // Only the device restrictions that disable the Microsoft Account Sign-In Assistant and
-    // the custom profiles that set the AppLocker CSP: the other configurations' groups are read
-    // by no check.
-    for item in items(Resource::DeviceConfigurations)
-        .iter()
-        .filter(|c| signs_in_assistant_off(c) || sets_applocker(c))
-    {
-        for a in item
-            .get("assignments")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        for g in items(r)
+            .iter()
+            .flat_map(|item| array(item, "includedGroups"))
         {
-            add(a.pointer("/target/groupId"));
+            add(g.get("id"));
         }
     }
     // Lists of group ids inside an item.
