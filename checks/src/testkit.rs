@@ -350,3 +350,29 @@ pub fn restriction_versions(min: &str, max: &str) -> Value {
     r["osMaximumVersion"] = json!(max);
     r
 }
+
+/// Two Autopilot devices (`ap1`/`dev-1`/`obj-1` in the group `g-ap`, `ap2`/`dev-2`/`obj-2` in
+/// none) and these device configurations: the ground of the checks on device profiles that
+/// conflict with Windows Autopilot.
+pub fn autopilot_pair_with_configurations(configs: Vec<Value>) -> Fixture {
+    Fixture::new()
+        .with(
+            Resource::WindowsAutopilotDeviceIdentities,
+            vec![
+                autopilot_device("ap1", "PF4100001", "dev-1", "", "Latitude 7450"),
+                autopilot_device("ap2", "PF4100002", "dev-2", "", "Latitude 7450"),
+            ],
+        )
+        .with(
+            Resource::Devices,
+            vec![
+                entra_device("obj-1", "dev-1", "AzureAd", &[]),
+                entra_device("obj-2", "dev-2", "AzureAd", &[]),
+            ],
+        )
+        .with(
+            Resource::GroupMembers,
+            vec![group("g-ap", "Autopilot devices", &[("device", "obj-1")])],
+        )
+        .with(Resource::DeviceConfigurations, configs)
+}

@@ -206,26 +206,7 @@ mod tests {
     }
 
     fn base(configs: Vec<Value>) -> Fixture {
-        Fixture::new()
-            .with(
-                Resource::WindowsAutopilotDeviceIdentities,
-                vec![
-                    autopilot_device("ap1", "PF4100001", "dev-1", "", "Latitude 7450"),
-                    autopilot_device("ap2", "PF4100002", "dev-2", "", "Latitude 7450"),
-                ],
-            )
-            .with(
-                Resource::Devices,
-                vec![
-                    entra_device("obj-1", "dev-1", "AzureAd", &[]),
-                    entra_device("obj-2", "dev-2", "AzureAd", &[]),
-                ],
-            )
-            .with(
-                Resource::GroupMembers,
-                vec![group("g-ap", "Autopilot devices", &[("device", "obj-1")])],
-            )
-            .with(Resource::DeviceConfigurations, configs)
+        autopilot_pair_with_configurations(configs)
     }
 
     #[test]
