@@ -6,7 +6,8 @@
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). On a stable toolchain the -Z flags cargo-fuzz
 # passes are allowed with RUSTC_BOOTSTRAP=1, which this script sets; FUZZ_SANITIZER=none runs
-# without AddressSanitizer. The checked-in corpus fuzz/corpus/<target>/ is read, never written:
+# without AddressSanitizer; FUZZ_RUNS=N stops a target after N executions (SECONDS stays the
+# cap). The checked-in corpus fuzz/corpus/<target>/ is read, never written:
 # new inputs go to $FUZZ_WORK/<target> (a temporary folder unless set), crashes to
 # fuzz/artifacts/<target>/. docs/reliability.md says how to fold findings back into the corpus.
 set -euo pipefail
@@ -21,6 +22,10 @@ fi
 SANITIZER="${FUZZ_SANITIZER:-address}"
 WORK="${FUZZ_WORK:-$(mktemp -d -t intune-audit-fuzz.XXXXXX)}"
 MAX_LEN="${FUZZ_MAX_LEN:-16384}"
+RUNS_ARGS=()
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  RUNS_ARGS=(-runs="$FUZZ_RUNS")
+fi
 TARGET_DIR_ARGS=()
 if [ -n "${FUZZ_TARGET_DIR:-}" ]; then
   TARGET_DIR_ARGS=(--target-dir "$FUZZ_TARGET_DIR")
@@ -38,7 +43,7 @@ for t in "${TARGETS[@]}"; do
   set +e
   cargo fuzz run --sanitizer "$SANITIZER" "${TARGET_DIR_ARGS[@]}" "$t" "$WORK/$t" "fuzz/corpus/$t" -- \
     -max_total_time="$SECONDS_PER_TARGET" -max_len="$MAX_LEN" -timeout=10 -rss_limit_mb=4096 \
-    -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1
+    -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" "${RUNS_ARGS[@]}" >"$log" 2>&1
   rc=$?
   set -e
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)

@@ -7,7 +7,8 @@
 
 use crate::auth::AuthError;
 use crate::graph::checkpoint::{self, Checkpoint, Committed, Part, State};
-use crate::graph::client::{BatchGet, GraphClient, GraphError};
+use crate::graph::client::{self, BatchGet, GraphClient, GraphError};
+use crate::graph::partition;
 use crate::graph::plan::{self, ApiVersion, Bucket, Request, Shape, PLAN};
 use crate::signin::AuthMethod;
 use futures_util::future::join_all;
@@ -673,52 +674,6 @@ fn encode_query_value(s: &str) -> String {
     out
 }
 
-/// An OData string literal: single-quoted, quotes doubled.
-fn odata_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-/// The `$filter`s of a partitioned read: ranges of `property` cut at `bounds` (sorted,
-/// distinct) with `le` / `ge`, so every non-null value falls in at least one range whatever
-/// the collation, plus `eq null`. A value equal to a bound is in two ranges; the caller
-/// de-duplicates every item by id.
-pub fn partition_filters(property: &str, bounds: &[String]) -> Vec<String> {
-    let mut out = Vec::with_capacity(bounds.len() + 2);
-    let Some(first) = bounds.first() else {
-        return out;
-    };
-    out.push(format!("{property} le {}", odata_literal(first)));
-    for w in bounds.windows(2) {
-        out.push(format!(
-            "{property} ge {} and {property} le {}",
-            odata_literal(&w[0]),
-            odata_literal(&w[1])
-        ));
-    }
-    if let Some(last) = bounds.last() {
-        out.push(format!("{property} ge {}", odata_literal(last)));
-    }
-    out.push(format!("{property} eq null"));
-    out
-}
-
-/// `parts - 1` cut points from a sample of values: its quantiles, lowercased and distinct.
-pub fn partition_bounds(sample: &[String], parts: usize) -> Vec<String> {
-    let mut v: Vec<String> = sample
-        .iter()
-        .map(|s| s.to_lowercase())
-        .filter(|s| !s.is_empty())
-        .collect();
-    v.sort();
-    v.dedup();
-    if v.len() < 2 || parts < 2 {
-        return Vec::new();
-    }
-    let mut bounds: Vec<String> = (1..parts).map(|j| v[j * v.len() / parts].clone()).collect();
-    bounds.dedup();
-    bounds
-}
-
 /// One resource's nextLink chains, and what saving their progress needs.
 struct Chain<'a> {
     client: &'a GraphClient,
@@ -856,7 +811,15 @@ async fn collect_partitioned(
         .filter_map(|v| v.get(property).and_then(Value::as_str))
         .map(str::to_string)
         .collect();
-    let bounds = partition_bounds(&sample, parts);
+    let bounds = match (next.is_some(), total) {
+        (true, Some(total)) if parts > 1 => {
+            partition::plan(&sample, total, parts, |todo| {
+                count_intervals(chain, property, todo)
+            })
+            .await?
+        }
+        _ => Vec::new(),
+    };
     if next.is_none() || bounds.is_empty() {
         // Small (or unpartitionable): the plain chain, keeping the first page.
         for v in items {
@@ -868,7 +831,7 @@ async fn collect_partitioned(
         return Ok(());
     }
     drop(items);
-    let parts = partition_filters(property, &bounds)
+    let parts = partition::filters(property, &bounds)
         .iter()
         .map(|f| {
             let first = format!("{url}&$filter={}", encode_query_value(f));
@@ -879,6 +842,50 @@ async fn collect_partitioned(
         })
         .collect();
     read_parts(chain, url, parts, HashSet::new(), sink, false).await
+}
+
+/// Asks Graph for the size of each interval (`$count` with the interval's filter, 20 to a
+/// `$batch`, the batches side by side); `None` where Graph gave no count.
+async fn count_intervals(
+    chain: &Chain<'_>,
+    property: &str,
+    intervals: Vec<partition::Interval>,
+) -> Result<Vec<Option<u64>>, GraphError> {
+    let req = chain.req;
+    let gets: Vec<BatchGet> = intervals
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let filter = partition::interval_filter(property, i.lo.as_deref(), i.hi.as_deref());
+            let url = format!("{}/$count?$filter={}", req.path, encode_query_value(&filter));
+            let mut get = BatchGet::new(n.to_string(), url);
+            get.consistency_eventual = true;
+            get
+        })
+        .collect();
+    let batches = gets.chunks(client::BATCH_LIMIT).map(|chunk| {
+        chain
+            .client
+            .batch(req.bucket, req.version, chunk.to_vec())
+    });
+    let mut counts = vec![None; intervals.len()];
+    for answers in join_all(batches).await {
+        let answers = match answers {
+            Ok(a) => a,
+            Err(GraphError::Auth(e)) => return Err(GraphError::Auth(e)),
+            Err(_) => continue,
+        };
+        for (id, resp) in answers {
+            let count = resp
+                .is_success()
+                .then(|| partition::parse_count(&resp.body))
+                .flatten();
+            if let Some(slot) = id.parse::<usize>().ok().and_then(|i| counts.get_mut(i)) {
+                *slot = count;
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// The ranges of a partitioned read, with the spool they share and the ids already in it.
@@ -1502,35 +1509,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn partition_ranges_cover_every_name_and_quote_literals() {
-        let sample: Vec<String> = [
-            "DESKTOP-9",
-            "desktop-1",
-            "LAPTOP-5",
-            "o'brien-pc",
-            "iPhone-2",
-            "",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let bounds = partition_bounds(&sample, 3);
-        assert_eq!(bounds, vec!["desktop-9", "laptop-5"]);
-        let f = partition_filters("displayName", &bounds);
-        assert_eq!(
-            f,
-            vec![
-                "displayName le 'desktop-9'",
-                "displayName ge 'desktop-9' and displayName le 'laptop-5'",
-                "displayName ge 'laptop-5'",
-                "displayName eq null",
-            ]
-        );
-        assert_eq!(
-            partition_filters("displayName", &["o'brien".to_string()])[0],
-            "displayName le 'o''brien'"
-        );
-        assert!(partition_bounds(&sample, 1).is_empty());
+    fn query_values_are_percent_encoded() {
         assert_eq!(encode_query_value("a b'c&d"), "a%20b%27c%26d");
     }
 

@@ -3,6 +3,7 @@
 pub mod checkpoint;
 pub mod client;
 pub mod collect;
+pub mod partition;
 pub mod permissions;
 pub mod plan;
 pub mod retry;
