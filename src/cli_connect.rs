@@ -101,7 +101,9 @@ pub struct ConnectArgs {
     /// waits as Graph asks and is retried until then, and only then ends as an error.
     #[arg(long, default_value_t = 1800, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Connection")]
     pub deadline: u64,
-    /// Requests in flight per throttling bucket (directory, Intune devices, Intune enrollment).
+    /// Requests in flight per throttling bucket (directory, Intune devices, Intune enrollment)
+    /// at the start: a bucket widens up to 4 times this while Graph does not throttle it and
+    /// halves when it does.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=32), help_heading = "Connection")]
     pub concurrency: u32,
     /// First backoff step in milliseconds when Graph sends no Retry-After (tests use a few ms).

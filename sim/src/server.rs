@@ -65,6 +65,9 @@ pub struct Stats {
     pub event_requests: AtomicU64,
     pub event_first_ms: AtomicU64,
     pub event_last_ms: AtomicU64,
+    /// The latencies drawn for the managed devices' pages, summed (µs): that chain's length in
+    /// this run, which the random draws make differ from its mean.
+    pub managed_chain_us: AtomicU64,
 }
 
 fn now_ms() -> u64 {
@@ -89,6 +92,8 @@ pub struct Counts {
     pub event_requests: u64,
     /// From the first failure-history request to the last answer.
     pub event_span_ms: u64,
+    /// The managed devices' chain as drawn in this run (µs of latency, summed).
+    pub managed_chain_us: u64,
 }
 
 impl Stats {
@@ -109,6 +114,7 @@ impl Stats {
                 .event_last_ms
                 .load(Relaxed)
                 .saturating_sub(self.event_first_ms.load(Relaxed)),
+            managed_chain_us: self.managed_chain_us.load(Relaxed),
         }
     }
     pub fn reset(&self) {
@@ -126,6 +132,7 @@ impl Stats {
             &self.event_requests,
             &self.event_first_ms,
             &self.event_last_ms,
+            &self.managed_chain_us,
         ] {
             c.store(0, Relaxed);
         }
@@ -137,7 +144,8 @@ impl Counts {
         json!({"requests": self.requests, "token_requests": self.token_requests, "batches": self.batches,
             "sub_requests": self.sub_requests, "pages": self.pages, "items": self.items, "bytes": self.bytes,
             "throttled": self.throttled, "unavailable": self.unavailable, "resource_units": self.resource_units,
-            "event_requests": self.event_requests, "event_span_ms": self.event_span_ms})
+            "event_requests": self.event_requests, "event_span_ms": self.event_span_ms,
+            "managed_chain_us": self.managed_chain_us})
     }
 }
 
@@ -333,7 +341,12 @@ async fn handle(st: Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>>
                 .compare_exchange(0, now_ms(), Relaxed, Relaxed);
         }
         let a = get(&st, &target, eventual);
-        tokio::time::sleep(draw(&st, a.call)).await;
+        let latency = draw(&st, a.call);
+        if path.ends_with("/deviceManagement/managedDevices") {
+            let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+            st.stats.managed_chain_us.fetch_add(us, Relaxed);
+        }
+        tokio::time::sleep(latency).await;
         if event {
             st.stats.event_last_ms.fetch_max(now_ms(), Relaxed);
         }

@@ -37,10 +37,9 @@ impl Devices {
     fn count(&self, i: &Interval) -> u64 {
         let filter = partition::interval_filter("displayName", i.lo.as_deref(), i.hi.as_deref());
         parse_filter(&filter).expect("the simulator parses the collector's filter");
-        let from = i
-            .lo
-            .as_ref()
-            .map_or(0, |lo| self.sorted.partition_point(|n| n < &lo.to_lowercase()));
+        let from = i.lo.as_ref().map_or(0, |lo| {
+            self.sorted.partition_point(|n| n < &lo.to_lowercase())
+        });
         let to = i.hi.as_ref().map_or(self.sorted.len(), |hi| {
             self.sorted.partition_point(|n| n <= &hi.to_lowercase())
         });
@@ -151,10 +150,7 @@ async fn without_counts_the_sample_quantiles_still_cover_everything() {
     })
     .await
     .expect("infallible");
-    assert_eq!(
-        bounds,
-        partition::sample_cuts(&d.first_page, d.parts() - 1)
-    );
+    assert_eq!(bounds, partition::sample_cuts(&d.first_page, d.parts() - 1));
     let read: u64 = d.range_sizes(&bounds).iter().sum();
     assert!(read >= d.total());
 }

@@ -857,17 +857,19 @@ async fn count_intervals(
         .enumerate()
         .map(|(n, i)| {
             let filter = partition::interval_filter(property, i.lo.as_deref(), i.hi.as_deref());
-            let url = format!("{}/$count?$filter={}", req.path, encode_query_value(&filter));
+            let url = format!(
+                "{}/$count?$filter={}",
+                req.path,
+                encode_query_value(&filter)
+            );
             let mut get = BatchGet::new(n.to_string(), url);
             get.consistency_eventual = true;
             get
         })
         .collect();
-    let batches = gets.chunks(client::BATCH_LIMIT).map(|chunk| {
-        chain
-            .client
-            .batch(req.bucket, req.version, chunk.to_vec())
-    });
+    let batches = gets
+        .chunks(client::BATCH_LIMIT)
+        .map(|chunk| chain.client.batch(req.bucket, req.version, chunk.to_vec()));
     let mut counts = vec![None; intervals.len()];
     for answers in join_all(batches).await {
         let answers = match answers {

@@ -368,8 +368,16 @@ mod tests {
     fn sample_cuts_weigh_repeated_names() {
         // Six of ten names are the same: a fair split puts a cut at it, not at the rare ones.
         let sample = s(&[
-            "a", "b", "Lee's iPhone", "lee's iphone", "lee's iphone", "lee's iphone",
-            "lee's iphone", "lee's iphone", "x", "",
+            "a",
+            "b",
+            "Lee's iPhone",
+            "lee's iphone",
+            "lee's iphone",
+            "lee's iphone",
+            "lee's iphone",
+            "lee's iphone",
+            "x",
+            "",
         ]);
         // The cut is just below the name, so the name's devices are all in one range.
         assert_eq!(sample_cuts(&sample, 1), s(&["lee's iphon"]));
@@ -385,7 +393,9 @@ mod tests {
         let mut sorted = cuts.clone();
         sorted.sort();
         assert_eq!(sorted, cuts);
-        assert!(cuts.iter().all(|c| c.as_str() > "cts-a" && c.as_str() < "desktop"));
+        assert!(cuts
+            .iter()
+            .all(|c| c.as_str() > "cts-a" && c.as_str() < "desktop"));
         // Shared prefixes are kept; an open end reaches past the alphabet.
         let deep = between(Some("pf1000"), Some("pf2000"), 3);
         assert!(deep.iter().all(|c| c.starts_with("pf")), "{deep:?}");
@@ -395,15 +405,31 @@ mod tests {
         assert!(between(Some("a"), Some("a0"), 3).is_empty());
         // Non-ASCII ends never split a character.
         let u = between(Some("ädele"), Some("öscar"), 3);
-        assert!(u.iter().all(|c| c.as_str() > "ädele" && c.as_str() < "öscar"), "{u:?}");
+        assert!(
+            u.iter()
+                .all(|c| c.as_str() > "ädele" && c.as_str() < "öscar"),
+            "{u:?}"
+        );
     }
 
     #[test]
     fn refine_splits_only_heavy_intervals() {
         let iv = vec![
-            Interval { lo: None, hi: Some("d".into()), count: Some(50) },
-            Interval { lo: Some("d".into()), hi: Some("m".into()), count: Some(400) },
-            Interval { lo: Some("m".into()), hi: None, count: None },
+            Interval {
+                lo: None,
+                hi: Some("d".into()),
+                count: Some(50),
+            },
+            Interval {
+                lo: Some("d".into()),
+                hi: Some("m".into()),
+                count: Some(400),
+            },
+            Interval {
+                lo: Some("m".into()),
+                hi: None,
+                count: None,
+            },
         ];
         let r = refine(&iv, 100).expect("the heavy interval is split");
         assert_eq!(r[0], iv[0]);

@@ -23,7 +23,8 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
     /// Timeout of one HTTP request (connect + response).
     pub timeout: Duration,
-    /// Requests in flight per bucket.
+    /// Requests in flight per bucket at the start; the bucket widens up to [`WIDEN`] times this
+    /// while Graph does not throttle it and halves when it does (see [`Gate`]).
     pub concurrency: usize,
 }
 
@@ -85,13 +86,37 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// One throttling bucket: bounded concurrency, a pause that a 429 sets for everyone, and a
-/// pacer that spaces requests once the bucket has been throttled.
+/// How far a bucket's concurrency may widen: up to this many times the configured one.
+pub const WIDEN: usize = 4;
+
+/// One throttling bucket: a concurrency that follows the bucket's budget, a pause that a 429
+/// sets for everyone, and a pacer that spaces requests once the bucket has been throttled.
+///
+/// Concurrency is additive-increase, multiplicative-decrease: it starts at the configured
+/// width, grows by one request in flight each time as many requests as are in flight have
+/// succeeded without throttling (up to [`WIDEN`] times the start), and halves (not below one)
+/// at each throttling episode. A fixed cap would leave Graph's budgets unused on a large read
+/// (the Entra device ranges wait on the directory bucket's slots) and a wide one would spend
+/// them at once on a small tenant's budget.
 #[derive(Debug)]
 pub struct Gate {
     paused_until: Mutex<Option<Instant>>,
     permits: Semaphore,
+    width: Mutex<Width>,
     pace: Mutex<Pace>,
+}
+
+/// The concurrency of one bucket.
+#[derive(Debug)]
+struct Width {
+    /// Requests allowed in flight now.
+    limit: usize,
+    /// The most it may grow to.
+    max: usize,
+    /// Successes since the last widening.
+    streak: usize,
+    /// Permits to drop as they come back (a narrowing that found them in use).
+    debt: usize,
 }
 
 /// Client-side pacing of one bucket (graph-client.md §3.5): a token bucket whose rate starts
@@ -123,9 +148,16 @@ const GROWTH: f64 = 0.01;
 
 impl Gate {
     pub fn new(concurrency: usize) -> Gate {
+        let start = concurrency.max(1);
         Gate {
             paused_until: Mutex::new(None),
-            permits: Semaphore::new(concurrency.max(1)),
+            permits: Semaphore::new(start),
+            width: Mutex::new(Width {
+                limit: start,
+                max: start * WIDEN,
+                streak: 0,
+                debt: 0,
+            }),
             pace: Mutex::new(Pace {
                 rate: None,
                 next: Instant::now(),
@@ -144,6 +176,10 @@ impl Gate {
             let Ok(permit) = self.permits.acquire().await else {
                 continue;
             };
+            // A narrowing owed this slot: it is dropped, not used.
+            let Some(permit) = self.repay(permit) else {
+                continue;
+            };
             // A 429 may have closed the bucket while we queued for the slot.
             if self.pause_left().is_none() {
                 break permit;
@@ -154,6 +190,50 @@ impl Gate {
             tokio::time::sleep(turn).await;
         }
         permit
+    }
+
+    /// The permit back, unless a narrowing is still owed one: then it is forgotten.
+    fn repay<'a>(&self, permit: SemaphorePermit<'a>) -> Option<SemaphorePermit<'a>> {
+        let mut w = self.width.lock().unwrap_or_else(|e| e.into_inner());
+        if w.debt == 0 {
+            return Some(permit);
+        }
+        w.debt -= 1;
+        permit.forget();
+        None
+    }
+
+    /// Requests allowed in flight now.
+    pub fn width(&self) -> usize {
+        self.width.lock().unwrap_or_else(|e| e.into_inner()).limit
+    }
+
+    /// One more request in flight after `limit` successes in a row, up to the maximum.
+    fn widen(&self) {
+        let mut w = self.width.lock().unwrap_or_else(|e| e.into_inner());
+        w.streak += 1;
+        if w.streak < w.limit || w.limit >= w.max {
+            return;
+        }
+        w.streak = 0;
+        w.limit += 1;
+        if w.debt > 0 {
+            w.debt -= 1;
+        } else {
+            self.permits.add_permits(1);
+        }
+    }
+
+    /// Half as many requests in flight (not below one); the slots in use are dropped as they
+    /// come back.
+    fn narrow(&self) {
+        let mut w = self.width.lock().unwrap_or_else(|e| e.into_inner());
+        let to = (w.limit / 2).max(1);
+        let cut = w.limit - to;
+        w.limit = to;
+        w.streak = 0;
+        let forgotten = self.permits.forget_permits(cut);
+        w.debt += cut - forgotten;
     }
 
     async fn wait_open(&self) {
@@ -190,10 +270,13 @@ impl Gate {
         start - now
     }
 
-    /// `units` succeeded: the pace grows back.
+    /// `units` succeeded: the pace grows back and the bucket may widen.
     pub fn succeeded(&self, units: u32) {
         if units == 0 {
             return;
+        }
+        if !self.in_episode() {
+            self.widen();
         }
         let mut p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
@@ -221,6 +304,7 @@ impl Gate {
             return;
         }
         p.episode_until = Some(now + retry_after.max(Duration::from_millis(100)));
+        self.narrow();
         let cut = match p.rate {
             Some(rate) => rate / 2.0,
             None => {
@@ -239,6 +323,12 @@ impl Gate {
         let floor = 1.0 / retry_after.as_secs_f64().max(0.001);
         p.rate = Some(cut.max(floor).clamp(MIN_RATE, MAX_RATE));
         p.next = p.next.max(now + retry_after);
+    }
+
+    /// Whether a throttling episode is under way (no widening then).
+    fn in_episode(&self) -> bool {
+        let p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
+        p.episode_until.is_some_and(|until| Instant::now() < until)
     }
 
     /// The current pace in units per second (`None`: unpaced).
@@ -338,6 +428,41 @@ mod tests {
             slow.rate().unwrap_or(0.0) >= 999.0,
             "a 1 ms Retry-After barely paces"
         );
+    }
+
+    #[tokio::test]
+    async fn concurrency_widens_while_unthrottled_and_halves_when_throttled() {
+        let gate = Gate::new(2);
+        assert_eq!(gate.width(), 2);
+        // Two successes per step at width 2, three at 3, …: widening is additive.
+        for _ in 0..(2 + 3 + 4) {
+            gate.succeeded(1);
+        }
+        assert_eq!(gate.width(), 5);
+        let held: Vec<_> = futures_util::future::join_all((0..5).map(|_| gate.enter(1))).await;
+        assert_eq!(held.len(), 5, "five requests in flight at width 5");
+        // Throttled while all five are in flight: width 2, and the slots coming back are
+        // dropped until only two are in use.
+        gate.throttled(Duration::from_millis(1));
+        assert_eq!(gate.width(), 2);
+        drop(held);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let a = gate.enter(1).await;
+        let b = gate.enter(1).await;
+        let third = tokio::time::timeout(Duration::from_millis(50), gate.enter(1)).await;
+        assert!(third.is_err(), "a third request got in at width 2");
+        drop((a, b));
+        // Not during the throttling episode; after it, never wider than WIDEN times the start.
+        gate.succeeded(1);
+        assert_eq!(gate.width(), 2);
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        for _ in 0..1000 {
+            gate.succeeded(1);
+        }
+        assert_eq!(gate.width(), 2 * WIDEN);
+        let one = Gate::new(1);
+        one.throttled(Duration::from_millis(1));
+        assert_eq!(one.width(), 1);
     }
 
     #[test]
