@@ -65,10 +65,19 @@ pub struct Stats {
     pub event_requests: AtomicU64,
     pub event_first_ms: AtomicU64,
     pub event_last_ms: AtomicU64,
-    /// The latencies drawn for the managed devices' pages, summed (µs): that chain's length in
+    /// The latencies drawn for each chain of [`CHAINS`], summed (µs): each chain's length in
     /// this run, which the random draws make differ from its mean.
-    pub managed_chain_us: AtomicU64,
+    pub chain_us: [AtomicU64; CHAINS.len()],
 }
+
+/// The collections read as one nextLink chain each (no `$filter` splits them), by path.
+pub const CHAINS: [&str; 5] = [
+    "/deviceManagement/managedDevices",
+    "/deviceManagement/autopilotEvents",
+    "/deviceManagement/troubleshootingEvents",
+    "/deviceManagement/windowsAutopilotDeviceIdentities",
+    "/users",
+];
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -92,8 +101,9 @@ pub struct Counts {
     pub event_requests: u64,
     /// From the first failure-history request to the last answer.
     pub event_span_ms: u64,
-    /// The managed devices' chain as drawn in this run (µs of latency, summed).
-    pub managed_chain_us: u64,
+    /// The longest of [`CHAINS`] as drawn in this run (µs of latency, summed), and its path.
+    pub longest_chain_us: u64,
+    pub longest_chain: &'static str,
 }
 
 impl Stats {
@@ -114,10 +124,23 @@ impl Stats {
                 .event_last_ms
                 .load(Relaxed)
                 .saturating_sub(self.event_first_ms.load(Relaxed)),
-            managed_chain_us: self.managed_chain_us.load(Relaxed),
+            longest_chain_us: self.longest_chain().1,
+            longest_chain: self.longest_chain().0,
         }
     }
+    fn longest_chain(&self) -> (&'static str, u64) {
+        CHAINS
+            .iter()
+            .zip(&self.chain_us)
+            .map(|(p, us)| (*p, us.load(Relaxed)))
+            .max_by_key(|(_, us)| *us)
+            .unwrap_or(("", 0))
+    }
+
     pub fn reset(&self) {
+        for c in &self.chain_us {
+            c.store(0, Relaxed);
+        }
         for c in [
             &self.requests,
             &self.token_requests,
@@ -132,7 +155,6 @@ impl Stats {
             &self.event_requests,
             &self.event_first_ms,
             &self.event_last_ms,
-            &self.managed_chain_us,
         ] {
             c.store(0, Relaxed);
         }
@@ -145,7 +167,7 @@ impl Counts {
             "sub_requests": self.sub_requests, "pages": self.pages, "items": self.items, "bytes": self.bytes,
             "throttled": self.throttled, "unavailable": self.unavailable, "resource_units": self.resource_units,
             "event_requests": self.event_requests, "event_span_ms": self.event_span_ms,
-            "managed_chain_us": self.managed_chain_us})
+            "longest_chain_us": self.longest_chain_us, "longest_chain": self.longest_chain})
     }
 }
 
@@ -342,9 +364,10 @@ async fn handle(st: Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>>
         }
         let a = get(&st, &target, eventual);
         let latency = draw(&st, a.call);
-        if path.ends_with("/deviceManagement/managedDevices") {
+        let chain = CHAINS.iter().position(|c| path.ends_with(c));
+        if let (Some(i), false) = (chain, target.contains("$filter=")) {
             let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-            st.stats.managed_chain_us.fetch_add(us, Relaxed);
+            st.stats.chain_us[i].fetch_add(us, Relaxed);
         }
         tokio::time::sleep(latency).await;
         if event {

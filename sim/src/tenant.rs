@@ -88,11 +88,14 @@ pub const SHAPES: &[&str] = &[
     "many-devices",
     "many-groups",
     "events",
+    "stand-in",
     "worst",
 ];
 
 impl Shape {
-    /// A named preset; `worst` is all the others at once.
+    /// A named preset; `worst` is all the others at once; `stand-in` is the tenant of the
+    /// independent Graph stand-in that issue 15 measured on (mixed names, 0.68 Autopilot
+    /// devices per user, one more targeted group of up to 68k users).
     pub fn preset(name: &str) -> Option<Shape> {
         let mut s = Shape::default();
         let all = name == "worst";
@@ -114,6 +117,12 @@ impl Shape {
         }
         if all || name == "events" {
             s.events_permille = 1000;
+        }
+        if name == "stand-in" {
+            s.naming = Naming::Mixed;
+            s.autopilot_permille = 680;
+            s.targeted_groups = 1;
+            s.largest_group = 68_000;
         }
         Some(s)
     }

@@ -19,9 +19,10 @@ const SEED: u64 = 1403;
 const USERS: usize = 10_000;
 const CHILD_ARGS: &str = "RESUME_CHILD_ARGS";
 const CHECKPOINT_PREFIX: &str = ".intune-audit-resume-";
-/// Requests an interrupt may cost: a page in flight per chain or range (16 at most) and the
-/// token.
-const IN_FLIGHT: u64 = 20;
+/// Requests an interrupt may cost: every request in flight when the signal came (their answers
+/// are lost) — three throttling buckets of `--concurrency` 4, each widened up to `WIDEN` times
+/// while unthrottled — and the token.
+const IN_FLIGHT: u64 = 3 * 4 * intune_audit::graph::retry::WIDEN as u64 + 1;
 
 /// 10,000 users (22,000 Entra devices in 220 pages of 100, 20,000 managed devices in 20 pages
 /// of 1,000), unthrottled, with latencies that make the collection last a few seconds.

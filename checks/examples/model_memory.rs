@@ -1,0 +1,88 @@
+//! Where a loaded snapshot's memory goes, for docs/benchmark.md: loads a snapshot with the
+//! streaming loader under a counting allocator and prints the peak of live heap bytes while
+//! loading, the live bytes once loaded, and what each large resource holds (the bytes freed
+//! when it is dropped).
+//!
+//! ```text
+//! cargo run --release -p intune-audit-checks --example model_memory -- FILE
+//! ```
+
+use intune_audit_checks::{load, Loaded};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::BufReader;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+            PEAK.fetch_max(now, Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn mb(bytes: usize) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Drops `value` and prints how many live bytes that freed.
+fn weigh<T>(name: &str, items: usize, value: T) {
+    let before = LIVE.load(Relaxed);
+    drop(value);
+    let freed = before.saturating_sub(LIVE.load(Relaxed));
+    let each = freed.checked_div(items).unwrap_or(0);
+    println!("  {name}: {} ({items} items, {each} bytes each)", mb(freed));
+}
+
+fn main() -> Result<(), String> {
+    let path = std::env::args().nth(1).ok_or("usage: model_memory FILE")?;
+    let file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+    let loaded: Loaded =
+        load::stream(BufReader::with_capacity(1 << 20, file)).map_err(|e| e.to_string())?;
+    println!(
+        "peak while loading {}, live once loaded {}",
+        mb(PEAK.load(Relaxed)),
+        mb(LIVE.load(Relaxed))
+    );
+    let t = loaded.tenant;
+    let n = |c: Result<usize, _>| c.unwrap_or(0);
+    weigh("users", n(t.users.get().map(Vec::len)), t.users);
+    weigh("devices", n(t.devices.get().map(Vec::len)), t.devices);
+    weigh(
+        "managed devices",
+        n(t.managed_devices.get().map(Vec::len)),
+        t.managed_devices,
+    );
+    weigh(
+        "Autopilot devices",
+        n(t.autopilot_devices.get().map(Vec::len)),
+        t.autopilot_devices,
+    );
+    weigh("group members", 0, t.group_members);
+    weigh(
+        "enrollment failure events",
+        n(t.troubleshooting_events.get().map(Vec::len)),
+        t.troubleshooting_events,
+    );
+    weigh(
+        "Autopilot events",
+        n(t.autopilot_events.get().map(Vec::len)),
+        t.autopilot_events,
+    );
+    println!("  the rest: {}", mb(LIVE.load(Relaxed)));
+    Ok(())
+}
