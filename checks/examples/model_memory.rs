@@ -1,13 +1,15 @@
 //! Where a loaded snapshot's memory goes, for docs/benchmark.md: loads a snapshot with the
 //! streaming loader under a counting allocator and prints the peak of live heap bytes while
-//! loading, the live bytes once loaded, and what each large resource holds (the bytes freed
-//! when it is dropped).
+//! loading, the live bytes once loaded, each check's own peak above that (run alone, with a
+//! fresh context, so it pays for the shared indexes it uses) and its finding's size, then what
+//! each large resource holds (the bytes freed when it is dropped).
 //!
 //! ```text
 //! cargo run --release -p intune-audit-checks --example model_memory -- FILE
 //! ```
 
-use intune_audit_checks::{load, Loaded};
+use intune_audit_checks::context::Ctx;
+use intune_audit_checks::{load, Loaded, Settings};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::BufReader;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -58,6 +60,35 @@ fn main() -> Result<(), String> {
         mb(PEAK.load(Relaxed)),
         mb(LIVE.load(Relaxed))
     );
+    let settings = Settings {
+        preview: true,
+        ..Settings::default()
+    };
+    let mut checks: Vec<(usize, usize, &str)> = Vec::new();
+    for check in intune_audit_checks::checks::REGISTRY.iter() {
+        let base = LIVE.load(Relaxed);
+        PEAK.store(base, Relaxed);
+        let cx = Ctx::new(&loaded.tenant, &settings);
+        let finding = check.run_in(&cx);
+        drop(cx);
+        let kept = LIVE.load(Relaxed).saturating_sub(base);
+        drop(finding);
+        checks.push((PEAK.load(Relaxed) - base, kept, check.id()));
+    }
+    checks.sort_by(|a, b| b.cmp(a));
+    println!("checks, largest peak first (peak above the model; the finding it returns):");
+    for (peak, kept, id) in checks.iter().take(6) {
+        println!("  {id}: {} ({})", mb(*peak), mb(*kept));
+    }
+    let base = LIVE.load(Relaxed);
+    PEAK.store(base, Relaxed);
+    let report = intune_audit_checks::audit_tenant(&loaded.envelope, &loaded.tenant, &settings, "");
+    println!(
+        "the whole audit (checks side by side, failure history): peak {} above the model, the report {}",
+        mb(PEAK.load(Relaxed) - base),
+        mb(LIVE.load(Relaxed).saturating_sub(base))
+    );
+    drop(report);
     let t = loaded.tenant;
     let n = |c: Result<usize, _>| c.unwrap_or(0);
     weigh("users", n(t.users.get().map(Vec::len)), t.users);

@@ -56,7 +56,8 @@ declare_check! {
     };
 }
 
-/// How many undetermined devices the evidence lists by name.
+/// How many conflicting and undetermined devices the evidence details (every device is in the
+/// affected objects; at 68k conflicting devices, details for each made the report 110 MB).
 const SAMPLE: usize = 20;
 
 fn created(p: &AutopilotProfile) -> Option<i64> {
@@ -144,13 +145,15 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
             profiles.insert(&p.id, p);
         }
         let tier = d.tier.map(|t| t.as_str()).unwrap_or("assignment");
-        per_device.push(json!({
-            "device": d.evidence(),
-            "profiles": d.resolution.candidates.iter().map(|p| profile_evidence(p)).collect::<Vec<_>>(),
-            "winner": {"id": winner.id, "name": winner.name()},
-            "why": why(winner, &others, tier),
-            "undetermined": d.undetermined_evidence(),
-        }));
+        if per_device.len() < SAMPLE {
+            per_device.push(json!({
+                "device": d.evidence(),
+                "profiles": d.resolution.candidates.iter().map(|p| profile_evidence(p)).collect::<Vec<_>>(),
+                "winner": {"id": winner.id, "name": winner.name()},
+                "why": why(winner, &others, tier),
+                "undetermined": d.undetermined_evidence(),
+            }));
+        }
         let names: Vec<String> = others.iter().map(|p| format!("'{}'", p.name())).collect();
         described.push(format!(
             "{} gets '{}' over {}",
@@ -163,6 +166,7 @@ pub fn evaluate(cx: &Ctx) -> Result<Outcome, NotEvaluated> {
         "autopilot_devices": ap.devices.len(),
         "profiles": ap.profiles.len(),
         "conflicting_devices": per_device,
+        "conflicting_device_count": conflicts.len(),
         "undetermined_devices": undetermined.len(),
         "undetermined_sample": undetermined_evidence,
     });
@@ -274,6 +278,49 @@ mod tests {
         assert_eq!(
             f.evidence["undetermined_devices"], 0,
             "ap3's Entra object is missing: it is in no group, only the all-devices profile reaches it"
+        );
+    }
+
+    #[test]
+    fn every_conflicting_device_is_affected_but_only_a_sample_is_detailed() {
+        let n = super::SAMPLE + 5;
+        let ids: Vec<String> = (0..n).map(|i| format!("e{i}")).collect();
+        let members: Vec<(&str, &str)> = ids.iter().map(|id| ("device", id.as_str())).collect();
+        let f = Fixture::new()
+            .with(
+                Resource::WindowsAutopilotDeploymentProfiles,
+                vec![kiosk(), office()],
+            )
+            .with(
+                Resource::WindowsAutopilotDeviceIdentities,
+                (0..n)
+                    .map(|i| {
+                        let (id, serial, did) =
+                            (format!("ap{i}"), format!("SN-{i}"), format!("did-{i}"));
+                        autopilot_device(&id, &serial, &did, "", "Latitude 7440")
+                    })
+                    .collect(),
+            )
+            .with(
+                Resource::Devices,
+                (0..n)
+                    .map(|i| entra_device(&format!("e{i}"), &format!("did-{i}"), "AzureAd", &[]))
+                    .collect(),
+            )
+            .with(
+                Resource::GroupMembers,
+                vec![
+                    group("g-kiosk", "Kiosks", &members),
+                    group("g-office", "Office PCs", &members),
+                ],
+            )
+            .run(ID);
+        assert_eq!(f.status, FindingStatus::Fail);
+        assert_eq!(f.affected_total, n + 2, "every device and both profiles");
+        assert_eq!(f.evidence["conflicting_device_count"], n);
+        assert_eq!(
+            f.evidence["conflicting_devices"].as_array().map(Vec::len),
+            Some(super::SAMPLE)
         );
     }
 
