@@ -15,6 +15,7 @@ pub mod diagnose;
 pub mod drift;
 pub mod explain;
 pub mod failures;
+pub mod intern;
 pub mod licensing;
 pub mod load;
 pub mod model;

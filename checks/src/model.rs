@@ -2,6 +2,7 @@
 //! (see `shared/graph-reference.md`); every field a check does not need to exist is optional,
 //! and polymorphic objects keep their `@odata.type` with an "unknown" fallback.
 
+use crate::intern::Sym;
 use serde::{Deserialize, Deserializer};
 
 /// `null` and a missing array both mean "empty" in Graph's JSON.
@@ -277,12 +278,12 @@ pub struct Domain {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignedPlan {
-    #[serde(default)]
-    pub service_plan_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub service_plan_id: Option<Sym>,
     #[serde(default)]
     pub capability_status: Option<CapabilityStatus>,
-    #[serde(default)]
-    pub service: Option<String>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub service: Option<Sym>,
 }
 
 impl AssignedPlan {
@@ -303,8 +304,8 @@ pub struct User {
     #[serde(default)]
     pub account_enabled: Option<bool>,
     /// `Member` or `Guest`.
-    #[serde(default)]
-    pub user_type: Option<String>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub user_type: Option<Sym>,
     #[serde(default, deserialize_with = "nullable_vec")]
     pub assigned_plans: Vec<AssignedPlan>,
     #[serde(default)]
@@ -440,8 +441,8 @@ pub struct Device {
     pub device_id: Option<String>,
     #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
-    pub operating_system: Option<String>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub operating_system: Option<Sym>,
     /// `AzureAd` (joined), `ServerAd` (hybrid joined), `Workplace` (registered).
     #[serde(default)]
     pub trust_type: Option<TrustType>,
@@ -461,23 +462,23 @@ pub struct ManagedDevice {
     pub user_id: Option<String>,
     #[serde(default)]
     pub user_principal_name: Option<String>,
-    #[serde(default)]
-    pub operating_system: Option<String>,
-    #[serde(default)]
-    pub os_version: Option<String>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub operating_system: Option<Sym>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub os_version: Option<Sym>,
     #[serde(default)]
     pub serial_number: Option<String>,
-    #[serde(default)]
-    pub model: Option<String>,
-    #[serde(default)]
-    pub manufacturer: Option<String>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub model: Option<Sym>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub manufacturer: Option<Sym>,
     #[serde(default)]
     pub management_agent: Option<ManagementAgent>,
     /// `company`, `personal`, `unknown`.
-    #[serde(default)]
-    pub managed_device_owner_type: Option<String>,
-    #[serde(default)]
-    pub device_enrollment_type: Option<String>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub managed_device_owner_type: Option<Sym>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub device_enrollment_type: Option<Sym>,
     #[serde(rename = "azureADDeviceId", default)]
     pub azure_ad_device_id: Option<String>,
     #[serde(default)]
@@ -853,12 +854,12 @@ pub struct AutopilotDevice {
     pub id: String,
     #[serde(default)]
     pub serial_number: Option<String>,
-    #[serde(default)]
-    pub model: Option<String>,
-    #[serde(default)]
-    pub manufacturer: Option<String>,
-    #[serde(default)]
-    pub group_tag: Option<String>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub model: Option<Sym>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub manufacturer: Option<Sym>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub group_tag: Option<Sym>,
     #[serde(default)]
     pub user_principal_name: Option<String>,
     /// The Entra *device id* (not object id).
@@ -871,8 +872,8 @@ pub struct AutopilotDevice {
     pub managed_device_id: Option<String>,
     #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
-    pub enrollment_state: Option<String>,
+    #[serde(default, deserialize_with = "crate::intern::opt")]
+    pub enrollment_state: Option<Sym>,
     #[serde(default)]
     pub deployment_profile_assignment_status: Option<ProfileAssignmentStatus>,
     /// Beta: whether a hardware change needs the device re-registered.
