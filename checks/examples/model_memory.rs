@@ -80,6 +80,25 @@ fn main() -> Result<(), String> {
     for (peak, kept, id) in checks.iter().take(6) {
         println!("  {id}: {} ({})", mb(*peak), mb(*kept));
     }
+    {
+        let cx = Ctx::new(&loaded.tenant, &settings);
+        let shared = |name: &str, live: usize| {
+            println!(
+                "  shared analysis {name}: {}",
+                mb(LIVE.load(Relaxed) - live)
+            );
+            LIVE.load(Relaxed)
+        };
+        let live = LIVE.load(Relaxed);
+        let _ = cx.population();
+        let live = shared("population", live);
+        let _ = cx.autopilot();
+        let live = shared("autopilot profile resolution", live);
+        let _ = cx.windows_restrictions();
+        let live = shared("Windows restriction per user", live);
+        let _ = cx.limits();
+        shared("device limit per user", live);
+    }
     let base = LIVE.load(Relaxed);
     PEAK.store(base, Relaxed);
     let report = intune_audit_checks::audit_tenant(&loaded.envelope, &loaded.tenant, &settings, "");

@@ -513,8 +513,25 @@ fn failures_in(tenant: &Tenant, days: u32) -> (Vec<Failure>, Vec<EventStream>) {
 /// serial, so a finding about an Intune or Autopilot device meets events naming either.
 struct DeviceKeys(HashMap<String, Vec<Key>>);
 
+/// Whether affected objects of this kind are subjects events can name.
+fn is_subject(kind: AffectedKind) -> bool {
+    matches!(
+        kind,
+        AffectedKind::User | AffectedKind::Device | AffectedKind::AutopilotDevice
+    )
+}
+
 impl DeviceKeys {
-    fn build(t: &Tenant) -> DeviceKeys {
+    /// The keys of every device, where one of them is `wanted`; the other devices map to no
+    /// key (they are known, so [`DeviceKeys::of`] gives them none rather than guessing).
+    fn build(t: &Tenant, wanted: &HashSet<&str>) -> DeviceKeys {
+        let relevant = |keys: Vec<Key>| -> Vec<Key> {
+            if keys.iter().any(|k| wanted.contains(k.as_str())) {
+                keys
+            } else {
+                Vec::new()
+            }
+        };
         let mut map: HashMap<String, Vec<Key>> = HashMap::new();
         for m in t.managed_devices.get().into_iter().flatten() {
             let mut keys = vec![format!("m:{}", m.id.to_ascii_lowercase())];
@@ -525,7 +542,7 @@ impl DeviceKeys {
                     .and_then(normalise_serial)
                     .map(|s| format!("s:{s}")),
             );
-            map.insert(format!("m:{}", m.id.to_ascii_lowercase()), keys);
+            map.insert(format!("m:{}", m.id.to_ascii_lowercase()), relevant(keys));
         }
         for a in t.autopilot_devices.get().into_iter().flatten() {
             let mut keys = vec![format!("a:{}", a.id.to_ascii_lowercase())];
@@ -536,7 +553,7 @@ impl DeviceKeys {
                     .and_then(normalise_serial)
                     .map(|s| format!("s:{s}")),
             );
-            map.insert(format!("a:{}", a.id.to_ascii_lowercase()), keys);
+            map.insert(format!("a:{}", a.id.to_ascii_lowercase()), relevant(keys));
         }
         DeviceKeys(map)
     }
@@ -597,7 +614,14 @@ pub fn observe(tenant: &Tenant, findings: &mut [Finding], days: u32) -> Observed
     if ok == 0 {
         return section;
     }
-    let device_keys = DeviceKeys::build(tenant);
+    // Only keys some event carries can join: the indexes below keep those alone, so their size
+    // follows the failure history, not the tenant (at 268k devices and 68k-object findings,
+    // indexing every key took more memory than the typed tenant).
+    let wanted: HashSet<&str> = failures
+        .iter()
+        .flat_map(|f| f.keys.iter().map(String::as_str))
+        .collect();
+    let device_keys = DeviceKeys::build(tenant, &wanted);
     // Users are shown by UPN where the event names them by id.
     let upns: HashMap<String, &str> = tenant
         .users
@@ -620,10 +644,14 @@ pub fn observe(tenant: &Tenant, findings: &mut [Finding], days: u32) -> Observed
             let mut subjects: HashMap<Key, Vec<usize>> = HashMap::new();
             for (i, a) in f.affected.iter().enumerate() {
                 for k in device_keys.of(a.kind, &a.id, &a.name) {
-                    subjects.entry(k).or_default().push(i);
+                    if wanted.contains(k.as_str()) {
+                        subjects.entry(k).or_default().push(i);
+                    }
                 }
             }
-            (!subjects.is_empty()).then_some(subjects)
+            // A finding that lists subjects is never tenant-wide, even when no event names one.
+            let lists_subjects = f.affected.iter().any(|a| is_subject(a.kind));
+            lists_subjects.then_some(subjects)
         })
         .collect();
     let index: HashMap<&str, usize> = findings
