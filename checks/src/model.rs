@@ -218,8 +218,12 @@ evolvable_enum! {
 /// A directory object as `transitiveMembers` / `registeredOwners` return it with `$select=id`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DirectoryObjectRef {
-    #[serde(rename = "@odata.type", default)]
-    pub odata_type: Option<String>,
+    #[serde(
+        rename = "@odata.type",
+        default,
+        deserialize_with = "crate::intern::opt"
+    )]
+    pub odata_type: Option<Sym>,
     pub id: String,
 }
 
