@@ -9,6 +9,7 @@
 //! ```
 
 use intune_audit_checks::context::Ctx;
+use intune_audit_checks::tenant::Collected;
 use intune_audit_checks::{load, Loaded, Settings};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::BufReader;
@@ -48,6 +49,12 @@ fn weigh<T>(name: &str, items: usize, value: T) {
     let freed = before.saturating_sub(LIVE.load(Relaxed));
     let each = freed.checked_div(items).unwrap_or(0);
     println!("  {name}: {} ({items} items, {each} bytes each)", mb(freed));
+}
+
+/// [`weigh`] for a resource's list of items.
+fn weigh_list<T>(name: &str, resource: Collected<Vec<T>>) {
+    let items = resource.get().map_or(0, Vec::len);
+    weigh(name, items, resource);
 }
 
 fn main() -> Result<(), String> {
@@ -109,30 +116,13 @@ fn main() -> Result<(), String> {
     );
     drop(report);
     let t = loaded.tenant;
-    let n = |c: Result<usize, _>| c.unwrap_or(0);
-    weigh("users", n(t.users.get().map(Vec::len)), t.users);
-    weigh("devices", n(t.devices.get().map(Vec::len)), t.devices);
-    weigh(
-        "managed devices",
-        n(t.managed_devices.get().map(Vec::len)),
-        t.managed_devices,
-    );
-    weigh(
-        "Autopilot devices",
-        n(t.autopilot_devices.get().map(Vec::len)),
-        t.autopilot_devices,
-    );
+    weigh_list("users", t.users);
+    weigh_list("devices", t.devices);
+    weigh_list("managed devices", t.managed_devices);
+    weigh_list("Autopilot devices", t.autopilot_devices);
     weigh("group members", 0, t.group_members);
-    weigh(
-        "enrollment failure events",
-        n(t.troubleshooting_events.get().map(Vec::len)),
-        t.troubleshooting_events,
-    );
-    weigh(
-        "Autopilot events",
-        n(t.autopilot_events.get().map(Vec::len)),
-        t.autopilot_events,
-    );
+    weigh_list("enrollment failure events", t.troubleshooting_events);
+    weigh_list("Autopilot events", t.autopilot_events);
     println!("  the rest: {}", mb(LIVE.load(Relaxed)));
     Ok(())
 }
