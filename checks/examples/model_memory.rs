@@ -45,10 +45,15 @@ fn mb(bytes: usize) -> String {
 /// Drops `value` and prints how many live bytes that freed.
 fn weigh<T>(name: &str, items: usize, value: T) {
     let before = LIVE.load(Relaxed);
+    let t = std::time::Instant::now();
     drop(value);
+    let took = t.elapsed().as_secs_f64() * 1000.0;
     let freed = before.saturating_sub(LIVE.load(Relaxed));
     let each = freed.checked_div(items).unwrap_or(0);
-    println!("  {name}: {} ({items} items, {each} bytes each)", mb(freed));
+    println!(
+        "  {name}: {} ({items} items, {each} bytes each; freed in {took:.0} ms)",
+        mb(freed)
+    );
 }
 
 /// [`weigh`] for a resource's list of items.

@@ -86,11 +86,10 @@ fn missing_reason(resource: Resource, entry: Option<&EntryMeta>) -> NotEvaluated
     }
 }
 
-/// Transitive membership of the targeted groups, indexed both ways.
+/// Transitive membership of the targeted groups, by group.
 #[derive(Default, Clone)]
 pub struct Directory {
     groups: HashMap<String, GroupIndex>,
-    groups_of: HashMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -127,12 +126,6 @@ impl Directory {
                 .iter()
                 .map(|m| m.id.to_ascii_lowercase())
                 .collect();
-            for m in &members {
-                dir.groups_of
-                    .entry(m.clone())
-                    .or_default()
-                    .push(g.id.to_ascii_lowercase());
-            }
             dir.groups.insert(
                 g.id.to_ascii_lowercase(),
                 GroupIndex {
@@ -160,14 +153,6 @@ impl Directory {
             .get(&group_id.to_ascii_lowercase())
             .and_then(|g| g.name.as_deref())
             .unwrap_or(group_id)
-    }
-
-    /// The collected groups an object is a (transitive) member of.
-    pub fn groups_of(&self, object_id: &str) -> &[String] {
-        self.groups_of
-            .get(&object_id.to_ascii_lowercase())
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
     }
 
     /// Every collected group's id (lower case) and display name, when it has one.
