@@ -113,6 +113,20 @@ fn main() -> Result<(), String> {
     }
     let base = LIVE.load(Relaxed);
     PEAK.store(base, Relaxed);
+    let mut findings = intune_audit_checks::run::run_all(&loaded.tenant, &settings);
+    let after_checks = PEAK.load(Relaxed) - base;
+    let held = LIVE.load(Relaxed) - base;
+    PEAK.store(LIVE.load(Relaxed), Relaxed);
+    let observed = intune_audit_checks::failures::observe(&loaded.tenant, &mut findings, 30);
+    println!(
+        "the checks side by side: peak {} above the model, findings {}; the failure join: peak {} above that",
+        mb(after_checks),
+        mb(held),
+        mb(PEAK.load(Relaxed) - base - held)
+    );
+    drop((findings, observed));
+    let base = LIVE.load(Relaxed);
+    PEAK.store(base, Relaxed);
     let report = intune_audit_checks::audit_tenant(&loaded.envelope, &loaded.tenant, &settings, "");
     println!(
         "the whole audit (checks side by side, failure history): peak {} above the model, the report {}",

@@ -511,7 +511,23 @@ fn failures_in(tenant: &Tenant, days: u32) -> (Vec<Failure>, Vec<EventStream>) {
 
 /// The join keys of the tenant's devices: Intune and Autopilot ids → their Entra device id and
 /// serial, so a finding about an Intune or Autopilot device meets events naming either.
-struct DeviceKeys(HashMap<String, Vec<Key>>);
+struct DeviceKeys<'t> {
+    /// The keys of the devices one of whose keys some event carries, by `m:id` / `a:id`.
+    relevant: HashMap<String, Vec<Key>>,
+    /// The other devices (`true` for Autopilot, and the id in lower case): known, so
+    /// [`DeviceKeys::of`] gives them no key rather than guessing one. Borrowed: at 268k
+    /// devices, a key string each made this the join's largest index.
+    others: HashSet<(bool, std::borrow::Cow<'t, str>)>,
+}
+
+/// `s` in lower case, copied only when it has an upper-case letter.
+fn lower_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
 
 /// Whether affected objects of this kind are subjects events can name.
 fn is_subject(kind: AffectedKind) -> bool {
@@ -521,18 +537,20 @@ fn is_subject(kind: AffectedKind) -> bool {
     )
 }
 
-impl DeviceKeys {
-    /// The keys of every device, where one of them is `wanted`; the other devices map to no
-    /// key (they are known, so [`DeviceKeys::of`] gives them none rather than guessing).
-    fn build(t: &Tenant, wanted: &HashSet<&str>) -> DeviceKeys {
-        let relevant = |keys: Vec<Key>| -> Vec<Key> {
+impl<'t> DeviceKeys<'t> {
+    /// The keys of every device one of whose keys is `wanted`; the others are only known.
+    fn build(t: &'t Tenant, wanted: &HashSet<&str>) -> DeviceKeys<'t> {
+        let mut dk = DeviceKeys {
+            relevant: HashMap::new(),
+            others: HashSet::new(),
+        };
+        let mut add = |autopilot: bool, id: &'t str, keys: Vec<Key>| {
             if keys.iter().any(|k| wanted.contains(k.as_str())) {
-                keys
+                dk.relevant.insert(keys[0].clone(), keys);
             } else {
-                Vec::new()
+                dk.others.insert((autopilot, lower_cow(id)));
             }
         };
-        let mut map: HashMap<String, Vec<Key>> = HashMap::new();
         for m in t.managed_devices.get().into_iter().flatten() {
             let mut keys = vec![format!("m:{}", m.id.to_ascii_lowercase())];
             keys.extend(lower(m.azure_ad_device_id.as_deref()).map(|d| format!("d:{d}")));
@@ -542,7 +560,7 @@ impl DeviceKeys {
                     .and_then(normalise_serial)
                     .map(|s| format!("s:{s}")),
             );
-            map.insert(format!("m:{}", m.id.to_ascii_lowercase()), relevant(keys));
+            add(false, &m.id, keys);
         }
         for a in t.autopilot_devices.get().into_iter().flatten() {
             let mut keys = vec![format!("a:{}", a.id.to_ascii_lowercase())];
@@ -553,9 +571,21 @@ impl DeviceKeys {
                     .and_then(normalise_serial)
                     .map(|s| format!("s:{s}")),
             );
-            map.insert(format!("a:{}", a.id.to_ascii_lowercase()), relevant(keys));
+            add(true, &a.id, keys);
         }
-        DeviceKeys(map)
+        dk
+    }
+
+    /// The known keys of a device (`prefix` `m` or `a`, `id` in lower case): `Some(keys)`,
+    /// empty for a device no event can name; `None` for a device the tenant does not hold.
+    fn known(&self, autopilot: bool, id: &str) -> Option<Vec<Key>> {
+        let prefix = if autopilot { "a" } else { "m" };
+        if let Some(keys) = self.relevant.get(&format!("{prefix}:{id}")) {
+            return Some(keys.clone());
+        }
+        self.others
+            .contains(&(autopilot, std::borrow::Cow::Borrowed(id)))
+            .then(Vec::new)
     }
 
     /// The keys of one affected object; empty for objects that are not subjects.
@@ -569,15 +599,11 @@ impl DeviceKeys {
                 ]
             }
             AffectedKind::Device => self
-                .0
-                .get(&format!("m:{id}"))
-                .cloned()
+                .known(false, &id)
                 .unwrap_or_else(|| vec![format!("m:{id}"), format!("d:{id}")]),
             AffectedKind::AutopilotDevice => {
                 let mut keys = self
-                    .0
-                    .get(&format!("a:{id}"))
-                    .cloned()
+                    .known(true, &id)
                     .unwrap_or_else(|| vec![format!("a:{id}")]);
                 keys.extend(normalise_serial(name).map(|s| format!("s:{s}")));
                 keys
