@@ -4,7 +4,8 @@
 //! most of `audit`'s memory). Only low-cardinality fields are interned: ids and names stay
 //! plain strings, or the pool would hold every value once more.
 
-use serde::{Deserialize, Deserializer};
+use serde::de::{self, Visitor};
+use serde::Deserializer;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -32,9 +33,32 @@ pub fn intern(s: &str) -> Sym {
     })
 }
 
-/// `deserialize_with` for an optional interned string (absent or `null` → `None`).
+/// `deserialize_with` for an optional interned string (absent or `null` → `None`). The string
+/// is looked up where the parser holds it: no copy is made for a value already in the pool.
 pub fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Sym>, D::Error> {
-    Ok(Option::<std::borrow::Cow<'de, str>>::deserialize(d)?.map(|s| intern(&s)))
+    d.deserialize_option(OptSym)
+}
+
+struct OptSym;
+
+impl<'de> Visitor<'de> for OptSym {
+    type Value = Option<Sym>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Option<Sym>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Sym>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<Sym>, D::Error> {
+        d.deserialize_str(self)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Sym>, E> {
+        Ok(Some(intern(v)))
+    }
 }
 
 #[cfg(test)]
@@ -52,7 +76,7 @@ mod tests {
 
     #[test]
     fn optional_values_deserialize_from_strings_escapes_and_null() {
-        #[derive(Deserialize)]
+        #[derive(serde::Deserialize)]
         struct Item {
             #[serde(default, deserialize_with = "opt")]
             os: Option<Sym>,
@@ -69,5 +93,11 @@ mod tests {
         assert_eq!(parse(r#"{"os":null}"#).unwrap(), None);
         assert_eq!(parse(r#"{}"#).unwrap(), None);
         assert!(parse(r#"{"os":7}"#).is_err());
+        // The tree loader's path: from a JSON value.
+        let tree = serde_json::json!({"os": "Windows"});
+        let item: Item = serde_json::from_value(tree).unwrap();
+        assert_eq!(item.os.as_deref(), Some("Windows"));
+        let null: Item = serde_json::from_value(serde_json::json!({"os": null})).unwrap();
+        assert_eq!(null.os, None);
     }
 }
