@@ -746,8 +746,9 @@ impl Chain<'_> {
 
 /// Partitioned paging for a large directory collection whose nextLinks form one long chain
 /// (Entra devices: `$expand` caps a page at 100): read the first page and `$count` together;
-/// if the collection is large, cut it into ranges of its partition property at the quantiles
-/// of the first page's values and page through the ranges side by side. Any failure of the
+/// if the collection is large, cut it into ranges of its partition property of about equal
+/// size — planned from the first page's values and Graph's counts of each interval
+/// ([`partition::plan`]) — and page through the ranges side by side. Any failure of the
 /// ranges (a Graph that refuses the `$filter`) falls back to the plain nextLink chain. A saved
 /// partitioned read goes on range by range.
 async fn collect_partitioned(
