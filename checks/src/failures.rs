@@ -520,15 +520,6 @@ struct DeviceKeys<'t> {
     others: HashSet<(bool, std::borrow::Cow<'t, str>)>,
 }
 
-/// `s` in lower case, copied only when it has an upper-case letter.
-fn lower_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        std::borrow::Cow::Owned(s.to_ascii_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
 /// Whether affected objects of this kind are subjects events can name.
 fn is_subject(kind: AffectedKind) -> bool {
     matches!(
@@ -548,7 +539,8 @@ impl<'t> DeviceKeys<'t> {
             if keys.iter().any(|k| wanted.contains(k.as_str())) {
                 dk.relevant.insert(keys[0].clone(), keys);
             } else {
-                dk.others.insert((autopilot, lower_cow(id)));
+                dk.others
+                    .insert((autopilot, crate::targeting::lowercase(id)));
             }
         };
         for m in t.managed_devices.get().into_iter().flatten() {

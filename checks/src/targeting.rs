@@ -489,7 +489,7 @@ pub fn autopilot_identity<'a>(
 ) -> Identity<'a> {
     match device.entra_device_id() {
         None => Identity::Unknown("the Autopilot record carries no Entra device id"),
-        Some(id) => match index.by_device_id.get(lower(id).as_ref()) {
+        Some(id) => match index.by_device_id.get(lowercase(id).as_ref()) {
             Some(object_id) => Identity::Object(object_id),
             None if index.complete => Identity::Missing,
             None => Identity::Unknown(
@@ -509,8 +509,8 @@ pub struct DeviceIndex<'t> {
 }
 
 /// `s` in lower case, copied only when it has an upper-case letter (Graph writes ids in lower
-/// case).
-fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+/// case, so an index of ids can mostly borrow them).
+pub(crate) fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase()) {
         std::borrow::Cow::Owned(s.to_ascii_lowercase())
     } else {
@@ -523,7 +523,11 @@ pub fn device_id_index(devices: &[crate::model::Device]) -> DeviceIndex<'_> {
     DeviceIndex {
         by_device_id: devices
             .iter()
-            .filter_map(|d| d.device_id.as_deref().map(|id| (lower(id), d.id.as_str())))
+            .filter_map(|d| {
+                d.device_id
+                    .as_deref()
+                    .map(|id| (lowercase(id), d.id.as_str()))
+            })
             .collect(),
         complete: devices.iter().all(|d| d.device_id.is_some()),
     }

@@ -52,8 +52,7 @@ impl Devices {
 
     /// The number of ranges the collector asks for (`collect_partitioned`).
     fn parts(&self) -> usize {
-        let pages = self.total().div_ceil(PAGE);
-        (pages / 20).min(16) as usize
+        intune_audit::graph::plan::partition_count(self.total(), PAGE)
     }
 
     /// The sizes of the ranges cut at `bounds` (with `le`/`ge`: a name equal to a bound is

@@ -616,6 +616,13 @@ async fn collect_one_into(
 ) -> Result<Outcome, AuthError> {
     let path = req.relative_url();
     let url = format!("{}{path}", client.base());
+    let chain = Chain {
+        client,
+        req,
+        bar,
+        window,
+        checkpoint: resume.checkpoint,
+    };
     let result = match req.shape {
         Shape::Singleton => client
             .get_json(req.bucket, &url, req.consistency_eventual)
@@ -628,25 +635,9 @@ async fn collect_one_into(
                 _ => Err(GraphError::Malformed("expected a JSON object".into())),
             }),
         _ if plan::partition_property(req.resource).is_some() => {
-            let chain = Chain {
-                client,
-                req,
-                bar,
-                window,
-                checkpoint: resume.checkpoint,
-            };
             collect_partitioned(&chain, &url, &mut sink, resume.saved).await
         }
-        _ => {
-            let chain = Chain {
-                client,
-                req,
-                bar,
-                window,
-                checkpoint: resume.checkpoint,
-            };
-            chain.read(&url, &mut sink, resume.saved).await
-        }
+        _ => chain.read(&url, &mut sink, resume.saved).await,
     };
     match result {
         Ok(()) => Ok(ok_entry(req.resource, path, sink)),
@@ -804,9 +795,7 @@ async fn collect_partitioned(
         Err(_) => None,
     };
     let page = req.top.unwrap_or(100).max(1) as u64;
-    let parts = total.map_or(1, |n| {
-        (n.div_ceil(page) / plan::PAGES_PER_PARTITION).min(plan::MAX_PARTITIONS as u64) as usize
-    });
+    let parts = total.map_or(1, |n| plan::partition_count(n, page));
     let sample: Vec<String> = items
         .iter()
         .filter_map(|v| v.get(property).and_then(Value::as_str))

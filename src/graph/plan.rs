@@ -516,6 +516,12 @@ pub const PAGES_PER_PARTITION: u64 = 20;
 /// At most this many ranges (plus `eq null`) in flight for one resource.
 pub const MAX_PARTITIONS: usize = 16;
 
+/// How many ranges a partitioned read of `items` items at `page` per page is cut into (below 2:
+/// not partitioned).
+pub fn partition_count(items: u64, page: u64) -> usize {
+    (items.div_ceil(page.max(1)) / PAGES_PER_PARTITION).min(MAX_PARTITIONS as u64) as usize
+}
+
 /// The plan row of a resource.
 pub fn request(resource: Resource) -> &'static Request {
     PLAN.iter()

@@ -137,6 +137,13 @@ struct Pace {
     episode_until: Option<Instant>,
 }
 
+impl Pace {
+    /// Whether a throttling episode is under way at `now`.
+    fn in_episode(&self, now: Instant) -> bool {
+        self.episode_until.is_some_and(|until| now < until)
+    }
+}
+
 /// The window over which the budget is observed.
 pub const OBSERVE: Duration = Duration::from_secs(10);
 /// The slowest pace (units per second): a request every 20 s at worst.
@@ -275,11 +282,9 @@ impl Gate {
         if units == 0 {
             return;
         }
-        if !self.in_episode() {
-            self.widen();
-        }
         let mut p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
+        let throttling = p.in_episode(now);
         p.recent.push_back((now, units));
         while p
             .recent
@@ -292,6 +297,11 @@ impl Gate {
             let grown = rate * (1.0 + GROWTH * f64::from(units.min(20)));
             p.rate = (grown <= MAX_RATE).then_some(grown);
         }
+        drop(p);
+        // No widening while Graph is throttling the bucket.
+        if !throttling {
+            self.widen();
+        }
     }
 
     /// Graph throttled the bucket and asked for `retry_after`: pause everyone that long, and
@@ -300,7 +310,7 @@ impl Gate {
         self.pause(retry_after);
         let mut p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        if p.episode_until.is_some_and(|until| now < until) {
+        if p.in_episode(now) {
             return;
         }
         p.episode_until = Some(now + retry_after.max(Duration::from_millis(100)));
@@ -323,12 +333,6 @@ impl Gate {
         let floor = 1.0 / retry_after.as_secs_f64().max(0.001);
         p.rate = Some(cut.max(floor).clamp(MIN_RATE, MAX_RATE));
         p.next = p.next.max(now + retry_after);
-    }
-
-    /// Whether a throttling episode is under way (no widening then).
-    fn in_episode(&self) -> bool {
-        let p = self.pace.lock().unwrap_or_else(|e| e.into_inner());
-        p.episode_until.is_some_and(|until| Instant::now() < until)
     }
 
     /// The current pace in units per second (`None`: unpaced).

@@ -564,13 +564,23 @@ fn main() {
     print_summary(&rows, a.time_scale);
 }
 
-/// Wall time ÷ chain floor: how far a run is from the best any collector could do.
-fn wall_ratio(r: &Row) -> f64 {
-    if r.floor.chain_s > 0.0 {
-        r.run.wall.as_secs_f64() / r.floor.chain_s
+/// Wall time ÷ `seconds` (a floor or a chain of the same run); 0 without one.
+fn wall_over(r: &Row, seconds: f64) -> f64 {
+    if seconds > 0.0 {
+        r.run.wall.as_secs_f64() / seconds
     } else {
         0.0
     }
+}
+
+/// The chain floor: the best any collector could do.
+fn chain_floor_s(r: &Row) -> f64 {
+    r.floor.chain_s
+}
+
+/// The mean of the longest chain the collector does not partition (the managed devices').
+fn intune_chain_s(r: &Row) -> f64 {
+    r.floor.unpartitioned_s
 }
 
 /// One line per (shape, size), then the worst shape by wall ÷ chain floor.
@@ -591,31 +601,23 @@ fn print_summary(rows: &[Row], scale: f64) {
             r.run.wall.as_secs_f64() / scale,
             r.floor.chain_s / scale,
             r.floor.chain_of,
-            wall_ratio(r),
-            r.floor.unpartitioned_s / scale,
-            intune_ratio(r),
+            wall_over(r, chain_floor_s(r)),
+            intune_chain_s(r) / scale,
+            wall_over(r, intune_chain_s(r)),
             drawn_chain_s(r) / scale,
-            drawn_ratio(r),
+            wall_over(r, drawn_chain_s(r)),
             r.run.counts.throttled,
             r.run.max_rss_kb as f64 / 1024.0
         );
     }
     println!();
-    print_worst(rows, scale, "chain floor", wall_ratio, |r| r.floor.chain_s);
+    print_worst(rows, scale, "chain floor", chain_floor_s);
     // The chain floor counts the Entra devices unpartitioned, which the collector beats by
     // reading ranges side by side; against the longest chain it cannot shorten:
-    print_worst(rows, scale, "Intune chain", intune_ratio, |r| {
-        r.floor.unpartitioned_s
-    });
-    // The same chain as this run drew it (its pages' latencies, summed): what no collector
-    // could have beaten in this run, whatever the random draws.
-    print_worst(
-        rows,
-        scale,
-        "longest chain as drawn",
-        drawn_ratio,
-        drawn_chain_s,
-    );
+    print_worst(rows, scale, "Intune chain", intune_chain_s);
+    // The longest unsplit chain as this run drew it (its pages' latencies, summed): what no
+    // collector could have beaten in this run, whatever the random draws.
+    print_worst(rows, scale, "longest chain as drawn", drawn_chain_s);
 }
 
 /// The longest unsplit chain as drawn in this run, in seconds.
@@ -623,25 +625,9 @@ fn drawn_chain_s(r: &Row) -> f64 {
     r.run.counts.longest_chain_us as f64 / 1e6
 }
 
-/// Wall time ÷ the longest unsplit chain as drawn in this run.
-fn drawn_ratio(r: &Row) -> f64 {
-    match drawn_chain_s(r) {
-        d if d > 0.0 => r.run.wall.as_secs_f64() / d,
-        _ => 0.0,
-    }
-}
-
-/// Wall time ÷ the longest chain the collector does not partition.
-fn intune_ratio(r: &Row) -> f64 {
-    if r.floor.unpartitioned_s > 0.0 {
-        r.run.wall.as_secs_f64() / r.floor.unpartitioned_s
-    } else {
-        0.0
-    }
-}
-
-/// The line naming the worst shape by one ratio.
-fn print_worst(rows: &[Row], scale: f64, what: &str, ratio: fn(&Row) -> f64, of: fn(&Row) -> f64) {
+/// The line naming the worst shape by wall time ÷ `of`.
+fn print_worst(rows: &[Row], scale: f64, what: &str, of: fn(&Row) -> f64) {
+    let ratio = |r: &Row| wall_over(r, of(r));
     if let Some(w) = rows.iter().max_by(|x, y| ratio(x).total_cmp(&ratio(y))) {
         println!(
             "worst shape by wall ÷ {what}: {} at {} users, wall {:.1} s ÷ {what} {:.1} s = {:.2}×",
